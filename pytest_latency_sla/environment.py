@@ -1,0 +1,81 @@
+"""The one line of environment printed above the table: what the numbers were measured on."""
+
+from __future__ import annotations
+
+import gc
+import platform
+import sys
+import time
+from functools import lru_cache
+from typing import Any
+
+
+@lru_cache(maxsize=None)
+def timer_overhead_ns(pairs: int = 20000) -> int:
+    """The median cost of two back-to-back ``perf_counter_ns()`` reads, measured once."""
+    clock = time.perf_counter_ns
+    diffs = []
+    append = diffs.append
+    for _ in range(pairs):
+        t0 = clock()
+        t1 = clock()
+        append(t1 - t0)
+    diffs.sort()
+    return diffs[len(diffs) // 2]
+
+
+@lru_cache(maxsize=None)
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def onnxruntime_version() -> str | None:
+    module = sys.modules.get("onnxruntime")
+    return getattr(module, "__version__", None) if module is not None else None
+
+
+def describe(gc_mode: str, extra_onnxruntime: str | None = None) -> dict[str, Any]:
+    clock = time.get_clock_info("perf_counter")
+    env: dict[str, Any] = {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "cpu": cpu_name(),
+        "cpu_count": _cpu_count(),
+        "clock": f"{clock.implementation}, resolution {clock.resolution * 1e9:g} ns",
+        "timer_overhead_ns": timer_overhead_ns(),
+        "gc": "disabled while sampling" if gc_mode == "disable" else "on (gc.collect() before)",
+        "gc_thresholds": list(gc.get_threshold()),
+    }
+    version = onnxruntime_version() or extra_onnxruntime
+    if version:
+        env["onnxruntime"] = version
+    return env
+
+
+def _cpu_count() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def one_line(env: dict[str, Any]) -> str:
+    parts = [
+        f"Python {env['python']}",
+        f"CPU {env['cpu']} ({env['cpu_count']} cores)",
+        f"clock {env['clock']}",
+        f"timer overhead {env['timer_overhead_ns']} ns",
+        f"GC {env['gc']}",
+    ]
+    if env.get("onnxruntime"):
+        parts.append(f"onnxruntime {env['onnxruntime']}")
+    if env.get("xdist_workers"):
+        parts.append(f"xdist {env['xdist_workers']} workers")
+    return "; ".join(parts)

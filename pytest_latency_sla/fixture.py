@@ -1,0 +1,65 @@
+"""The ``latency_sla`` fixture object: ``latency_sla(fn, *args, **kwargs)`` and ``.measure``."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable
+
+import pytest
+
+from .recording import MARKER, measure_for_item, state_of
+from .result import LatencyResult
+from .sampler import Target
+
+__all__ = ["LatencySLA"]
+
+
+class LatencySLA:
+    """Times ``fn(*args, **kwargs)`` call by call and checks the test's ``latency_sla`` budgets.
+
+    A coroutine function is awaited once per timed call. A missed budget fails the test at
+    this call; an exception raised by ``fn`` propagates unchanged.
+    """
+
+    def __init__(self, item: pytest.Item) -> None:
+        self._item = item
+
+    def __call__(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> LatencyResult:
+        __tracebackhide__ = True
+        plan = state_of(self._item).plan
+        if plan is None:
+            pytest.fail(
+                f"{self._item.nodeid}: latency_sla(...) needs a budget: add a marker such as "
+                f"@pytest.mark.{MARKER}(ms=50) to the test, or call latency_sla.measure(fn) to "
+                "sample without a budget",
+                pytrace=False,
+            )
+        state_of(self._item).called = True
+        return measure_for_item(self._item, _target(fn, args, kwargs), plan, budgeted=True)
+
+    def measure(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> LatencyResult:
+        """Sample ``fn`` with no budget: 3,000 timed calls or ``max_time``, whichever is first."""
+        __tracebackhide__ = True
+        state = state_of(self._item)
+        state.called = True
+        return measure_for_item(self._item, _target(fn, args, kwargs), state.plan, budgeted=False)
+
+    def __repr__(self) -> str:
+        return f"<LatencySLA for {self._item.nodeid}>"
+
+
+def _target(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Target:
+    __tracebackhide__ = True
+    if not callable(fn):
+        pytest.fail(
+            f"latency_sla(fn, ...) needs a callable to time; got {type(fn).__name__} {fn!r:.60}",
+            pytrace=False,
+        )
+    if inspect.iscoroutine(fn):
+        pytest.fail(
+            "latency_sla(fn, ...) got a coroutine object; pass the coroutine function itself "
+            "(latency_sla(fetch, arg), not latency_sla(fetch(arg))) so it can be awaited once "
+            "per timed call",
+            pytrace=False,
+        )
+    return Target(fn, args, kwargs)

@@ -1,0 +1,93 @@
+"""One measurement end to end: plan + target -> samples -> verdicts -> ``LatencyResult``.
+
+No pytest objects here; the fixture and the marker-only path call ``run_measurement`` and
+handle recording, warnings and failing the test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from .result import LatencyResult
+from .sampler import Gate, Target, sample
+from .stats import LookSchedule, fail_cutoff, pass_cutoff
+from .thresholds import Threshold
+from .verdict import judge
+
+__all__ = ["MeasureSpec", "needed_samples", "run_measurement"]
+
+
+@dataclass(frozen=True)
+class MeasureSpec:
+    """How to measure: the thresholds (empty for ``measure``) and sampling settings."""
+
+    thresholds: Sequence[Threshold]
+    confidence: float = 0.95
+    max_time: float = 3.0
+    warmup: int | None = None
+    scale: float = 1.0
+    gc_mode: str = "keep"
+
+
+def run_measurement(target: Target, spec: MeasureSpec, name: str = "") -> LatencyResult:
+    gates = [Gate(t.percentile / 100.0, t.budget_s * spec.scale * 1e9) for t in spec.thresholds]
+    sampling = sample(
+        target,
+        gates,
+        confidence=spec.confidence,
+        max_time=spec.max_time,
+        warmup=spec.warmup,
+        gc_mode=spec.gc_mode,
+    )
+    return result_from_samples(
+        sampling.samples_ns,
+        spec,
+        decisions=sampling.decisions,
+        name=name,
+        warmup=sampling.warmup,
+        duration_s=sampling.duration_s,
+        stopped=sampling.stopped,
+        gc_collections=sampling.gc_collections,
+    )
+
+
+def result_from_samples(samples_ns, spec, *, decisions, name, warmup, duration_s, stopped,
+                        gc_collections) -> LatencyResult:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    ordered = np.sort(samples_ns)
+    thresholds = ()
+    if len(ordered):
+        thresholds = tuple(
+            judge(ordered, t, d, confidence=spec.confidence, scale=spec.scale)
+            for t, d in zip(spec.thresholds, decisions)
+        )
+    result = LatencyResult(
+        samples_ns=samples_ns,
+        thresholds=thresholds,
+        name=name,
+        warmup=warmup,
+        duration_s=duration_s,
+        stopped=stopped,
+        gc_collections=gc_collections,
+        confidence=spec.confidence,
+    )
+    result.extra["_sorted"] = ordered
+    return result
+
+
+def needed_samples(exceedance_rate: float, q: float, alpha: float, side: str, start: int) -> int:
+    """The first planned look at or after ``start`` where the current exceedance rate would
+    give a confident ``side`` verdict; ``0`` when none would within a thousandfold more samples."""
+    schedule = LookSchedule(q, alpha)
+    n = start
+    while n <= max(start, 1) * 1000:
+        n = schedule.next_look_after(n)
+        for look in schedule.looks_at(n):
+            expected = exceedance_rate * n
+            if look.side == side == "pass" and expected <= pass_cutoff(n, q, look.alpha):
+                return n
+            if look.side == side == "fail" and expected >= fail_cutoff(n, q, look.alpha):
+                return n
+    return 0

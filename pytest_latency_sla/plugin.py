@@ -1,0 +1,130 @@
+"""pytest hooks of pytest-latency-sla; each one hands over to the module that does the work.
+
+Data flow: marker -> thresholds (``thresholds``) -> samples (``sampler``) -> verdict
+(``verdict``) -> result (``result``) -> report (``collector``, ``report*``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Generator
+
+import pytest
+
+from .collector import RESULTS_ATTR, Collector, collector_key
+from .recording import (
+    MARKER,
+    item_state_key,
+    measure_for_item,
+    plan_for_item,
+    results_as_dicts,
+    settings_key,
+    state_of,
+)
+from .settings import add_options, read_settings
+from .thresholds import BadMarkerArgument
+
+if TYPE_CHECKING:
+    from .fixture import LatencySLA
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from . import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(*, s=|ms=|us=, percentile=99, overkill=1000, max_time=3.0, warmup=None, "
+        "isolate=False): fail the test when the given percentile of per-call latency breaks "
+        "the budget (decided with confidence bounds). See pytest-latency-sla's README.",
+    )
+    config.stash[settings_key] = read_settings(config)
+    collector = config.stash[collector_key] = Collector()
+    config.pluginmanager.register(collector, "latency_sla_collector")
+
+
+@pytest.fixture
+def latency_sla(request: pytest.FixtureRequest) -> LatencySLA:
+    """Time a callable call by call against the test's ``latency_sla`` budgets:
+    ``latency_sla(fn, *args, **kwargs)``, or ``latency_sla.measure(fn)`` with no budget."""
+    from .fixture import LatencySLA
+
+    return LatencySLA(request.node)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    try:
+        state_of(item).plan = plan_for_item(item, item.config.stash[settings_key])
+        return
+    except BadMarkerArgument as error:
+        message = str(error)
+    pytest.fail(message, pytrace=False)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Marker-only use: the test body itself is the measured call."""
+    state = pyfuncitem.stash.get(item_state_key, None)
+    if state is None or state.plan is None or MARKER in pyfuncitem.fixturenames:
+        return None
+    if pyfuncitem.config.stash[settings_key].mode == "off":
+        return None
+    from .sampler import Target
+
+    funcargs = pyfuncitem.funcargs
+    testargs = {name: funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    measure_for_item(pyfuncitem, Target(pyfuncitem.obj, (), testargs), state.plan, budgeted=True)
+    return True
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    result = yield
+    state = item.stash.get(item_state_key, None)
+    if (
+        state is not None
+        and state.plan is not None
+        and not state.called
+        and MARKER in getattr(item, "fixturenames", ())
+        and item.config.stash[settings_key].mode != "off"
+    ):
+        pytest.fail(
+            f"{item.nodeid}: nothing was measured: the test has a latency_sla marker and requests "
+            "the latency_sla fixture but never calls it; call latency_sla(fn, ...) in the test",
+            pytrace=False,
+        )
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.when == "call":
+        results = results_as_dicts(item)
+        if results:
+            setattr(report, RESULTS_ATTR, results)
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if hasattr(session.config, "workerinput"):
+        return
+    from .session_report import write_files
+
+    write_files(session.config)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if hasattr(config, "workerinput"):
+        return
+    from .session_report import print_table
+
+    print_table(terminalreporter, config)

@@ -1,0 +1,162 @@
+"""The pytest edge of a measurement: a test's plan in, a recorded result, warnings and the
+verdict out. Fixture calls and marker-only tests both go through ``measure_for_item``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from . import verdict as _verdict
+from .measurement import MeasureSpec, needed_samples, run_measurement
+from .result import LatencyResult
+from .sampler import Target
+from .settings import Settings
+from .thresholds import BadMarkerArgument, Plan, marker_calls, plan_from_markers
+from .warning_types import LatencyInconclusiveWarning, LatencyMissWarning, LatencyOverkillWarning
+
+__all__ = ["ItemState", "item_state_key", "measure_for_item", "plan_for_item", "settings_key"]
+
+
+@dataclass
+class ItemState:
+    plan: Plan | None = None
+    called: bool = False
+    results: list[LatencyResult] = field(default_factory=list)
+
+
+settings_key = pytest.StashKey[Settings]()
+item_state_key = pytest.StashKey[ItemState]()
+MARKER = "latency_sla"
+
+
+def plan_for_item(item: pytest.Item, settings: Settings) -> Plan | None:
+    """Parse the item's markers (closest first) and let other plugins adjust each threshold."""
+    marks = list(item.iter_markers_with_node(MARKER))
+    if not marks:
+        return None
+    plan = plan_from_markers(marker_calls(marks), settings.defaults, item.nodeid)
+    adjusted = []
+    for threshold in plan.thresholds:
+        replacement = item.config.hook.pytest_latency_sla_threshold(item=item, threshold=threshold)
+        adjusted.append(threshold if replacement is None else replacement)
+    from dataclasses import replace
+
+    return replace(plan, thresholds=tuple(adjusted))
+
+
+def state_of(item: pytest.Item) -> ItemState:
+    state = item.stash.get(item_state_key, None)
+    if state is None:
+        state = item.stash[item_state_key] = ItemState()
+    return state
+
+
+def measure_for_item(
+    item: pytest.Item, target: Target, plan: Plan | None, *, budgeted: bool
+) -> LatencyResult:
+    """Measure ``target`` for ``item``; record, warn, and fail the test on a missed budget."""
+    __tracebackhide__ = True
+    settings = item.config.stash[settings_key]
+    state = state_of(item)
+    if settings.mode == "off":
+        return _call_once(target)
+    spec = MeasureSpec(
+        thresholds=plan.thresholds if (plan is not None and budgeted) else (),
+        confidence=settings.confidence,
+        max_time=plan.max_time if plan is not None else settings.max_time,
+        warmup=plan.warmup if plan is not None else None,
+        scale=settings.scale,
+        gc_mode=settings.gc,
+    )
+    count = len(state.results) + 1
+    name = item.nodeid if count == 1 else f"{item.nodeid}#{count}"
+    isolate = plan.isolate if plan is not None else settings.isolate
+    if isolate:
+        from .isolation import run_isolated
+
+        result = run_isolated(target, spec, name)
+    else:
+        result = run_measurement(target, spec, name)
+    _annotate(result)
+    state.results.append(result)
+    _add_user_properties(item, result)
+    item.config.hook.pytest_latency_sla_result(item=item, result=result)
+    _warn_and_gate(item, result, spec, settings)
+    return result
+
+
+def _annotate(result: LatencyResult) -> None:
+    from .environment import onnxruntime_version
+
+    version = onnxruntime_version()
+    if version:
+        result.extra["onnxruntime"] = version
+
+
+def _call_once(target: Target) -> LatencyResult:
+    import time
+
+    import numpy as np
+
+    from .sampler import _AsyncRunner, _SyncRunner
+
+    runner = _AsyncRunner(target) if target.is_async else _SyncRunner(target)
+    try:
+        t0 = time.perf_counter_ns()
+        runner._call_once()
+        elapsed = time.perf_counter_ns() - t0
+    finally:
+        runner.close()
+    return LatencyResult(samples_ns=np.array([elapsed], dtype=np.int64), stopped="mode off")
+
+
+def _add_user_properties(item: pytest.Item, result: LatencyResult) -> None:
+    for t in result.thresholds:
+        item.user_properties.extend(
+            [
+                ("latency_percentile", float(t.percentile)),
+                ("latency_budget_s", float(t.budget)),
+                ("latency_estimate_s", float(t.estimate)),
+                ("latency_upper_s", None if t.upper is None else float(t.upper)),
+                ("latency_verdict", t.verdict if t.confident else f"{t.verdict} (not confident)"),
+                ("latency_n", int(result.n)),
+            ]
+        )
+
+
+def _warn_and_gate(
+    item: pytest.Item, result: LatencyResult, spec: MeasureSpec, settings: Settings
+) -> None:
+    __tracebackhide__ = True
+    for t in result.thresholds:
+        if t.overkill:
+            item.warn(LatencyOverkillWarning(_verdict.overkill_message(t)))
+        if not t.confident:
+            q = t.percentile / 100.0
+            exceed = float((result.samples_ns > t.budget * 1e9).mean()) if result.n else 0.0
+            needed = needed_samples(exceed, q, 1 - spec.confidence, t.verdict, result.n)
+            message = _verdict.inconclusive_message(
+                result, t, max_time=spec.max_time, needed_n=needed
+            )
+            item.warn(LatencyInconclusiveWarning(message))
+    missed = [t for t in result.thresholds if not t.passed]
+    if not missed:
+        return
+    message = _verdict.failure_message(result, missed[0])
+    if settings.mode == "warn":
+        item.warn(LatencyMissWarning(message.splitlines()[0]))
+        return
+    pytest.fail(message, pytrace=True)
+
+
+def bad_marker_message(error: BadMarkerArgument) -> str:
+    return str(error)
+
+
+def results_as_dicts(item: pytest.Item) -> list[dict[str, Any]]:
+    state = item.stash.get(item_state_key, None)
+    if state is None:
+        return []
+    return [dict(r.to_dict(), nodeid=r.name) for r in state.results]

@@ -1,0 +1,53 @@
+"""The session report: one JSON-able dict (schema ``pytest-latency-sla/1``) and the files
+written from it, each atomically (a temporary file beside the target, then a rename)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Sequence
+
+SCHEMA = "pytest-latency-sla/1"
+
+__all__ = ["SCHEMA", "build_report", "write_atomic", "write_json"]
+
+
+def build_report(results: Sequence[dict[str, Any]], environment: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "environment": environment,
+        "results": [_ordered(r) for r in results],
+    }
+
+
+_FIRST_KEYS = ("nodeid", "outcome", "n", "warmup", "duration_s", "mean_s", "quantiles_s", "thresholds")
+
+
+def _ordered(result: dict[str, Any]) -> dict[str, Any]:
+    out = {key: result[key] for key in _FIRST_KEYS if key in result}
+    out.update((key, value) for key, value in result.items() if key not in out)
+    return out
+
+
+def write_atomic(path: Path, text: str) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def write_json(path: Path, report: dict[str, Any]) -> None:
+    write_atomic(path, json.dumps(report, indent=2, allow_nan=False) + "\n")

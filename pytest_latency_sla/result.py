@@ -1,0 +1,171 @@
+"""What a measurement produced: plain dataclasses, with a JSON-able form for reports and xdist."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .stats import nearest_rank
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+__all__ = ["LatencyResult", "ThresholdResult"]
+
+_HISTOGRAM_BINS = 48
+
+
+@dataclass(frozen=True)
+class ThresholdResult:
+    """The verdict on one threshold. Durations are in seconds.
+
+    ``lower`` and ``upper`` are the distribution-free bounds of the percentile at the session's
+    confidence over all ``n`` samples; either is ``None`` where ``n`` is too small to give it.
+    ``margin`` is ``budget / estimate``; ``overkill`` says whether it reached the overkill threshold.
+    """
+
+    percentile: float
+    budget: float
+    estimate: float
+    lower: float | None
+    upper: float | None
+    verdict: str
+    confident: bool
+    margin: float
+    overkill: bool
+    budget_text: str = ""
+    overkill_threshold: float | None = None
+    scale: float = 1.0
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == "pass"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "percentile": float(self.percentile),
+            "budget_s": float(self.budget),
+            "budget_text": self.budget_text,
+            "scale": float(self.scale),
+            "estimate_s": float(self.estimate),
+            "lower_s": _opt(self.lower),
+            "upper_s": _opt(self.upper),
+            "verdict": self.verdict,
+            "confident": bool(self.confident),
+            "margin": _finite_or_none(self.margin),
+            "overkill": bool(self.overkill),
+            "overkill_threshold": _opt(self.overkill_threshold),
+        }
+
+
+@dataclass(frozen=True)
+class LatencyResult:
+    """One measurement: every timed call, in order, and the verdict of each threshold."""
+
+    samples_ns: npt.NDArray[np.int64]
+    thresholds: tuple[ThresholdResult, ...] = ()
+    name: str = ""
+    warmup: int = 0
+    duration_s: float = 0.0
+    stopped: str = "decided"
+    gc_collections: int = 0
+    confidence: float = 0.95
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return int(self.samples_ns.shape[0])
+
+    def percentile(self, p: float) -> float:
+        """The nearest-rank ``p``-th percentile in seconds (``0 < p <= 100``)."""
+        if not 0 < p <= 100:
+            raise ValueError(f"percentile must be in (0, 100], got {p!r}")
+        if self.n == 0:
+            return math.nan
+        return float(self._sorted()[nearest_rank(self.n, p) - 1]) / 1e9
+
+    @property
+    def p50(self) -> float:
+        return self.percentile(50)
+
+    @property
+    def p90(self) -> float:
+        return self.percentile(90)
+
+    @property
+    def p99(self) -> float:
+        return self.percentile(99)
+
+    @property
+    def p999(self) -> float:
+        return self.percentile(99.9)
+
+    @property
+    def max(self) -> float:
+        return float(self.samples_ns.max()) / 1e9 if self.n else math.nan
+
+    @property
+    def mean(self) -> float:
+        return float(self.samples_ns.mean()) / 1e9 if self.n else math.nan
+
+    @property
+    def passed(self) -> bool:
+        return all(t.passed for t in self.thresholds)
+
+    def _sorted(self) -> npt.NDArray[np.int64]:
+        cached = self.extra.get("_sorted")
+        if cached is None:
+            import numpy as np
+
+            cached = np.sort(self.samples_ns)
+            self.extra["_sorted"] = cached
+        return cached  # type: ignore[no-any-return]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-able form (plain Python values only: numpy scalars break pytest-xdist)."""
+        quantiles = {}
+        if self.n:
+            for label, p in (("50", 50.0), ("90", 90.0), ("99", 99.0), ("99.9", 99.9)):
+                quantiles[label] = self.percentile(p)
+            quantiles["max"] = self.max
+        data: dict[str, Any] = {
+            "n": self.n,
+            "warmup": int(self.warmup),
+            "duration_s": float(self.duration_s),
+            "mean_s": _finite_or_none(self.mean),
+            "quantiles_s": quantiles,
+            "thresholds": [t.to_dict() for t in self.thresholds],
+            "stopped": self.stopped,
+            "gc_collections": int(self.gc_collections),
+            "confidence": float(self.confidence),
+            "histogram": self.histogram(),
+        }
+        for key, value in self.extra.items():
+            if not key.startswith("_"):
+                data[key] = value
+        return data
+
+    def histogram(self, bins: int = _HISTOGRAM_BINS) -> dict[str, list[float] | list[int]]:
+        """Counts over log-spaced bins between the fastest and the slowest call."""
+        if not self.n:
+            return {"edges_s": [], "counts": []}
+        import numpy as np
+
+        low = max(float(self.samples_ns.min()), 1.0)
+        high = max(float(self.samples_ns.max()), low * 1.001)
+        edges = np.geomspace(low, high * 1.000001, bins + 1)
+        counts, _ = np.histogram(np.maximum(self.samples_ns, low), bins=edges)
+        return {
+            "edges_s": [float(e) / 1e9 for e in edges],
+            "counts": [int(c) for c in counts],
+        }
+
+
+def _opt(value: float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _finite_or_none(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None

@@ -1,0 +1,247 @@
+"""Warm-up, then one timed call after another until the looks decide or time runs out.
+
+Each call is timed on its own with ``time.perf_counter_ns`` (never a batch divided by its
+size). Samples go into an ``array('q')``, cheap to append to; numpy views it at each look.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import inspect
+import time
+from array import array
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from .stats import LookSchedule
+from .verdict import Decision, decide
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+__all__ = ["Sampling", "Target", "sample"]
+
+# 16 MiB of int64 samples: a 100 ns call decides long before this; a budget that sits right on
+# the percentile of a very fast call stops here, not confident, instead of filling memory.
+MAX_SAMPLES = 1 << 21
+# Samples taken by ``measure`` (no budget): enough for a p99.9 to mean something.
+MEASURE_SAMPLES = 3000
+# Automatic warm-up: at most this many calls, and at most this share of ``max_time`` or this
+# many seconds, whichever is less (a slow call is warm after a few calls; a fast one needs more
+# calls to fill caches and branch predictors).
+AUTO_WARMUP_CALLS = 200
+AUTO_WARMUP_SHARE = 0.2
+AUTO_WARMUP_SECONDS = 0.25
+
+_clock = time.perf_counter_ns
+
+
+@dataclass(frozen=True)
+class Target:
+    """The measured call: ``fn(*args, **kwargs)``, awaited when ``fn`` is a coroutine function."""
+
+    fn: Callable[..., Any]
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_async(self) -> bool:
+        return inspect.iscoroutinefunction(self.fn)
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One threshold as the sampler sees it: percentile fraction and budget in ns."""
+
+    q: float
+    budget_ns: float
+
+
+@dataclass
+class Sampling:
+    samples_ns: npt.NDArray[np.int64]
+    warmup: int
+    duration_s: float
+    stopped: str
+    decisions: list[Decision]
+    gc_collections: int
+
+
+def sample(
+    target: Target,
+    gates: Sequence[Gate],
+    *,
+    confidence: float,
+    max_time: float,
+    warmup: int | None,
+    gc_mode: str = "keep",
+    max_samples: int = MAX_SAMPLES,
+) -> Sampling:
+    """Warm up, then time calls until every gate has a confident verdict, one has a confident
+    fail, ``max_time`` has passed or ``max_samples`` are taken (``MEASURE_SAMPLES`` without gates).
+    """
+    runner = _AsyncRunner(target) if target.is_async else _SyncRunner(target)
+    try:
+        return _sample(runner, gates, confidence, max_time, warmup, gc_mode, max_samples)
+    finally:
+        runner.close()
+
+
+def _sample(
+    runner: _SyncRunner,
+    gates: Sequence[Gate],
+    confidence: float,
+    max_time: float,
+    warmup: int | None,
+    gc_mode: str,
+    max_samples: int,
+) -> Sampling:
+    import numpy as np
+
+    # Collect first, then warm up: a full collection walks every object and evicts the caches
+    # that the warm-up is there to fill.
+    gc.collect()
+    warmed = runner.warm_up(warmup, max_time)
+    schedules = [LookSchedule(g.q, 1.0 - confidence) for g in gates]
+    decisions = [Decision() for _ in gates]
+    exceedances = [0] * len(gates)
+    counted = 0
+    limit = max_samples if gates else min(max_samples, MEASURE_SAMPLES)
+    buf = runner.buf
+    collections = [0]
+
+    def on_gc(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            collections[0] += 1
+
+    was_enabled = gc.isenabled()
+    if gc_mode == "disable":
+        gc.disable()
+    gc.callbacks.append(on_gc)
+    start = _clock()
+    deadline = start + int(max_time * 1e9)
+    stopped = "max_samples" if gates else "sample count"
+    try:
+        while True:
+            n = len(buf)
+            undecided = [s for s, d in zip(schedules, decisions) if d.verdict is None]
+            next_look = min((s.next_look_after(n) for s in undecided), default=limit)
+            timed_out = runner.run(min(next_look, limit) - n, deadline)
+            n = len(buf)
+            if n > counted:
+                view = np.frombuffer(buf, dtype=np.int64)[counted:]
+                for i, gate in enumerate(gates):
+                    exceedances[i] += int(np.count_nonzero(view > gate.budget_ns))
+                del view  # a live view would stop the array from growing
+                counted = n
+            for i, schedule in enumerate(schedules):
+                if decisions[i].verdict is None:
+                    verdict = decide(exceedances[i], n, schedule)
+                    if verdict is not None:
+                        decisions[i] = Decision(verdict, n)
+            if gates and (
+                any(d.verdict == "fail" for d in decisions)
+                or all(d.verdict == "pass" for d in decisions)
+            ):
+                stopped = "decided"
+                break
+            if timed_out:
+                stopped = "max_time"
+                break
+            if n >= limit:
+                break
+        end = _clock()
+    finally:
+        gc.callbacks.remove(on_gc)
+        if was_enabled:
+            gc.enable()
+    samples = np.frombuffer(buf, dtype=np.int64).copy()
+    return Sampling(
+        samples_ns=samples,
+        warmup=warmed,
+        duration_s=(end - start) / 1e9,
+        stopped=stopped,
+        decisions=decisions,
+        gc_collections=collections[0],
+    )
+
+
+class _SyncRunner:
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.buf = array("q")
+
+    def warm_up(self, warmup: int | None, max_time: float) -> int:
+        if warmup is not None:
+            for _ in range(warmup):
+                self._call_once()
+            return warmup
+        deadline = _clock() + int(min(max_time * AUTO_WARMUP_SHARE, AUTO_WARMUP_SECONDS) * 1e9)
+        done = 0
+        while done < AUTO_WARMUP_CALLS:
+            self._call_once()
+            done += 1
+            if _clock() >= deadline:
+                break
+        return done
+
+    def _call_once(self) -> None:
+        self.target.fn(*self.target.args, **self.target.kwargs)
+
+    def run(self, count: int, deadline: int) -> bool:
+        """Time ``count`` calls; return True when the deadline passed."""
+        fn, args, kwargs = self.target.fn, self.target.args, self.target.kwargs
+        append = self.buf.append
+        clock = _clock
+        if args or kwargs:
+            for _ in range(count):
+                t0 = clock()
+                fn(*args, **kwargs)
+                t1 = clock()
+                append(t1 - t0)
+                if t1 > deadline:
+                    return True
+        else:
+            for _ in range(count):
+                t0 = clock()
+                fn()
+                t1 = clock()
+                append(t1 - t0)
+                if t1 > deadline:
+                    return True
+        return _clock() > deadline
+
+    def close(self) -> None:
+        pass
+
+
+class _AsyncRunner(_SyncRunner):
+    """Awaits the coroutine function once per timed call, in an event loop of its own."""
+
+    def __init__(self, target: Target) -> None:
+        super().__init__(target)
+        self.loop = asyncio.new_event_loop()
+
+    def _call_once(self) -> None:
+        self.loop.run_until_complete(self.target.fn(*self.target.args, **self.target.kwargs))
+
+    def run(self, count: int, deadline: int) -> bool:
+        return self.loop.run_until_complete(self._run(count, deadline))
+
+    async def _run(self, count: int, deadline: int) -> bool:
+        fn, args, kwargs = self.target.fn, self.target.args, self.target.kwargs
+        append = self.buf.append
+        clock = _clock
+        for _ in range(count):
+            t0 = clock()
+            await fn(*args, **kwargs)
+            t1 = clock()
+            append(t1 - t0)
+            if t1 > deadline:
+                return True
+        return _clock() > deadline
+
+    def close(self) -> None:
+        self.loop.close()

@@ -1,0 +1,195 @@
+"""Session settings: command-line options, their ini twins and environment variables.
+
+Precedence: marker argument > command line > environment variable (where one exists) > ini >
+default. A bad value stops the session at start with a one-line ``pytest.UsageError``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from .thresholds import Defaults
+
+__all__ = ["Settings", "add_options", "read_settings"]
+
+MODES = ("enforce", "warn", "off")
+GC_MODES = ("keep", "disable")
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str  # "max-time": --latency-max-time, ini latency_max_time
+    help: str
+    env: str | None = None
+    flag: bool = False
+    metavar: str | None = None
+
+    @property
+    def cli(self) -> str:
+        return f"--latency-{self.name}"
+
+    @property
+    def ini(self) -> str:
+        return "latency_" + self.name.replace("-", "_")
+
+
+OPTIONS = (
+    Option("mode", "enforce: a missed budget fails the test; warn: it emits LatencyMissWarning; "
+           "off: call the target once, gate and report nothing (default: enforce)",
+           env="LATENCY_SLA_MODE", metavar="enforce|warn|off"),
+    Option("scale", "multiply every budget by F > 0, for a slower runner (default: 1)",
+           env="LATENCY_SLA_SCALE", metavar="F"),
+    Option("percentile", "percentile a budget bounds when the marker does not say (default: 99)",
+           metavar="P"),
+    Option("overkill", "warn when budget / measured percentile >= X; 0 turns it off "
+           "(default: 1000)", metavar="X"),
+    Option("confidence", "confidence of the bounds, 0.5 < C < 1 (default: 0.95)", metavar="C"),
+    Option("max-time", "seconds of sampling after which a verdict is forced, warm-up not "
+           "counted (default: 3)", metavar="S"),
+    Option("gc", "keep: garbage collection stays on while sampling (as in production); "
+           "disable: off while sampling (default: keep)", metavar="keep|disable"),
+    Option("isolate", "measure every test in a forked child process, so a crash fails only "
+           "that test", flag=True),
+    Option("report", "print a latency table after the run", flag=True),
+    Option("json", "write the latency report as JSON to PATH", metavar="PATH"),
+    Option("md", "write the latency table as Markdown to PATH; 'github' appends it to "
+           "$GITHUB_STEP_SUMMARY", metavar="PATH"),
+    Option("html", "write a self-contained HTML report with a histogram per test to PATH",
+           metavar="PATH"),
+)  # fmt: skip
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("latency-sla", "latency SLAs (pytest-latency-sla)")
+    for option in OPTIONS:
+        text = option.help + (f"; env {option.env}" if option.env else "")
+        if option.flag:
+            group.addoption(option.cli, action="store_true", default=None, help=text)
+            parser.addini(option.ini, text, type="bool", default=False)
+        else:
+            group.addoption(option.cli, default=None, metavar=option.metavar, help=text)
+            parser.addini(option.ini, text, default="")
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: str = "enforce"
+    scale: float = 1.0
+    percentile: float = 99.0
+    overkill: float | None = 1000.0
+    confidence: float = 0.95
+    max_time: float = 3.0
+    gc: str = "keep"
+    isolate: bool = False
+    report: bool = False
+    json: Path | None = None
+    md: str | None = None
+    html: Path | None = None
+
+    @property
+    def defaults(self) -> Defaults:
+        return Defaults(
+            percentile=self.percentile,
+            overkill=self.overkill,
+            max_time=self.max_time,
+            isolate=self.isolate,
+        )
+
+
+def _raw(config: pytest.Config, option: Option) -> tuple[Any, str]:
+    """The winning raw value and where it came from, or ``(None, "")``."""
+    cli = config.getoption(option.cli)
+    if cli is not None:
+        return cli, option.cli
+    if option.env and os.environ.get(option.env, "").strip():
+        return os.environ[option.env].strip(), f"environment variable {option.env}"
+    ini = config.getini(option.ini)
+    if option.flag:
+        return (True, f"ini {option.ini}") if ini else (None, "")
+    if isinstance(ini, str) and ini.strip():
+        return ini.strip(), f"ini {option.ini}"
+    return None, ""
+
+
+def _number(check: Callable[[float], bool], allowed: str) -> Callable[[Any, str], float]:
+    def parse(raw: Any, source: str) -> float:
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            value = math.nan
+        if math.isnan(value) or not check(value):
+            raise pytest.UsageError(f"{source}: expected {allowed}, got {raw!r}")
+        return value
+
+    return parse
+
+
+def _choice(choices: tuple[str, ...]) -> Callable[[Any, str], str]:
+    def parse(raw: Any, source: str) -> str:
+        value = str(raw).strip().lower()
+        if value not in choices:
+            raise pytest.UsageError(f"{source}: expected one of {', '.join(choices)}, got {raw!r}")
+        return value
+
+    return parse
+
+
+def _overkill(raw: Any, source: str) -> float | None:
+    value = _number(lambda v: v == 0 or (v > 1 and math.isfinite(v)), "0 (off) or a number > 1")(
+        raw, source
+    )
+    return None if value == 0 else value
+
+
+def _report_path(raw: Any, source: str) -> Path:
+    path = Path(str(raw)).expanduser()
+    if not str(raw).strip():
+        raise pytest.UsageError(f"{source}: expected a file path, got {raw!r}")
+    if path.is_dir():
+        raise pytest.UsageError(f"{source}: {str(path)!r} is a directory; give a file path")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise pytest.UsageError(
+            f"{source}: cannot create the directory of {str(path)!r}: {exc.strerror or exc}"
+        ) from None
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise pytest.UsageError(f"{source}: {str(path)!r} is not writable")
+    return path
+
+
+def _md_target(raw: Any, source: str) -> str:
+    if str(raw).strip() == "github":
+        return "github"
+    return str(_report_path(raw, source))
+
+
+_PARSERS: dict[str, Callable[[Any, str], Any]] = {
+    "mode": _choice(MODES),
+    "scale": _number(lambda v: 0 < v < math.inf, "a finite number > 0"),
+    "percentile": _number(lambda v: 0 < v < 100, "a number with 0 < p < 100"),
+    "overkill": _overkill,
+    "confidence": _number(lambda v: 0.5 < v < 1, "a number with 0.5 < c < 1"),
+    "max-time": _number(lambda v: 0 < v < math.inf, "a finite number of seconds > 0"),
+    "gc": _choice(GC_MODES),
+    "isolate": lambda raw, source: bool(raw),
+    "report": lambda raw, source: bool(raw),
+    "json": _report_path,
+    "md": _md_target,
+    "html": _report_path,
+}
+
+
+def read_settings(config: pytest.Config) -> Settings:
+    values: dict[str, Any] = {}
+    for option in OPTIONS:
+        raw, source = _raw(config, option)
+        if raw is not None:
+            values[option.name.replace("-", "_")] = _PARSERS[option.name](raw, source)
+    return Settings(**values)

@@ -1,0 +1,173 @@
+"""Distribution-free bounds for a percentile, and the sequential schedule that looks at them.
+
+Everything here is exact binomial arithmetic on counts, with the standard library only.
+With ``n`` independent samples and budget ``B``, let ``E`` be the number of samples strictly
+above ``B``. If the ``q``-th percentile is at most ``B`` then ``P(X > B) <= 1 - q`` and ``E`` is
+at worst ``Binomial(n, 1 - q)`` whatever the distribution (Thompson, 1936). So:
+
+* a confident **pass** needs ``E <= pass_cutoff(n, q, alpha)``;
+* a confident **fail** needs ``E >= fail_cutoff(n, q, alpha)``.
+
+The same cut-offs give order-statistic bounds: ``X(n - c)`` is an upper bound of the percentile
+and ``X(n - m + 1)`` a lower bound (1-based ranks).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+
+__all__ = [
+    "LookSchedule",
+    "bound_ranks",
+    "fail_cutoff",
+    "min_samples_to_pass",
+    "nearest_rank",
+    "pass_cutoff",
+]
+
+# Below this many trials the pmf is summed over every count; above it, over a window around
+# the mean that holds all but a negligible (< 1e-40) share of the probability mass.
+_FULL_SUM_LIMIT = 5000
+# The first look for a fail: a handful of calls already tells a clear miss apart.
+FIRST_FAIL_LOOK = 10
+
+
+def _log_pmf(n: int, p: float, k: int) -> float:
+    return (
+        math.lgamma(n + 1)
+        - math.lgamma(k + 1)
+        - math.lgamma(n - k + 1)
+        + k * math.log(p)
+        + (n - k) * math.log1p(-p)
+    )
+
+
+def _window(n: int, p: float) -> tuple[int, int]:
+    if n <= _FULL_SUM_LIMIT:
+        return 0, n
+    mean = n * p
+    spread = 20.0 * math.sqrt(mean * (1.0 - p)) + 60.0
+    return max(0, int(mean - spread)), min(n, int(math.ceil(mean + spread)))
+
+
+@lru_cache(maxsize=4096)
+def pass_cutoff(n: int, q: float, alpha: float) -> int:
+    """The largest ``c`` with ``P(Binomial(n, 1 - q) <= c) <= alpha``, or ``-1`` if none.
+
+    ``q`` is the percentile as a fraction (0.99 for p99).
+    """
+    _check(n, q, alpha)
+    p = 1.0 - q
+    lo, hi = _window(n, p)
+    cdf = 0.0
+    for k in range(lo, hi + 1):
+        cdf += math.exp(_log_pmf(n, p, k))
+        if cdf > alpha:
+            return k - 1
+    return hi
+
+
+@lru_cache(maxsize=4096)
+def fail_cutoff(n: int, q: float, alpha: float) -> int:
+    """The smallest ``m`` with ``P(Binomial(n, 1 - q) >= m) <= alpha``; ``n + 1`` if none."""
+    _check(n, q, alpha)
+    p = 1.0 - q
+    lo, hi = _window(n, p)
+    tail = 0.0
+    for k in range(hi, lo - 1, -1):
+        tail += math.exp(_log_pmf(n, p, k))
+        if tail > alpha:
+            return k + 1
+    return lo
+
+
+def bound_ranks(n: int, q: float, alpha: float) -> tuple[int | None, int | None]:
+    """1-based ranks ``(lower, upper)`` of the order statistics bounding the ``q`` quantile.
+
+    ``X(upper) <= B`` exactly when a pass is confident, ``X(lower) > B`` exactly when a fail
+    is. A rank is ``None`` where ``n`` samples are too few to give that bound.
+    """
+    c = pass_cutoff(n, q, alpha)
+    m = fail_cutoff(n, q, alpha)
+    upper = n - c if c >= 0 else None
+    lower = n - m + 1 if m <= n else None
+    return lower, upper
+
+
+def min_samples_to_pass(q: float, alpha: float) -> int:
+    """``n_min``: below it even a sample with no exceedance cannot pass (``q**n > alpha``)."""
+    return math.ceil(math.log(alpha) / math.log(q) - 1e-12)
+
+
+def nearest_rank(n: int, percentile: float) -> int:
+    """1-based nearest rank: the smallest rank with at least ``percentile`` % at or below it."""
+    exact = Fraction(repr(float(percentile))) * n / 100
+    return max(1, min(n, math.ceil(exact)))
+
+
+def _check(n: int, q: float, alpha: float) -> None:
+    if n < 1 or not 0.0 < q < 1.0 or not 0.0 < alpha < 1.0:
+        raise ValueError(f"need n >= 1, 0 < q < 1, 0 < alpha < 1; got n={n}, q={q}, alpha={alpha}")
+
+
+@dataclass(frozen=True)
+class Look:
+    """One planned look at ``n`` samples: check the pass or the fail side at level ``alpha``."""
+
+    n: int
+    side: str  # "pass" or "fail"
+    alpha: float
+
+
+@dataclass(frozen=True)
+class LookSchedule:
+    """Alpha spending over two geometric schedules, one per kind of error.
+
+    A wrong confident pass can only happen when the percentile is really above the budget, a
+    wrong confident fail only when it is really at or below it, so each side may spend the
+    whole ``alpha``. Look ``k`` (1-based) of a side uses ``alpha / 2**k``: the sum over every
+    look stays below ``alpha`` however long sampling runs.
+
+    Fail looks start at ``FIRST_FAIL_LOOK`` samples. Pass looks start at ``2 * n_min``: at
+    ``n_min`` the upper bound is the sample maximum and a single scheduler stall would block a
+    pass; at twice that, it is the second-largest sample or better.
+    """
+
+    q: float
+    alpha: float
+
+    @property
+    def first_pass_look(self) -> int:
+        return 2 * min_samples_to_pass(self.q, self.alpha)
+
+    def looks_at(self, n: int) -> tuple[Look, ...]:
+        """The looks planned at exactly ``n`` samples (zero, one or both sides)."""
+        found = []
+        for side, first in (("fail", FIRST_FAIL_LOOK), ("pass", self.first_pass_look)):
+            k = _doubling_index(n, first)
+            if k is not None:
+                found.append(Look(n, side, self.alpha / 2.0**k))
+        return tuple(found)
+
+    def next_look_after(self, n: int) -> int:
+        """The smallest planned look strictly after ``n`` samples."""
+        return min(_next_doubling(n, FIRST_FAIL_LOOK), _next_doubling(n, self.first_pass_look))
+
+
+def _doubling_index(n: int, first: int) -> int | None:
+    if n < first or n % first:
+        return None
+    ratio = n // first
+    if ratio & (ratio - 1):
+        return None
+    return ratio.bit_length()
+
+
+def _next_doubling(n: int, first: int) -> int:
+    look = first
+    while look <= n:
+        look *= 2
+    return look

@@ -1,0 +1,242 @@
+"""From ``latency_sla`` markers to a measurement plan: thresholds and sampling settings.
+
+Pure functions on plain data; the pytest edge passes markers in closest-first order and turns a
+``BadMarkerArgument`` into a setup error of that one test.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+from .units import UNIT_SECONDS, format_budget, format_percentile
+
+__all__ = ["BadMarkerArgument", "Defaults", "Plan", "Threshold", "plan_from_markers"]
+
+ARGUMENTS = (
+    "s", "ms", "us", "percentile", "overkill", "max_time", "warmup", "isolate",
+    "rate", "arrivals", "concurrency",
+)  # fmt: skip
+ARRIVALS = ("constant", "poisson")
+
+
+class BadMarkerArgument(ValueError):
+    """A ``latency_sla`` marker argument that cannot be used; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """One budget: the ``percentile`` of the per-call latency must stay at or below ``budget_s``."""
+
+    percentile: float
+    budget_s: float
+    budget_text: str
+    overkill: float | None = 1000.0
+
+    @property
+    def label(self) -> str:
+        return f"{format_percentile(self.percentile)} <= {self.budget_text}"
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """Session-wide values a marker falls back on (from CLI, environment, ini)."""
+
+    percentile: float = 99.0
+    overkill: float | None = 1000.0
+    max_time: float = 3.0
+    isolate: bool = False
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything the markers of one test ask for."""
+
+    thresholds: tuple[Threshold, ...]
+    max_time: float
+    warmup: int | None = None
+    isolate: bool = False
+    rate: float | None = None
+    arrivals: str = "constant"
+    concurrency: int = 1
+
+
+@dataclass(frozen=True)
+class MarkerCall:
+    """A marker's arguments, with the level it was applied at (closest first)."""
+
+    level: str
+    args: tuple[Any, ...]
+    kwargs: Mapping[str, Any]
+
+
+def plan_from_markers(marks: Sequence[MarkerCall], defaults: Defaults, where: str) -> Plan:
+    """Merge markers, closest first: for one percentile the closest level wins; sampling
+    settings come from the closest marker that sets them."""
+    by_percentile: dict[float, tuple[str, Threshold]] = {}
+    settings: dict[str, tuple[str, Any]] = {}
+    for mark in marks:
+        parsed = _parse_one(mark, defaults, where)
+        threshold = parsed.pop("threshold")
+        seen = by_percentile.get(threshold.percentile)
+        if seen is None:
+            by_percentile[threshold.percentile] = (mark.level, threshold)
+        elif seen[0] == mark.level:
+            raise BadMarkerArgument(
+                f"{where}: two latency_sla markers on the same {mark.level} set a budget for "
+                f"{format_percentile(threshold.percentile)} ({seen[1].budget_text} and "
+                f"{threshold.budget_text}); keep one, or give them different percentiles"
+            )
+        for name, value in parsed.items():
+            held = settings.get(name)
+            if held is None:
+                settings[name] = (mark.level, value)
+            elif held[0] == mark.level and held[1] != value:
+                raise BadMarkerArgument(
+                    f"{where}: two latency_sla markers on the same {mark.level} set "
+                    f"{name}={held[1]!r} and {name}={value!r}; keep one"
+                )
+    if not by_percentile:
+        raise BadMarkerArgument(f"{where}: no latency_sla marker")
+    thresholds = tuple(t for _, t in sorted(by_percentile.values(), key=lambda s: s[1].percentile))
+    values = {name: value for name, (_, value) in settings.items()}
+    return Plan(
+        thresholds=thresholds,
+        max_time=values.get("max_time", defaults.max_time),
+        warmup=values.get("warmup"),
+        isolate=values.get("isolate", defaults.isolate),
+        rate=values.get("rate"),
+        arrivals=values.get("arrivals", "constant"),
+        concurrency=values.get("concurrency", 1),
+    )
+
+
+def _parse_one(mark: MarkerCall, defaults: Defaults, where: str) -> dict[str, Any]:
+    if mark.args:
+        shown = ", ".join(repr(a) for a in mark.args)
+        hint = f" (did you mean ms={mark.args[0]!r}?)" if _is_real(mark.args[0]) else ""
+        raise BadMarkerArgument(
+            f"{where}: latency_sla takes keyword arguments only; got positional {shown}{hint}"
+        )
+    for name in mark.kwargs:
+        if name not in ARGUMENTS:
+            close = difflib.get_close_matches(name, ARGUMENTS, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise BadMarkerArgument(
+                f"{where}: unknown latency_sla argument {name}={mark.kwargs[name]!r}{hint}; "
+                f"allowed: {', '.join(ARGUMENTS)}"
+            )
+    kwargs = dict(mark.kwargs)
+    out: dict[str, Any] = {}
+    percentile = _percentile(kwargs.pop("percentile", defaults.percentile), where)
+    overkill = _overkill(kwargs.pop("overkill", defaults.overkill), where)
+    value, unit = _budget(kwargs, where)
+    out["threshold"] = Threshold(
+        percentile=percentile,
+        budget_s=float(value) * UNIT_SECONDS[unit],
+        budget_text=format_budget(value, unit),
+        overkill=overkill,
+    )
+    for name in ("s", "ms", "us"):
+        kwargs.pop(name, None)
+    for name, value in kwargs.items():
+        out[name] = _SETTING_CHECKS[name](value, where)
+    return out
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _bad(where: str, name: str, value: Any, allowed: str) -> BadMarkerArgument:
+    return BadMarkerArgument(f"{where}: latency_sla({name}={value!r}): {allowed}")
+
+
+def _budget(kwargs: Mapping[str, Any], where: str) -> tuple[float, str]:
+    given = [(unit, kwargs[unit]) for unit in ("s", "ms", "us") if unit in kwargs]
+    if len(given) != 1:
+        got = ", ".join(f"{u}={v!r}" for u, v in given) or "none"
+        raise BadMarkerArgument(
+            f"{where}: latency_sla needs exactly one budget, s=, ms= or us= "
+            f"(e.g. latency_sla(ms=50)); got {got}"
+        )
+    unit, value = given[0]
+    if not _is_real(value) or not math.isfinite(value) or value <= 0:
+        raise _bad(where, unit, value, "the budget must be a positive finite int or float")
+    return value, unit
+
+
+def _percentile(value: Any, where: str) -> float:
+    if not _is_real(value) or not 0 < value < 100:
+        raise _bad(where, "percentile", value, "percentile must be a number with 0 < p < 100")
+    return float(value)
+
+
+def _overkill(value: Any, where: str) -> float | None:
+    if value is None or (_is_real(value) and value == 0):
+        return None
+    if not _is_real(value) or not math.isfinite(value) or value <= 1:
+        raise _bad(
+            where, "overkill", value, "overkill must be a finite number > 1, or None or 0 for off"
+        )
+    return float(value)
+
+
+def _max_time(value: Any, where: str) -> float:
+    if not _is_real(value) or not math.isfinite(value) or value <= 0:
+        raise _bad(where, "max_time", value, "max_time must be a positive finite number of seconds")
+    return float(value)
+
+
+def _warmup(value: Any, where: str) -> int:
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 0:
+        raise _bad(where, "warmup", value, "warmup must be an int >= 0 (number of un-timed calls)")
+    return int(value)
+
+
+def _isolate(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise _bad(where, "isolate", value, "isolate must be True or False")
+    return value
+
+
+def _rate(value: Any, where: str) -> float | None:
+    if value is None:
+        return None
+    if not _is_real(value) or not math.isfinite(value) or value <= 0:
+        raise _bad(where, "rate", value, "rate must be a positive finite number of calls per second")
+    return float(value)
+
+
+def _arrivals(value: Any, where: str) -> str:
+    if value not in ARRIVALS:
+        raise _bad(where, "arrivals", value, f"arrivals must be one of {', '.join(ARRIVALS)}")
+    return str(value)
+
+
+def _concurrency(value: Any, where: str) -> int:
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+        raise _bad(where, "concurrency", value, "concurrency must be an int >= 1")
+    return int(value)
+
+
+_SETTING_CHECKS = {
+    "max_time": _max_time,
+    "warmup": _warmup,
+    "isolate": _isolate,
+    "rate": _rate,
+    "arrivals": _arrivals,
+    "concurrency": _concurrency,
+}
+
+
+def marker_calls(pairs: Iterable[tuple[Any, Any]]) -> list[MarkerCall]:
+    """``(node, mark)`` pairs from ``item.iter_markers_with_node`` as plain ``MarkerCall``s."""
+    calls = []
+    for node, mark in pairs:
+        level = f"{type(node).__name__.lower()} {node.name}"
+        calls.append(MarkerCall(level=level, args=tuple(mark.args), kwargs=dict(mark.kwargs)))
+    return calls
