@@ -34,7 +34,9 @@ def test_fp32_vs_int8(latency_sla, funnel_variant):
     latency_sla(session.run, None, inputs)
 
 
-@pytest.mark.xfail(strict=True, reason="intentionally missed: 1 us is below ONNX Runtime's call cost")
+@pytest.mark.xfail(
+    strict=True, reason="intentionally missed: 1 us is below ONNX Runtime's call cost"
+)
 @pytest.mark.latency_sla(us=1)
 def test_intentionally_missed_budget(latency_sla, funnel):
     """A budget no model can meet: fails after a handful of calls, long before max_time."""

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-__all__ = ["Collector", "RESULTS_ATTR", "collector_key"]
+__all__ = ["RESULTS_ATTR", "Collector", "collector_key"]
 
 # The attribute that carries plain result dicts on a TestReport (it survives xdist's
 # serialization, as every plain attribute of a report does).

@@ -6,25 +6,25 @@ import gc
 import platform
 import sys
 import time
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 
-@lru_cache(maxsize=None)
+@cache
 def timer_overhead_ns(pairs: int = 20000) -> int:
     """The median cost of two back-to-back ``perf_counter_ns()`` reads, measured once."""
     clock = time.perf_counter_ns
-    diffs = []
+    diffs: list[int] = []
     append = diffs.append
     for _ in range(pairs):
         t0 = clock()
         t1 = clock()
         append(t1 - t0)
     diffs.sort()
-    return diffs[len(diffs) // 2]
+    return int(diffs[len(diffs) // 2])
 
 
-@lru_cache(maxsize=None)
+@cache
 def cpu_name() -> str:
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as fh:
@@ -63,7 +63,9 @@ def describe(gc_mode: str, extra_onnxruntime: str | None = None) -> dict[str, An
 def _cpu_count() -> int:
     import os
 
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    )
 
 
 def one_line(env: dict[str, Any]) -> str:

@@ -6,14 +6,19 @@ handle recording, warnings and failing the test.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING
 
-from .result import LatencyResult
+from .result import LatencyResult, ThresholdResult
 from .sampler import Gate, Target, sample
 from .stats import LookSchedule, fail_cutoff, pass_cutoff
 from .thresholds import Threshold
-from .verdict import judge
+from .verdict import Decision, judge
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = ["MeasureSpec", "needed_samples", "run_measurement"]
 
@@ -52,12 +57,22 @@ def run_measurement(target: Target, spec: MeasureSpec, name: str = "") -> Latenc
     )
 
 
-def result_from_samples(samples_ns, spec, *, decisions, name, warmup, duration_s, stopped,
-                        gc_collections) -> LatencyResult:  # type: ignore[no-untyped-def]
+def result_from_samples(
+    samples_ns: npt.NDArray[np.int64],
+    spec: MeasureSpec,
+    *,
+    decisions: Sequence[Decision],
+    name: str,
+    warmup: int,
+    duration_s: float,
+    stopped: str,
+    gc_collections: int,
+) -> LatencyResult:
+    """Judge every threshold over the samples and wrap it all in a ``LatencyResult``."""
     import numpy as np
 
     ordered = np.sort(samples_ns)
-    thresholds = ()
+    thresholds: tuple[ThresholdResult, ...] = ()
     if len(ordered):
         thresholds = tuple(
             judge(ordered, t, d, confidence=spec.confidence, scale=spec.scale)

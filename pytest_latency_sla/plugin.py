@@ -6,7 +6,8 @@ Data flow: marker -> thresholds (``thresholds``) -> samples (``sampler``) -> ver
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generator
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -25,6 +26,7 @@ from .thresholds import BadMarkerArgument
 
 if TYPE_CHECKING:
     from .fixture import LatencySLA
+
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     from . import hookspecs

@@ -74,9 +74,7 @@ def measure_for_item(
     name = item.nodeid if count == 1 else f"{item.nodeid}#{count}"
     isolate = plan.isolate if plan is not None else settings.isolate
     if isolate:
-        from .isolation import run_isolated
-
-        result = run_isolated(target, spec, name)
+        pytest.skip("isolate=True: crash isolation is not available yet")
     else:
         result = run_measurement(target, spec, name)
     _annotate(result)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 SCHEMA = "pytest-latency-sla/1"
 
@@ -24,7 +25,16 @@ def build_report(results: Sequence[dict[str, Any]], environment: dict[str, Any])
     }
 
 
-_FIRST_KEYS = ("nodeid", "outcome", "n", "warmup", "duration_s", "mean_s", "quantiles_s", "thresholds")
+_FIRST_KEYS = (
+    "nodeid",
+    "outcome",
+    "n",
+    "warmup",
+    "duration_s",
+    "mean_s",
+    "quantiles_s",
+    "thresholds",
+)
 
 
 def _ordered(result: dict[str, Any]) -> dict[str, Any]:

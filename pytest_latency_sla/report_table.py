@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .units import format_duration, format_percentile, format_ratio
 
-__all__ = ["HEADER", "rows", "render_markdown", "render_text", "verdict_label"]
+__all__ = ["HEADER", "render_markdown", "render_text", "rows", "verdict_label"]
 
 HEADER = ("test", "threshold", "estimate [bounds]", "p50", "max", "n", "margin", "verdict")
 
@@ -72,7 +73,9 @@ def _md_cell(text: str) -> str:
 def render_markdown(table: Sequence[tuple[str, ...]]) -> list[str]:
     lines = [
         "| " + " | ".join(HEADER) + " |",
-        "| " + " | ".join("---:" if i in {3, 4, 5, 6} else "---" for i in range(len(HEADER))) + " |",
+        "| "
+        + " | ".join("---:" if i in {3, 4, 5, 6} else "---" for i in range(len(HEADER)))
+        + " |",
     ]
     for row in table:
         cells = [f"`{_md_cell(row[0])}`", *(_md_cell(c) for c in row[1:])]

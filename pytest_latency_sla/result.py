@@ -121,7 +121,7 @@ class LatencyResult:
 
             cached = np.sort(self.samples_ns)
             self.extra["_sorted"] = cached
-        return cached  # type: ignore[no-any-return]
+        return cached
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-able form (plain Python values only: numpy scalars break pytest-xdist)."""

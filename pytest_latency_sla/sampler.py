@@ -11,8 +11,9 @@ import gc
 import inspect
 import time
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable
 
 from .stats import LookSchedule
 from .verdict import Decision, decide

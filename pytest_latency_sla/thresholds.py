@@ -9,8 +9,9 @@ from __future__ import annotations
 import difflib
 import math
 import numbers
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from .units import UNIT_SECONDS, format_budget, format_percentile
 
@@ -207,7 +208,9 @@ def _rate(value: Any, where: str) -> float | None:
     if value is None:
         return None
     if not _is_real(value) or not math.isfinite(value) or value <= 0:
-        raise _bad(where, "rate", value, "rate must be a positive finite number of calls per second")
+        raise _bad(
+            where, "rate", value, "rate must be a positive finite number of calls per second"
+        )
     return float(value)
 
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from .thresholds import Threshold
 
-__all__ = ["Decision", "failure_message", "judge", "overkill_message", "inconclusive_message"]
+__all__ = ["Decision", "failure_message", "inconclusive_message", "judge", "overkill_message"]
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from typing import Callable, Iterator
+from collections.abc import Iterator
+from typing import Callable
 
 import pytest
 
