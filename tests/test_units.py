@@ -1,0 +1,50 @@
+"""How numbers are printed: three significant digits, ASCII units, budgets as written."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_latency_sla.units import (
+    format_budget,
+    format_duration,
+    format_percentile,
+    format_ratio,
+)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0.0612, "61.2 ms"),
+        (7.1e-6, "7.10 us"),
+        (5.2e-8, "52.0 ns"),
+        (1.5, "1.50 s"),
+        (123.4, "123 s"),
+        (0.000999996, "1.00 ms"),
+        (0.9999, "1.00 s"),
+        (3e-10, "0.30 ns"),
+        (0.0, "0 ns"),
+        (None, "-"),
+    ],
+)
+def test_durations(seconds: float | None, text: str) -> None:
+    assert format_duration(seconds) == text
+
+
+def test_budgets_ratios_percentiles() -> None:
+    assert [format_budget(50, "ms"), format_budget(1.5, "s"), format_budget(5, "us")] == [
+        "50 ms",
+        "1.5 s",
+        "5 us",
+    ]
+    assert format_budget(0.25, "ms") == "0.25 ms"
+    assert [format_ratio(7042.3), format_ratio(2.46), format_ratio(0.0554)] == [
+        "7,042x",
+        "2.5x",
+        "0.055x",
+    ]
+    assert [format_percentile(99), format_percentile(99.9), format_percentile(50.0)] == [
+        "p99",
+        "p99.9",
+        "p50",
+    ]

@@ -1,0 +1,83 @@
+"""The verdict over sorted samples and the words that report it, without pytest."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pytest_latency_sla.measurement import MeasureSpec, result_from_samples
+from pytest_latency_sla.thresholds import Threshold
+from pytest_latency_sla.verdict import Decision, failure_message, judge, overkill_message
+
+P99_50MS = Threshold(percentile=99, budget_s=0.05, budget_text="50 ms")
+
+
+def result_of(samples_ns: list[float], decision: Decision, threshold: Threshold = P99_50MS):  # type: ignore[no-untyped-def]
+    spec = MeasureSpec(thresholds=[threshold])
+    return result_from_samples(
+        np.array(samples_ns, dtype=np.int64),
+        spec,
+        decisions=[decision],
+        name="t.py::test",
+        warmup=3,
+        duration_s=0.5,
+        stopped="decided",
+        gc_collections=0,
+    )
+
+
+def test_confident_verdict_comes_from_the_decision() -> None:
+    samples = np.sort(np.full(598, 7_100, dtype=np.int64))
+    t = judge(samples, P99_50MS, Decision("pass", 598), confidence=0.95)
+    assert (t.verdict, t.confident, t.overkill) == ("pass", True, True)
+    assert t.estimate == pytest.approx(7.1e-6) and t.margin == pytest.approx(0.05 / 7.1e-6)
+    assert t.lower == t.upper == pytest.approx(7.1e-6)
+
+
+def test_without_a_decision_the_point_estimate_decides_not_confidently() -> None:
+    samples = np.sort(np.r_[np.full(95, 1e6), np.full(5, 60e6)].astype(np.int64))
+    t = judge(samples, P99_50MS, Decision(), confidence=0.95)
+    assert (t.verdict, t.confident) == ("fail", False)
+    assert t.estimate == pytest.approx(0.06) and t.upper is None  # 100 samples: no upper bound
+
+
+def test_scale_multiplies_the_budget_and_is_shown() -> None:
+    samples = np.sort(np.full(598, 70e6).astype(np.int64))
+    t = judge(samples, P99_50MS, Decision("pass", 598), confidence=0.95, scale=2.0)
+    assert t.budget == pytest.approx(0.1) and t.budget_text == "100 ms (50 ms x 2)"
+
+
+def test_failure_message_first_line_is_specs_format() -> None:
+    samples = [61.2e6] * 5 + [40.1e6] * 4 + [80.2e6]
+    result = result_of(samples, Decision("fail", 10))
+    message = failure_message(result, result.thresholds[0])
+    first, *rest = message.splitlines()
+    assert first == (
+        "latency SLA missed: p99 = 80.2 ms > budget 50 ms (n=10, 95% bounds [61.2 ms, -]; "
+        "p50 61.2 ms, max 80.2 ms)"
+    )
+    assert "confident" in rest[0] and "3 warm-up calls" in rest[1]
+
+
+def test_overkill_message() -> None:
+    result = result_of([7_100] * 598, Decision("pass", 598))
+    assert overkill_message(result.thresholds[0]) == (
+        "p99 = 7.10 us is 7,042x under the 50 ms budget (overkill threshold 1,000x): "
+        "further optimization of this call is wasted effort"
+    )
+
+
+def test_result_properties() -> None:
+    result = result_of(list(range(1, 1001)), Decision())
+    assert result.n == 1000 and result.samples_ns.dtype == np.int64
+    assert (result.p50, result.p90, result.p99, result.p999, result.max) == (
+        pytest.approx(500e-9),
+        pytest.approx(900e-9),
+        pytest.approx(990e-9),
+        pytest.approx(999e-9),
+        pytest.approx(1000e-9),
+    )
+    assert result.mean == pytest.approx(500.5e-9)
+    data = result.to_dict()
+    assert data["quantiles_s"]["99.9"] == pytest.approx(999e-9)
+    assert sum(data["histogram"]["counts"]) == 1000
