@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 
-__all__ = ["RESULTS_ATTR", "Collector", "collector_key"]
+__all__ = ["CRASHED_ATTR", "RESULTS_ATTR", "Collector", "collector_key"]
 
 # The attribute that carries plain result dicts on a TestReport (it survives xdist's
 # serialization, as every plain attribute of a report does).
 RESULTS_ATTR = "latency_sla_results"
+# Set (True) on the call report of a test whose isolated measurement crashed.
+CRASHED_ATTR = "latency_sla_crashed"
 
 
 @dataclass
@@ -37,7 +39,7 @@ class Collector:
 
 
 def _outcome(report: pytest.TestReport) -> str:
-    if getattr(report, "latency_sla_crashed", False):
+    if getattr(report, CRASHED_ATTR, False):
         return "crashed"
     if hasattr(report, "wasxfail"):
         return "xfailed" if report.skipped else "xpassed"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .collector import RESULTS_ATTR, Collector, collector_key
+from .collector import CRASHED_ATTR, RESULTS_ATTR, Collector, collector_key
 from .recording import (
     MARKER,
     item_state_key,
@@ -113,6 +113,9 @@ def pytest_runtest_makereport(
         results = results_as_dicts(item)
         if results:
             setattr(report, RESULTS_ATTR, results)
+        state = item.stash.get(item_state_key, None)
+        if state is not None and state.crashed:
+            setattr(report, CRASHED_ATTR, True)
     return report
 
 

@@ -23,6 +23,7 @@ __all__ = ["ItemState", "item_state_key", "measure_for_item", "plan_for_item", "
 class ItemState:
     plan: Plan | None = None
     called: bool = False
+    crashed: bool = False
     results: list[LatencyResult] = field(default_factory=list)
 
 
@@ -74,7 +75,7 @@ def measure_for_item(
     name = item.nodeid if count == 1 else f"{item.nodeid}#{count}"
     isolate = plan.isolate if plan is not None else settings.isolate
     if isolate:
-        pytest.skip("isolate=True: crash isolation is not available yet")
+        result = _measure_isolated(state, target, spec, name)
     else:
         result = run_measurement(target, spec, name)
     _annotate(result)
@@ -83,6 +84,31 @@ def measure_for_item(
     item.config.hook.pytest_latency_sla_result(item=item, result=result)
     _warn_and_gate(item, result, spec, settings)
     return result
+
+
+def _measure_isolated(
+    state: ItemState, target: Target, spec: MeasureSpec, name: str
+) -> LatencyResult:
+    """``run_isolated`` at the pytest edge: skip without fork; a crashed or killed child
+    fails the test and leaves an empty result, so the reports still list the test."""
+    __tracebackhide__ = True
+    import numpy as np
+
+    from .isolation import ChildCrashed, ChildTimedOut, IsolationUnavailable, run_isolated
+
+    try:
+        return run_isolated(target, spec, name)
+    except IsolationUnavailable as error:
+        pytest.skip(str(error))
+    except ChildCrashed as error:
+        state.crashed = True
+        failure, ended = error.message(), f"crashed: {error.how}"
+    except ChildTimedOut as error:
+        failure, ended = str(error), "killed at deadline"
+    empty = LatencyResult(samples_ns=np.zeros(0, dtype=np.int64), name=name, stopped=ended)
+    empty.extra["isolated"] = True
+    state.results.append(empty)
+    pytest.fail(failure, pytrace=False)
 
 
 def _annotate(result: LatencyResult) -> None:

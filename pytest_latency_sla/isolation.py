@@ -1,0 +1,335 @@
+"""Crash isolation: warm-up and sampling run in a forked child; the parent judges.
+
+Only what the verdict needs travels back over a pipe: the samples, the sequential decisions,
+the warm-up count, the gc count and the duration. The parent turns them into a
+``LatencyResult`` with the same ``result_from_samples`` as an in-process measurement, so a
+crash of the measured call (a segfault in a native library, an abort, ``os._exit``, the OOM
+killer) ends only the child, and the parent can say how it ended.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import os
+import pickle
+import select
+import signal
+import sys
+import tempfile
+import time
+import traceback
+import warnings
+from typing import IO, TYPE_CHECKING, Any, NoReturn
+
+from .measurement import MeasureSpec, result_from_samples
+from .result import LatencyResult
+from .sampler import Gate, Target, sample
+from .verdict import Decision
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+__all__ = [
+    "ChildCrashed",
+    "ChildTimedOut",
+    "IsolatedCallError",
+    "IsolationUnavailable",
+    "RemoteTraceback",
+    "child_deadline_s",
+    "run_isolated",
+]
+
+# The child may take twice the sampling budget (warm-up and one slow last call included) plus
+# this much for fork, imports and warm-up before it is treated as hung and killed.
+GRACE_S = 10.0
+# Lines of the child's faulthandler dump kept in a crash message: the innermost frames come
+# first, and those name the crashing call; the rest is pytest's own call stack.
+CRASH_TRACE_LINES = 12
+# Exit status of a child whose own machinery (not the measured call) failed to report.
+_CHILD_BROKEN = 70
+# Python 3.12+ warns when a process with threads forks; see ``_fork`` for why that is handled.
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_FORK_WARNING = r"This process \(pid=\d+\) is multi-threaded, use of fork\(\) may lead to deadlocks"
+
+
+class IsolationUnavailable(Exception):
+    """This platform cannot fork; an isolated measurement is skipped with this reason."""
+
+
+class ChildCrashed(Exception):
+    """The isolated child died before it reported: a signal, or an exit code of its own."""
+
+    def __init__(self, how: str, trace: str = "") -> None:
+        self.how = how
+        self.trace = trace
+        super().__init__(f"measured call crashed: {how}")
+
+    def message(self) -> str:
+        """The failure text: the one-line cause, then the child's crash traceback if any."""
+        if not self.trace:
+            return str(self)
+        return f"{self}\nfaulthandler in the isolated process:\n{self.trace}"
+
+
+class ChildTimedOut(Exception):
+    """The isolated child ran past its deadline and was killed."""
+
+
+class RemoteTraceback(Exception):
+    """The traceback text of an exception raised in the isolated child (its ``__cause__``)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+    def __str__(self) -> str:
+        return f"\n'''\n{self.text}'''"
+
+
+class IsolatedCallError(Exception):
+    """An exception from the child that could not be sent back as itself (not picklable)."""
+
+
+def child_deadline_s(max_time: float) -> float:
+    """Seconds after the fork at which a child that has not finished is killed."""
+    return 2.0 * max_time + GRACE_S
+
+
+def run_isolated(target: Target, spec: MeasureSpec, name: str = "") -> LatencyResult:
+    """Warm up and sample ``target`` in a forked child; judge the samples here.
+
+    Raises ``IsolationUnavailable`` without ``os.fork``, ``ChildCrashed`` or ``ChildTimedOut``
+    when the child ends badly, and the measured call's own exception (its child traceback as
+    ``__cause__``) when the call raised.
+    """
+    __tracebackhide__ = True
+    if not hasattr(os, "fork"):
+        raise IsolationUnavailable(
+            f"isolate=True needs os.fork, which is not available on this platform "
+            f"({sys.platform}); the measurement was not run"
+        )
+    gates = [Gate(t.percentile / 100.0, t.budget_s * spec.scale * 1e9) for t in spec.thresholds]
+    deadline_s = child_deadline_s(spec.max_time)
+    read_fd, write_fd = os.pipe()
+    with tempfile.TemporaryFile() as crash_log:
+        # Empty the stdio buffers first: the child then starts with nothing to write twice.
+        _flush_std_streams()
+        pid = _fork()
+        if pid == 0:
+            os.close(read_fd)
+            _child(target, gates, spec, write_fd, crash_log)
+        os.close(write_fd)
+        deadline = time.monotonic() + deadline_s
+        try:
+            payload, finished = _read_all(read_fd, deadline)
+        finally:
+            os.close(read_fd)
+        status = _wait(pid, deadline) if finished else None
+        if status is None:
+            _kill(pid)
+            raise ChildTimedOut(
+                f"measured call did not finish: the isolated process was still running after "
+                f"{deadline_s:.3g} s (2 x max_time {spec.max_time:.3g} s + {GRACE_S:.3g} s, "
+                "warm-up included) and was killed"
+            )
+        crash_log.seek(0)
+        trace = crash_log.read().decode("utf-8", "replace")
+    message = _loads(payload) if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 else None
+    if message is None:
+        raise ChildCrashed(_describe(status), _trim(trace))
+    if message[0] == "error":
+        _raise_child_error(message[1])
+    return _result(message[1], spec, name)
+
+
+def _fork() -> int:
+    # Python 3.12+ warns (DeprecationWarning) on fork in a process with threads, and users run
+    # with ``-W error``. The threads are usually idle pools (numpy's OpenBLAS, which has fork
+    # handlers; ONNX Runtime's, which a one-thread session never hands work to). The risk the
+    # warning names -- a lock held by another thread at the fork, deadlocking the child -- is
+    # bounded here: the child is killed at its deadline and the test fails saying so.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_FORK_WARNING, category=DeprecationWarning)
+        return os.fork()
+
+
+def _child(
+    target: Target, gates: list[Gate], spec: MeasureSpec, write_fd: int, crash_log: IO[bytes]
+) -> NoReturn:
+    """Sample, send the outcome, and leave with ``os._exit``: no atexit handlers, no pytest
+    teardown, no second flush of buffers that the parent also holds."""
+    code = _CHILD_BROKEN
+    try:
+        # A crash is reported by the parent; its traceback goes to a file the parent reads
+        # instead of the terminal that pytest's faulthandler writes to.
+        faulthandler.enable(file=crash_log, all_threads=False)
+        try:
+            sampling = sample(
+                target,
+                gates,
+                confidence=spec.confidence,
+                max_time=spec.max_time,
+                warmup=spec.warmup,
+                gc_mode=spec.gc_mode,
+            )
+            message: tuple[str, dict[str, Any]] = (
+                "ok",
+                {
+                    "samples": sampling.samples_ns.tobytes(),
+                    "decisions": [(d.verdict, d.at_n) for d in sampling.decisions],
+                    "warmup": sampling.warmup,
+                    "duration_s": sampling.duration_s,
+                    "stopped": sampling.stopped,
+                    "gc_collections": sampling.gc_collections,
+                },
+            )
+        except BaseException as error:  # everything the call raises goes to the parent
+            message = ("error", _error_payload(error))
+        _write_all(write_fd, pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+        os.close(write_fd)
+        code = 0
+    finally:
+        try:
+            _flush_std_streams()
+        finally:
+            os._exit(code)
+
+
+def _error_payload(error: BaseException) -> dict[str, Any]:
+    # The traceback starts at the measured call: the frames above it are this plugin's.
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        tb = tb.tb_next
+    text = "".join(traceback.format_exception(type(error), error, tb or error.__traceback__))
+    try:
+        pickled: bytes | None = pickle.dumps(error, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.loads(pickled)
+    except Exception:
+        pickled = None
+    return {
+        "pickled": pickled,
+        "type": f"{type(error).__module__}.{type(error).__qualname__}",
+        "message": str(error),
+        "traceback": text,
+    }
+
+
+def _raise_child_error(payload: dict[str, Any]) -> NoReturn:
+    __tracebackhide__ = True
+    error: BaseException | None = None
+    pickled: bytes | None = payload["pickled"]
+    if pickled is not None:
+        try:
+            error = pickle.loads(pickled)
+        except Exception:
+            error = None
+    if not isinstance(error, BaseException):
+        error = IsolatedCallError(f"{payload['type']}: {payload['message']}")
+    raise error from RemoteTraceback(payload["traceback"])
+
+
+def _result(data: dict[str, Any], spec: MeasureSpec, name: str) -> LatencyResult:
+    import numpy as np
+
+    samples: npt.NDArray[np.int64] = np.frombuffer(data["samples"], dtype=np.int64).copy()
+    result = result_from_samples(
+        samples,
+        spec,
+        decisions=[Decision(verdict, at_n) for verdict, at_n in data["decisions"]],
+        name=name,
+        warmup=data["warmup"],
+        duration_s=data["duration_s"],
+        stopped=data["stopped"],
+        gc_collections=data["gc_collections"],
+    )
+    result.extra["isolated"] = True
+    return result
+
+
+def _read_all(fd: int, deadline: float) -> tuple[bytes, bool]:
+    """Everything the child writes until it closes the pipe; ``False`` when time ran out."""
+    chunks: list[bytes] = []
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return b"", False
+        ready, _, _ = select.select([fd], [], [], left)
+        if not ready:
+            continue
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return b"".join(chunks), True
+        chunks.append(chunk)
+
+
+def _wait(pid: int, deadline: float) -> int | None:
+    """The child's wait status, or ``None`` if it is still running at the deadline."""
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.005)
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    os.waitpid(pid, 0)
+
+
+def _describe(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            label = signal.Signals(number).name
+        except ValueError:
+            label = "signal"
+        return f"{label} (signal {number})"
+    code = os.WEXITSTATUS(status)
+    if code == 0:
+        return "exited with code 0 before sending its samples"
+    return f"exited with code {code}"
+
+
+def _trim(trace: str) -> str:
+    """The dump without the frames of this plugin, pytest and pluggy (the measuring machinery
+    between the test and its call), cut to its innermost lines."""
+    import _pytest
+    import pluggy
+
+    machinery = tuple(
+        f'File "{os.path.dirname(module.__file__ or "")}{os.sep}'
+        for module in (sys.modules[__package__ or "pytest_latency_sla"], _pytest, pluggy)
+    )
+    lines = [line for line in trace.strip().splitlines() if not line.strip().startswith(machinery)]
+    if len(lines) > CRASH_TRACE_LINES:
+        lines = [*lines[:CRASH_TRACE_LINES], f"  ... ({len(lines) - CRASH_TRACE_LINES} more)"]
+    return "\n".join(lines)
+
+
+def _loads(payload: bytes) -> tuple[str, dict[str, Any]] | None:
+    try:
+        message = pickle.loads(payload)
+    except Exception:
+        return None
+    return message if isinstance(message, tuple) and len(message) == 2 else None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _flush_std_streams() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (AttributeError, ValueError, OSError):
+            pass

@@ -1,0 +1,342 @@
+"""Crash isolation: ``isolate=True`` / ``--latency-isolate`` measure in a forked child."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from pathlib import Path
+
+import pytest
+
+from pytest_latency_sla import isolation
+from pytest_latency_sla.measurement import MeasureSpec
+from pytest_latency_sla.sampler import Target
+
+needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+pytestmark = needs_fork
+
+MODELS = Path(__file__).resolve().parent.parent / "models"
+
+CRASHES = """
+import ctypes, os, signal, time
+import pytest
+
+@pytest.mark.latency_sla(ms=50, isolate=True)
+def test_segfault(latency_sla):
+    latency_sla(ctypes.string_at, 0)
+
+@pytest.mark.latency_sla(ms=50, isolate=True)
+def test_abort(latency_sla):
+    latency_sla(os.abort)
+
+@pytest.mark.latency_sla(ms=50, isolate=True)
+def test_exit_code(latency_sla):
+    latency_sla(os._exit, 3)
+
+@pytest.mark.latency_sla(ms=50, isolate=True)
+def test_killed():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+@pytest.mark.latency_sla(ms=50, overkill=None, isolate=True)
+def test_still_runs(latency_sla):
+    result = latency_sla(time.perf_counter)
+    assert result.n > 0 and result.passed and result.extra["isolated"]
+"""
+
+
+def test_crashes_fail_only_their_test_and_are_reported_as_crashed(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(CRASHES)
+    result = pytester.runpytest_subprocess("-W", "error", "--latency-json=out.json")
+    result.assert_outcomes(failed=4, passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*_ test_segfault _*",
+            "measured call crashed: SIGSEGV (signal 11)",
+            "faulthandler in the isolated process:",
+            "Fatal Python error: Segmentation fault",
+            "*File *ctypes*line * in string_at",
+            "*File *test_crashes_fail_only_their_test_and_are_reported_as_crashed.py*"
+            "line * in test_segfault",
+            "*_ test_abort _*",
+            "measured call crashed: SIGABRT (signal 6)",
+            "*_ test_exit_code _*",
+            "measured call crashed: exited with code 3",
+            "*_ test_killed _*",
+            "measured call crashed: SIGKILL (signal 9)",
+        ]
+    )
+    # The crash's traceback is part of the failure, not spilled onto the terminal's stderr.
+    assert "Fatal Python error" not in result.stderr.str()
+    report = json.loads((pytester.path / "out.json").read_text())
+    outcomes = {r["nodeid"].split("::")[1]: (r["outcome"], r["n"]) for r in report["results"]}
+    assert outcomes == {
+        "test_segfault": ("crashed", 0),
+        "test_abort": ("crashed", 0),
+        "test_exit_code": ("crashed", 0),
+        "test_killed": ("crashed", 0),
+        "test_still_runs": ("passed", outcomes["test_still_runs"][1]),
+    }
+    assert outcomes["test_still_runs"][1] > 0
+
+
+def test_exception_in_child_arrives_with_type_message_and_traceback(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import threading, pytest
+
+        def validate():
+            raise ValueError("quiz answer out of range")
+
+        class Unpicklable(Exception):
+            def __init__(self, lock):
+                super().__init__("holds a lock")
+                self.lock = lock
+
+        def hold():
+            raise Unpicklable(threading.Lock())
+
+        @pytest.mark.latency_sla(ms=50, isolate=True)
+        def test_value_error(latency_sla):
+            latency_sla(validate)
+
+        @pytest.mark.latency_sla(ms=50, isolate=True)
+        def test_unpicklable(latency_sla):
+            latency_sla(hold)
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*RemoteTraceback: ",
+            "'''",
+            "Traceback (most recent call last):",
+            '  File "*test_exception_in_child*.py", line *, in validate',
+            '    raise ValueError("quiz answer out of range")',
+            "ValueError: quiz answer out of range",
+            "'''",
+            "The above exception was the direct cause of the following exception:",
+            "*E       ValueError: quiz answer out of range",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "*raise Unpicklable(threading.Lock())",
+            "*Unpicklable: holds a lock",
+            "E   *.IsolatedCallError: test_exception_in_child_arrives*.Unpicklable: holds a lock",
+        ]
+    )
+
+
+def test_verdict_from_child_samples_matches_in_process(pytester: pytest.Pytester) -> None:
+    # The scripted clock is patched before the fork, so the child's samples are exact and the
+    # parent's verdict must read exactly as an in-process one.
+    pytester.makeconftest(
+        """
+        import pytest
+        from pytest_latency_sla import sampler
+
+        @pytest.fixture
+        def scripted(monkeypatch):
+            clock = [10**9]
+            monkeypatch.setattr(sampler, "_clock", lambda: clock[0])
+            def make(durations):
+                it = iter(durations)
+                def call():
+                    clock[0] += int(next(it))
+                return call
+            return make
+        """
+    )
+    pytester.makepyfile(
+        """
+        import itertools, pytest
+
+        @pytest.mark.latency_sla(ms=50)
+        def test_slow(latency_sla, scripted):
+            latency_sla(scripted(itertools.cycle([61.2e6, 40.1e6, 80.2e6, 55e6, 70.3e6])))
+        """
+    )
+    message = (
+        "E       Failed: latency SLA missed: p99 = 80.2 ms > budget 50 ms (n=10, 95% bounds "
+        "[[]80.2 ms, -]; p50 61.2 ms, max 80.2 ms)"
+    )
+    in_process = pytester.runpytest()
+    in_process.assert_outcomes(failed=1)
+    in_process.stdout.fnmatch_lines([message])
+    isolated = pytester.runpytest("--latency-isolate", "--latency-json=out.json")
+    isolated.assert_outcomes(failed=1)
+    isolated.stdout.fnmatch_lines([message])
+    (record,) = json.loads((pytester.path / "out.json").read_text())["results"]
+    assert (record["outcome"], record["n"], record["isolated"]) == ("failed", 10, True)
+
+
+def test_hanging_call_is_killed_at_the_deadline(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The real grace is 10 s; a shorter one keeps the suite fast, the rule is the same.
+    monkeypatch.setattr(isolation, "GRACE_S", 0.5)
+    pytester.makepyfile(
+        """
+        import time, pytest
+
+        @pytest.mark.latency_sla(ms=50, max_time=0.2, isolate=True)
+        def test_hangs(latency_sla):
+            latency_sla(time.sleep, 3600)
+
+        def test_next():
+            pass
+        """
+    )
+    result = pytester.runpytest("--latency-json=out.json")
+    result.assert_outcomes(failed=1, passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "measured call did not finish: the isolated process was still running after "
+            "0.9 s (2 x max_time 0.2 s + 0.5 s, warm-up included) and was killed"
+        ]
+    )
+    (record,) = json.loads((pytester.path / "out.json").read_text())["results"]
+    assert (record["outcome"], record["n"], record["stopped"]) == (
+        "failed",
+        0,
+        "killed at deadline",
+    )
+
+
+def test_deadline_is_twice_max_time_plus_ten_seconds() -> None:
+    assert isolation.child_deadline_s(3.0) == 16.0
+    assert isolation.child_deadline_s(0.25) == 10.5
+
+
+def test_onnx_session_created_before_the_fork_runs_in_the_child(
+    pytester: pytest.Pytester,
+) -> None:
+    pytest.importorskip("onnxruntime")
+    pytester.makepyfile(
+        f"""
+        import pytest
+        from pytest_latency_sla.onnx import example_inputs, load_session
+
+        @pytest.fixture(scope="module")
+        def funnel():
+            session = load_session({str(MODELS / "funnel.onnx")!r})
+            return session, example_inputs(session)
+
+        @pytest.mark.latency_sla(ms=50, overkill=None, max_time=0.5, isolate=True)
+        def test_funnel_isolated(latency_sla, funnel):
+            session, inputs = funnel
+            result = latency_sla(session.run, None, inputs)
+            assert result.passed and result.n >= 598 and result.extra["isolated"]
+            # the parent's session is untouched by the child's use of its copy
+            assert session.run(None, inputs)[0].shape == (1, 3)
+        """
+    )
+    result = pytester.runpytest_subprocess("-W", "error")
+    result.assert_outcomes(passed=1)
+
+
+def test_no_fork_skips_with_a_reason(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import os, pytest
+
+        @pytest.fixture
+        def no_fork(monkeypatch):
+            monkeypatch.delattr(os, "fork")
+
+        @pytest.mark.latency_sla(ms=50, isolate=True)
+        def test_isolated(no_fork, latency_sla):
+            latency_sla(len, "abc")
+        """
+    )
+    result = pytester.runpytest("-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(
+        ["SKIPPED [[]1[]] *: isolate=True needs os.fork, which is not available on this platform*"]
+    )
+
+
+def test_fork_with_threads_is_fine_under_w_error(pytester: pytest.Pytester) -> None:
+    # A live thread at the fork: Python 3.12+ warns about it; ``-W error`` must not break it.
+    pytester.makepyfile(
+        """
+        import threading, time, pytest
+
+        @pytest.mark.latency_sla(ms=50, overkill=None, isolate=True)
+        def test_with_a_thread(latency_sla):
+            stop = threading.Event()
+            thread = threading.Thread(target=stop.wait)
+            thread.start()
+            try:
+                assert latency_sla(time.perf_counter).passed
+            finally:
+                stop.set()
+                thread.join()
+        """
+    )
+    result = pytester.runpytest_subprocess("-W", "error")
+    result.assert_outcomes(passed=1)
+    assert "multi-threaded" not in result.stdout.str()
+
+
+def test_the_multithreaded_fork_warning_is_handled(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Whatever the running Python does, the warning as 3.12 words it never escapes.
+    real_fork = os.fork
+
+    def fork_that_warns() -> int:
+        warnings.warn(
+            f"This process (pid={os.getpid()}) is multi-threaded, use of fork() may lead to "
+            "deadlocks in the child.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return real_fork()
+
+    monkeypatch.setattr(os, "fork", fork_that_warns)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = isolation.run_isolated(Target(int), MeasureSpec((), max_time=0.2, warmup=1))
+    assert result.n > 0
+
+
+def test_child_writes_nothing_twice_and_runs_no_atexit(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import atexit, os
+        atexit.register(lambda: os.write(1, b"atexit ran\\n"))
+        """
+    )
+    pytester.makepyfile(
+        """
+        import sys, pytest
+
+        @pytest.mark.latency_sla(ms=50, overkill=None, max_time=0.2, isolate=True)
+        def test_prints(latency_sla):
+            print("printed before the fork")
+            sys.stdout.write("unflushed at the fork")
+            latency_sla(len, "abc")
+            print()
+        """
+    )
+    # -s: a block-buffered stdout, so an unflushed line would be written by both processes.
+    result = pytester.runpytest_subprocess("-s")
+    result.assert_outcomes(passed=1)
+    out = result.stdout.str()
+    assert out.count("printed before the fork") == 1
+    assert out.count("unflushed at the fork") == 1
+    assert out.count("atexit ran") == 1
+
+
+def test_unit_run_isolated_returns_the_childs_samples() -> None:
+    # No pytest in the way: a plain function measured in a child, judged here.
+    result = isolation.run_isolated(Target(sum, ((1, 2),)), MeasureSpec((), warmup=3))
+    assert result.warmup == 3
+    assert result.stopped == "sample count" and result.n == 3000
+    assert result.samples_ns.dtype.name == "int64" and (result.samples_ns > 0).all()
+    assert result.samples_ns.flags.writeable  # an owned copy, not a view of the pipe's bytes
