@@ -202,9 +202,11 @@ def _error_payload(error: BaseException) -> dict[str, Any]:
     while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         tb = tb.tb_next
     text = "".join(traceback.format_exception(type(error), error, tb or error.__traceback__))
+    pickled: bytes | None
     try:
-        pickled: bytes | None = pickle.dumps(error, protocol=pickle.HIGHEST_PROTOCOL)
-        pickle.loads(pickled)
+        data = pickle.dumps(error, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.loads(data)  # an exception that pickles may still fail to rebuild
+        pickled = data
     except Exception:
         pickled = None
     return {

@@ -15,11 +15,16 @@ if TYPE_CHECKING:
     import numpy as np
     import onnxruntime
 
-__all__ = ["ModelError", "example_inputs", "load_session"]
+__all__ = ["ModelError", "ProviderNotAvailable", "example_inputs", "load_session"]
 
 
 class ModelError(ValueError):
     """A model file that cannot be used; the message names the path."""
+
+
+class ProviderNotAvailable(ModelError):
+    """An execution provider that this machine's onnxruntime does not have (catch it to skip a
+    GPU test on a CPU runner: ``pytest.skip(str(error))``)."""
 
 
 def _onnxruntime() -> Any:
@@ -58,7 +63,7 @@ def load_session(
     available = ort.get_available_providers()
     missing = [name for name in wanted if name not in available]
     if missing:
-        raise ModelError(
+        raise ProviderNotAvailable(
             f"{str(model)!r}: execution provider {', '.join(missing)} is not available on this "
             f"machine (available: {', '.join(available)})"
         )
@@ -130,11 +135,12 @@ def example_inputs(
 def _random(rng: np.random.Generator, kind: str, shape: tuple[int, ...]) -> np.ndarray[Any, Any]:
     import numpy as np
 
+    # np.asarray: for a scalar input (shape ()) numpy returns a scalar, which onnxruntime refuses.
     if kind.startswith("float"):
-        return rng.standard_normal(shape).astype(kind)
+        return np.asarray(rng.standard_normal(shape), dtype=kind)
     if kind == "bool":
-        return rng.random(shape) < 0.5
+        return np.asarray(rng.random(shape) < 0.5, dtype=bool)
     if kind == "str":
         words = np.array(["alpha", "beta", "gamma", "delta", "epsilon"], dtype=object)
-        return words[rng.integers(0, len(words), size=shape)]
-    return rng.integers(0, 10, size=shape).astype(kind)
+        return np.asarray(words[rng.integers(0, len(words), size=shape)], dtype=object)
+    return np.asarray(rng.integers(0, 10, size=shape), dtype=kind)
