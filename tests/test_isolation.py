@@ -340,3 +340,24 @@ def test_unit_run_isolated_returns_the_childs_samples() -> None:
     assert result.stopped == "sample count" and result.n == 3000
     assert result.samples_ns.dtype.name == "int64" and (result.samples_ns > 0).all()
     assert result.samples_ns.flags.writeable  # an owned copy, not a view of the pipe's bytes
+
+
+def test_coroutine_function_is_awaited_in_the_child(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import asyncio, pytest
+
+        calls = []
+
+        async def ping():
+            calls.append(1)
+            await asyncio.sleep(0)
+
+        @pytest.mark.latency_sla(ms=50, overkill=None, max_time=0.2, isolate=True)
+        def test_async(latency_sla):
+            result = latency_sla(ping)
+            assert result.passed and result.n >= 598
+            assert calls == []  # every call happened in the child
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
