@@ -123,9 +123,12 @@ def run_isolated(target: Target, spec: MeasureSpec, name: str = "") -> LatencyRe
         deadline = time.monotonic() + deadline_s
         try:
             payload, finished = _read_all(read_fd, deadline)
+            status = _wait(pid, deadline) if finished else None
+        except BaseException:  # Ctrl-C while waiting: leave no child behind
+            _kill(pid)
+            raise
         finally:
             os.close(read_fd)
-        status = _wait(pid, deadline) if finished else None
         if status is None:
             _kill(pid)
             raise ChildTimedOut(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import warnings
 from pathlib import Path
 
@@ -361,3 +362,25 @@ def test_coroutine_function_is_awaited_in_the_child(pytester: pytest.Pytester) -
         """
     )
     pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_interrupted_parent_leaves_no_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    forked: list[int] = []
+    real_fork = isolation._fork
+
+    def recording_fork() -> int:
+        pid = real_fork()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    def interrupted(fd: int, deadline: float) -> tuple[bytes, bool]:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(isolation, "_fork", recording_fork)
+    monkeypatch.setattr(isolation, "_read_all", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        isolation.run_isolated(Target(time.sleep, (3600,)), MeasureSpec((), warmup=0))
+    (pid,) = forked
+    with pytest.raises(ChildProcessError):  # killed and reaped: no such child any more
+        os.waitpid(pid, os.WNOHANG)
