@@ -1,4 +1,5 @@
-"""Results gathered from test reports on the process that reports (the xdist controller)."""
+"""Results travel from the measuring process to the reporting one (the xdist controller) as
+plain dicts on ``TestReport``s; the ``Collector`` gathers them with each test's outcome."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Any
 
 import pytest
 
-__all__ = ["CRASHED_ATTR", "RESULTS_ATTR", "Collector", "collector_key"]
+from .recording import item_state_key
+
+__all__ = ["CRASHED_ATTR", "RESULTS_ATTR", "Collector", "attach_results", "collector_key"]
 
 # The attribute that carries plain result dicts on a TestReport (it survives xdist's
 # serialization, as every plain attribute of a report does).
@@ -15,36 +18,60 @@ RESULTS_ATTR = "latency_sla_results"
 # Set (True) on the call report of a test whose isolated measurement crashed.
 CRASHED_ATTR = "latency_sla_crashed"
 
+_attached_key = pytest.StashKey[int]()
+
+
+def attach_results(item: pytest.Item, report: pytest.TestReport) -> None:
+    """Put the item's measurements not yet sent on ``report``. Usually that is the call phase,
+    but a fixture may measure during setup, and the test may then never reach its call."""
+    state = item.stash.get(item_state_key, None)
+    if state is None:
+        return
+    sent = item.stash.get(_attached_key, 0)
+    fresh = state.results[sent:]
+    if fresh:
+        setattr(report, RESULTS_ATTR, [dict(r.to_dict(), nodeid=r.name) for r in fresh])
+        item.stash[_attached_key] = len(state.results)
+
 
 @dataclass
 class Collector:
+    """Registered as a plugin on the process that reports: gathers every result and outcome."""
+
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     by_test: dict[str, list[str]] = field(default_factory=dict)
+    outcomes: dict[str, str] = field(default_factory=dict)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for data in getattr(report, RESULTS_ATTR, None) or ():
             record = dict(data)
-            record["outcome"] = _outcome(report)
             self.results[record["nodeid"]] = record
             names = self.by_test.setdefault(report.nodeid, [])
             if record["nodeid"] not in names:
                 names.append(record["nodeid"])
-        if report.when != "call" and report.failed:
-            for name in self.by_test.get(report.nodeid, ()):
-                if self.results[name]["outcome"] != "crashed":
-                    self.results[name]["outcome"] = "error"
+        self.outcomes[report.nodeid] = _merge(self.outcomes.get(report.nodeid), report)
 
     def ordered(self) -> list[dict[str, Any]]:
-        return list(self.results.values())
+        """Every result in arrival order, each with its test's outcome so far."""
+        out = []
+        for test, names in self.by_test.items():
+            outcome = self.outcomes.get(test, "passed")
+            for name in names:
+                out.append(dict(self.results[name], outcome=outcome))
+        return out
 
 
-def _outcome(report: pytest.TestReport) -> str:
-    if getattr(report, CRASHED_ATTR, False):
+def _merge(previous: str | None, report: pytest.TestReport) -> str:
+    """The test's outcome after one more phase: the call decides, a failed setup or teardown
+    makes it an error, and a crash of the measured call sticks."""
+    if previous == "crashed" or getattr(report, CRASHED_ATTR, False):
         return "crashed"
-    if hasattr(report, "wasxfail"):
-        return "xfailed" if report.skipped else "xpassed"
     if report.when != "call" and report.failed:
         return "error"
+    if report.when == "teardown":
+        return previous or "passed"
+    if hasattr(report, "wasxfail"):
+        return "xfailed" if report.skipped else "xpassed"
     return str(report.outcome)
 
 

@@ -11,13 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .collector import CRASHED_ATTR, RESULTS_ATTR, Collector, collector_key
+from .collector import CRASHED_ATTR, Collector, attach_results, collector_key
 from .recording import (
     MARKER,
     item_state_key,
     measure_for_item,
     plan_for_item,
-    results_as_dicts,
     settings_key,
     state_of,
 )
@@ -109,10 +108,8 @@ def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
+    attach_results(item, report)
     if report.when == "call":
-        results = results_as_dicts(item)
-        if results:
-            setattr(report, RESULTS_ATTR, results)
         state = item.stash.get(item_state_key, None)
         if state is not None and state.crashed:
             setattr(report, CRASHED_ATTR, True)
@@ -130,6 +127,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):
         return
-    from .session_report import print_table
+    from .session_report import print_summary
 
-    print_table(terminalreporter, config)
+    print_summary(terminalreporter, config)

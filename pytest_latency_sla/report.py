@@ -4,6 +4,7 @@ written from it, each atomically (a temporary file beside the target, then a ren
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from collections.abc import Sequence
@@ -59,5 +60,28 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def write_json(path: Path, report: dict[str, Any]) -> None:
-    write_atomic(path, json.dumps(report, indent=2, allow_nan=False) + "\n")
+def write_json(path: Path, report: dict[str, Any]) -> Path:
+    """Strict JSON: a NaN or infinity a plugin put in the report becomes ``null``, and a
+    numpy scalar its plain value, rather than an unreadable file or a crash at the end."""
+    text = json.dumps(_plain(report), indent=2, allow_nan=False, default=_default)
+    write_atomic(path, text + "\n")
+    return Path(path)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _default(value: Any) -> Any:
+    tolist = getattr(value, "tolist", None)  # numpy scalars and arrays
+    if callable(tolist):
+        return _plain(tolist())
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    return str(value)

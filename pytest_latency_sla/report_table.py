@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from .units import format_duration, format_percentile, format_ratio
 
-__all__ = ["HEADER", "render_markdown", "render_text", "rows", "verdict_label"]
+__all__ = ["HEADER", "md_code", "render_markdown", "render_text", "rows", "verdict_label"]
 
 HEADER = ("test", "threshold", "estimate [bounds]", "p50", "max", "n", "margin", "verdict")
 
@@ -36,18 +37,15 @@ def rows(results: Sequence[dict[str, Any]]) -> list[tuple[str, ...]]:
             out.append((test_id, "no budget", estimate, p50, top, n, "-", "-"))
             continue
         for t in result["thresholds"]:
-            scale = f" (x{t['scale']:g})" if t.get("scale", 1.0) != 1.0 else ""
-            threshold = f"{format_percentile(t['percentile'])} <= {format_duration(t['budget_s'])}"
-            if not scale:
-                threshold = f"{format_percentile(t['percentile'])} <= {t['budget_text']}"
+            # budget_text is the budget as written, or "100 ms (50 ms x 2)" under --latency-scale
+            budget = t.get("budget_text") or format_duration(t["budget_s"])
+            threshold = f"{format_percentile(t['percentile'])} <= {budget}"
             estimate = (
                 f"{format_duration(t['estimate_s'])} "
                 f"[{format_duration(t['lower_s'])}, {format_duration(t['upper_s'])}]"
             )
             margin = format_ratio(t["margin"]) if t["margin"] is not None else "inf"
-            out.append(
-                (test_id, threshold + scale, estimate, p50, top, n, margin, verdict_label(t))
-            )
+            out.append((test_id, threshold, estimate, p50, top, n, margin, verdict_label(t)))
     return out
 
 
@@ -70,6 +68,16 @@ def _md_cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def md_code(text: str) -> str:
+    """``text`` as a code span inside a GFM table cell: nothing in it is HTML or emphasis, but
+    the table still splits on a bare ``|`` and a backtick run would end the span early."""
+    text = " ".join(text.splitlines()).replace("|", "\\|")
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def render_markdown(table: Sequence[tuple[str, ...]]) -> list[str]:
     lines = [
         "| " + " | ".join(HEADER) + " |",
@@ -78,6 +86,6 @@ def render_markdown(table: Sequence[tuple[str, ...]]) -> list[str]:
         + " |",
     ]
     for row in table:
-        cells = [f"`{_md_cell(row[0])}`", *(_md_cell(c) for c in row[1:])]
+        cells = [md_code(row[0]), *(_md_cell(c) for c in row[1:])]
         lines.append("| " + " | ".join(cells) + " |")
     return lines

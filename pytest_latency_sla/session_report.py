@@ -1,17 +1,32 @@
-"""End of session, on the controller: the report dict, the terminal table and the files."""
+"""End of session, on the controller: the report dict, the terminal table, the files, and
+the few lines of notice that go with them."""
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, Callable
 
 import pytest
 
 from .collector import collector_key
 from .recording import settings_key
 
-__all__ = ["print_table", "session_report", "write_files"]
+__all__ = ["print_summary", "session_report", "write_files", "xdist_workers"]
 
 _report_key = pytest.StashKey[dict[str, Any]]()
+_notices_key = pytest.StashKey[list[str]]()
+
+XDIST_NOTICE = (
+    "latency-sla: {workers} pytest-xdist workers share this machine's CPU cores, so latencies "
+    "measured under xdist are pessimistic"
+)
+
+
+def xdist_workers(config: pytest.Config) -> int:
+    """How many xdist workers this (controller) process runs; 0 without xdist."""
+    if hasattr(config, "workerinput") or not config.pluginmanager.hasplugin("dsession"):
+        return 0
+    return len(getattr(config.option, "tx", None) or ())
 
 
 def session_report(config: pytest.Config) -> dict[str, Any]:
@@ -25,8 +40,8 @@ def session_report(config: pytest.Config) -> dict[str, Any]:
         results = config.stash[collector_key].ordered()
         versions = [r["onnxruntime"] for r in results if r.get("onnxruntime")]
         environment = describe(settings.gc, versions[0] if versions else None)
-        workers = getattr(config.option, "numprocesses", None)
-        if workers and not hasattr(config, "workerinput"):
+        workers = xdist_workers(config)
+        if workers:
             environment["xdist_workers"] = workers
         environment["scale"] = settings.scale
         environment["confidence"] = settings.confidence
@@ -37,18 +52,37 @@ def session_report(config: pytest.Config) -> dict[str, Any]:
     return report
 
 
-def print_table(terminalreporter: Any, config: pytest.Config) -> None:
+def notice(config: pytest.Config, line: str) -> None:
+    """A line for the end of the terminal summary (files are written before it is printed)."""
+    config.stash.setdefault(_notices_key, []).append(line)
+
+
+def print_summary(terminalreporter: Any, config: pytest.Config) -> None:
     settings = config.stash[settings_key]
-    if not settings.report or settings.mode == "off":
+    if settings.mode == "off":
         return
+    has_results = bool(config.stash[collector_key].results)
+    if settings.report:
+        _print_table(terminalreporter, config)
+    workers = xdist_workers(config)
+    if workers and has_results:
+        terminalreporter.write_line(XDIST_NOTICE.format(workers=workers), yellow=True)
+    for line in config.stash.get(_notices_key, []):
+        terminalreporter.write_line(line)
+
+
+def _print_table(terminalreporter: Any, config: pytest.Config) -> None:
     from .environment import one_line
     from .report_table import render_text, rows
 
+    settings = config.stash[settings_key]
     report = session_report(config)
     terminalreporter.write_sep("=", "latency SLA report")
     terminalreporter.write_line(one_line(report["environment"]))
     if settings.scale != 1.0:
         terminalreporter.write_line(f"budgets scaled by {settings.scale:g} (--latency-scale)")
+    if settings.mode == "warn":
+        terminalreporter.write_line("mode warn: a missed budget warns instead of failing")
     if not report["results"]:
         terminalreporter.write_line("no latency measurements in this session")
         return
@@ -64,12 +98,29 @@ def write_files(config: pytest.Config) -> None:
     if settings.json:
         from .report import write_json
 
-        write_json(settings.json, report)
+        json_path = settings.json
+        _write(config, "JSON", json_path, lambda: write_json(json_path, report))
     if settings.md:
         from .report_markdown import write_markdown
 
-        write_markdown(settings.md, report, config)
+        md = settings.md
+        _write(config, "Markdown", md, lambda: write_markdown(md, report, config))
     if settings.html:
         from .report_html import write_html
 
-        write_html(settings.html, report)
+        html = settings.html
+        _write(config, "HTML", html, lambda: write_html(html, report))
+
+
+def _write(
+    config: pytest.Config, kind: str, target: object, write: Callable[[], Path | None]
+) -> None:
+    """Write one report; say where it went, or why it could not be written (the session's
+    verdict stands either way: the tests ran)."""
+    try:
+        written = write()
+    except OSError as exc:
+        notice(config, f"ERROR: latency-sla: cannot write the {kind} report {target}: {exc}")
+        return
+    if written is not None:
+        notice(config, f"latency-sla: {kind} report written to {written}")

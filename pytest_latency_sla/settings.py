@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -147,27 +148,33 @@ def _overkill(raw: Any, source: str) -> float | None:
     return None if value == 0 else value
 
 
-def _report_path(raw: Any, source: str) -> Path:
-    path = Path(str(raw)).expanduser()
+def _report_path(raw: Any, source: str, base: Path) -> Path:
+    """An absolute, writable file path; a missing directory is created now, so that a typo
+    stops the session before any measurement rather than losing the report at the end."""
     if not str(raw).strip():
         raise pytest.UsageError(f"{source}: expected a file path, got {raw!r}")
+    path = base / Path(str(raw).strip()).expanduser()
     if path.is_dir():
         raise pytest.UsageError(f"{source}: {str(path)!r} is a directory; give a file path")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # A real write probe: os.access() says yes to root even on a read-only file system.
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=path.parent)
+        os.close(fd)
+        os.unlink(probe)
     except OSError as exc:
         raise pytest.UsageError(
-            f"{source}: cannot create the directory of {str(path)!r}: {exc.strerror or exc}"
+            f"{source}: cannot write {str(path)!r}: {exc.strerror or exc}"
         ) from None
-    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+    if path.exists() and not os.access(path, os.W_OK):
         raise pytest.UsageError(f"{source}: {str(path)!r} is not writable")
     return path
 
 
-def _md_target(raw: Any, source: str) -> str:
+def _md_target(raw: Any, source: str, base: Path) -> str:
     if str(raw).strip() == "github":
         return "github"
-    return str(_report_path(raw, source))
+    return str(_report_path(raw, source, base))
 
 
 _PARSERS: dict[str, Callable[[Any, str], Any]] = {
@@ -180,6 +187,8 @@ _PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "gc": _choice(GC_MODES),
     "isolate": lambda raw, source: bool(raw),
     "report": lambda raw, source: bool(raw),
+}
+_PATH_PARSERS: dict[str, Callable[[Any, str, Path], Any]] = {
     "json": _report_path,
     "md": _md_target,
     "html": _report_path,
@@ -187,9 +196,17 @@ _PARSERS: dict[str, Callable[[Any, str], Any]] = {
 
 
 def read_settings(config: pytest.Config) -> Settings:
+    """Every setting from its winning source; report paths are relative to where pytest was
+    invoked (as ``--junitxml`` is), so xdist workers and ``chdir``-ing tests agree on them."""
+    base = Path(config.invocation_params.dir)
     values: dict[str, Any] = {}
     for option in OPTIONS:
         raw, source = _raw(config, option)
-        if raw is not None:
-            values[option.name.replace("-", "_")] = _PARSERS[option.name](raw, source)
+        if raw is None:
+            continue
+        key = option.name.replace("-", "_")
+        if option.name in _PATH_PARSERS:
+            values[key] = _PATH_PARSERS[option.name](raw, source, base)
+        else:
+            values[key] = _PARSERS[option.name](raw, source)
     return Settings(**values)
