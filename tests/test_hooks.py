@@ -1,0 +1,140 @@
+"""The hookspecs other plugins implement, each exercised by a small plugin in a real run."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pytest_latency_sla import hookspecs
+
+from .test_settings import SCRIPTED
+
+SUITE = """
+import itertools, pytest
+
+@pytest.mark.slow_runner
+@pytest.mark.latency_sla(ms=50, overkill=None)
+def test_scaled(latency_sla, scripted):
+    latency_sla(scripted(itertools.repeat(60_000_000)))
+
+@pytest.mark.latency_sla(ms=50, overkill=None)
+def test_kept(latency_sla, scripted):
+    latency_sla(scripted(itertools.repeat(60_000_000)))
+
+@pytest.mark.latency_sla(ms=50, overkill=None)
+def test_twice(latency_sla, scripted):
+    latency_sla(scripted(itertools.repeat(1_000_000)))
+    latency_sla(scripted(itertools.repeat(2_000_000)))
+"""
+
+
+@pytest.fixture
+def inner(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makepyfile(SUITE)
+    return pytester
+
+
+def test_threshold_hook_replaces_a_budget(inner: pytest.Pytester) -> None:
+    inner.makeconftest(
+        SCRIPTED
+        + """
+import dataclasses
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow_runner: budgets doubled")
+
+def pytest_latency_sla_threshold(item, threshold):
+    if item.get_closest_marker("slow_runner") is None:
+        return None
+    return dataclasses.replace(threshold, budget_s=threshold.budget_s * 2, budget_text="100 ms")
+"""
+    )
+    # a second implementation, called after the conftest's: firstresult must stop before it
+    inner.makepyfile(
+        extra_plugin="""
+import pytest
+
+@pytest.hookimpl(trylast=True)
+def pytest_latency_sla_threshold(item, threshold):
+    if item.get_closest_marker("slow_runner") is not None:
+        raise AssertionError("called after the first result: firstresult is broken")
+    return None
+"""
+    )
+    inner.syspathinsert()
+    result = inner.runpytest("-p", "extra_plugin", "--latency-report", "--latency-json=r.json")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*::test_scaled *p99 <= 100 ms *pass", "*::test_kept *p99 <= 50 ms *FAIL"]
+    )
+    report = json.loads((inner.path / "r.json").read_text())
+    scaled = next(r for r in report["results"] if r["nodeid"].endswith("test_scaled"))
+    assert scaled["thresholds"][0]["budget_s"] == 0.1
+
+
+def test_result_hook_sees_every_measurement(inner: pytest.Pytester) -> None:
+    inner.makeconftest(
+        SCRIPTED
+        + """
+import json
+seen = []
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow_runner: unused here")
+
+def pytest_latency_sla_result(item, result):
+    from pytest_latency_sla import LatencyResult
+    assert isinstance(result, LatencyResult)
+    seen.append([item.nodeid, result.name, result.n, result.passed, result.p99])
+
+def pytest_sessionfinish(session):
+    with open("seen.json", "w") as fh:
+        json.dump(seen, fh)
+"""
+    )
+    inner.runpytest().assert_outcomes(passed=1, failed=2)
+    seen = json.loads((inner.path / "seen.json").read_text())
+    base = "test_result_hook_sees_every_measurement.py::"
+    assert seen == [
+        [base + "test_scaled", base + "test_scaled", 10, False, 0.06],
+        [base + "test_kept", base + "test_kept", 10, False, 0.06],
+        [base + "test_twice", base + "test_twice", 598, True, 0.001],
+        [base + "test_twice", base + "test_twice#2", 598, True, 0.002],
+    ]
+
+
+def test_report_hook_edits_show_up_in_every_file(inner: pytest.Pytester) -> None:
+    inner.makeconftest(
+        SCRIPTED
+        + """
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow_runner: unused here")
+
+def pytest_latency_sla_report(config, report):
+    assert report["schema"] == "pytest-latency-sla/1"
+    report["ci"] = {"build": 42, "runner": "ubuntu-latest"}
+    report["results"] = [r for r in report["results"] if not r["nodeid"].endswith("#2")]
+    for r in report["results"]:
+        r["team"] = "funnel"
+"""
+    )
+    result = inner.runpytest("--latency-json=r.json", "--latency-md=r.md", "--latency-report")
+    result.assert_outcomes(passed=1, failed=2)
+    report = json.loads((inner.path / "r.json").read_text())
+    assert report["ci"] == {"build": 42, "runner": "ubuntu-latest"}
+    assert len(report["results"]) == 3 and {r["team"] for r in report["results"]} == {"funnel"}
+    assert "test_twice#2" not in (inner.path / "r.md").read_text()
+    result.stdout.no_fnmatch_line("*test_twice#2*")
+
+
+def test_every_hookspec_is_documented() -> None:
+    names = [n for n in dir(hookspecs) if n.startswith("pytest_latency_sla_")]
+    assert names == [
+        "pytest_latency_sla_report",
+        "pytest_latency_sla_result",
+        "pytest_latency_sla_threshold",
+    ]
+    for name in names:
+        doc = getattr(hookspecs, name).__doc__
+        assert doc and len(doc.split()) > 15, name

@@ -1,0 +1,359 @@
+"""Report files (JSON, Markdown, HTML) and JUnit properties, from real pytester runs."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_latency_sla.report import SCHEMA, write_atomic, write_json
+
+from .test_settings import SCRIPTED
+
+OUTCOMES = {"passed", "failed", "error", "skipped", "xfailed", "xpassed", "crashed"}
+NUMBER = (int, float)
+
+
+def _number_or_none(value: Any) -> bool:
+    return value is None or (isinstance(value, NUMBER) and not isinstance(value, bool))
+
+
+def assert_schema(report: dict[str, Any]) -> None:
+    """Every field of the JSON example in SPEC.md, with its type."""
+    assert report["schema"] == SCHEMA == "pytest-latency-sla/1"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", report["created"])
+    env = report["environment"]
+    for key in ("python", "platform", "cpu"):
+        assert isinstance(env[key], str) and env[key]
+    assert isinstance(env["timer_overhead_ns"], int) and env["timer_overhead_ns"] >= 0
+    assert isinstance(report["results"], list)
+    for r in report["results"]:
+        assert isinstance(r["nodeid"], str) and r["outcome"] in OUTCOMES
+        assert isinstance(r["n"], int) and isinstance(r["warmup"], int)
+        assert isinstance(r["duration_s"], NUMBER) and _number_or_none(r["mean_s"])
+        assert set(r["quantiles_s"]) == {"50", "90", "99", "99.9", "max"}
+        assert all(isinstance(v, NUMBER) for v in r["quantiles_s"].values())
+        q = r["quantiles_s"]
+        assert q["50"] <= q["90"] <= q["99"] <= q["99.9"] <= q["max"]
+        assert isinstance(r["thresholds"], list)
+        for t in r["thresholds"]:
+            assert isinstance(t["percentile"], float) and 0 < t["percentile"] < 100
+            assert isinstance(t["budget_s"], NUMBER) and t["budget_s"] > 0
+            assert isinstance(t["estimate_s"], NUMBER)
+            assert _number_or_none(t["lower_s"]) and _number_or_none(t["upper_s"])
+            assert t["verdict"] in ("pass", "fail") and isinstance(t["confident"], bool)
+            assert _number_or_none(t["margin"]) and isinstance(t["overkill"], bool)
+
+
+@pytest.fixture
+def inner(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makeconftest(SCRIPTED)
+    return pytester
+
+
+EVERY_OUTCOME = """
+import itertools, pytest
+
+FAST = itertools.repeat(1_000_000)    # 1 ms: meets 50 ms
+SLOW = itertools.repeat(60_000_000)   # 60 ms: misses 50 ms
+
+@pytest.mark.latency_sla(ms=50, overkill=None)
+def test_passed(latency_sla, scripted):
+    latency_sla(scripted(FAST))
+
+@pytest.mark.latency_sla(ms=50)
+def test_missed(latency_sla, scripted):
+    latency_sla(scripted(SLOW))
+
+@pytest.mark.latency_sla(ms=50, overkill=None)
+def test_failed_after(latency_sla, scripted):
+    latency_sla(scripted(FAST))
+    assert False, "the test's own assert"
+
+@pytest.fixture
+def broken_teardown():
+    yield
+    raise RuntimeError("teardown broke")
+
+@pytest.mark.latency_sla(ms=50, overkill=None)
+def test_error(broken_teardown, latency_sla, scripted):
+    latency_sla(scripted(FAST))
+
+@pytest.fixture
+def measured_at_setup(latency_sla, scripted):
+    latency_sla(scripted(FAST))
+    raise RuntimeError("setup broke after measuring")
+
+@pytest.mark.latency_sla(ms=50, overkill=None)
+def test_setup_error(measured_at_setup):
+    pass
+
+@pytest.mark.latency_sla(ms=50, overkill=None)
+def test_skipped(latency_sla, scripted):
+    latency_sla(scripted(FAST))
+    pytest.skip("skipped after measuring")
+
+@pytest.mark.xfail(reason="known slow", strict=True)
+@pytest.mark.latency_sla(ms=50)
+def test_xfailed(latency_sla, scripted):
+    latency_sla(scripted(SLOW))
+
+@pytest.mark.xfail(reason="flaky", strict=False)
+@pytest.mark.latency_sla(ms=50, overkill=None)
+def test_xpassed(latency_sla, scripted):
+    latency_sla(scripted(FAST))
+
+@pytest.mark.latency_sla(ms=50, overkill=None)
+def test_twice(latency_sla, scripted):
+    latency_sla(scripted(FAST))
+    latency_sla(scripted(FAST))
+
+def test_unbudgeted(latency_sla, scripted):
+    latency_sla.measure(scripted(itertools.repeat(2_000)))
+
+def test_not_measured():
+    pass
+"""
+
+
+def test_json_holds_every_measured_test_whatever_its_outcome(inner: pytest.Pytester) -> None:
+    inner.makepyfile(EVERY_OUTCOME)
+    result = inner.runpytest("--latency-json=out/report.json")
+    result.assert_outcomes(passed=5, failed=2, errors=2, skipped=1, xfailed=1, xpassed=1)
+    result.stdout.fnmatch_lines(["latency-sla: JSON report written to *out/report.json"])
+    report = json.loads((inner.path / "out" / "report.json").read_text())
+    assert_schema(report)
+    outcomes = {r["nodeid"].split("::")[1]: r["outcome"] for r in report["results"]}
+    assert outcomes == {
+        "test_passed": "passed",
+        "test_missed": "failed",
+        "test_failed_after": "failed",
+        "test_error": "error",
+        "test_setup_error": "error",
+        "test_skipped": "skipped",
+        "test_xfailed": "xfailed",
+        "test_xpassed": "xpassed",
+        "test_twice": "passed",
+        "test_twice#2": "passed",
+        "test_unbudgeted": "passed",
+    }
+    by_name = {r["nodeid"].split("::")[1]: r for r in report["results"]}
+    missed = by_name["test_missed"]["thresholds"][0]
+    assert (missed["verdict"], missed["confident"], missed["budget_s"]) == ("fail", True, 0.05)
+    assert missed["estimate_s"] == pytest.approx(0.06)
+    assert by_name["test_unbudgeted"]["thresholds"] == []
+    assert by_name["test_unbudgeted"]["n"] == 3000
+    assert [p.name for p in (inner.path / "out").iterdir()] == ["report.json"]
+
+
+def test_json_tolerates_values_a_plugin_should_not_have_put_there(tmp_path: Path) -> None:
+    import numpy as np
+
+    path = tmp_path / "r.json"
+    write_json(
+        path, {"a": float("nan"), "b": [float("inf")], "c": np.float64(1.5), "d": np.int64(3)}
+    )
+    assert json.loads(path.read_text()) == {"a": None, "b": [None], "c": 1.5, "d": 3}
+
+
+def test_atomic_write_leaves_the_old_file_when_it_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    path = tmp_path / "r.json"
+    path.write_text("old")
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        write_atomic(path, "new")
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+TWO_TESTS = """
+import itertools, pytest
+
+@pytest.mark.latency_sla(ms=50)
+@pytest.mark.latency_sla(us=500, percentile=50)
+def test_fast(latency_sla, scripted):
+    latency_sla(scripted(itertools.repeat(7_100)))
+
+@pytest.mark.parametrize("name", ["<script>alert(1)</script>", "a|b"])
+@pytest.mark.latency_sla(ms=50, overkill=None)
+def test_slow(latency_sla, scripted, name):
+    latency_sla(scripted(itertools.repeat(60_000_000)))
+"""
+
+
+def test_markdown_file_is_the_table_as_gfm(inner: pytest.Pytester) -> None:
+    inner.makepyfile(TWO_TESTS)
+    result = inner.runpytest("--latency-md=md/summary.md")
+    result.assert_outcomes(passed=1, failed=2, warnings=1)
+    text = (inner.path / "md" / "summary.md").read_text()
+    lines = text.splitlines()
+    assert lines[0] == "## Latency SLA report"
+    assert ":x: **3** measurements, **2** budgets met, **2** missed, 1 overkill" in text
+    header = lines.index(
+        "| test | threshold | estimate [bounds] | p50 | max | n | margin | verdict |"
+    )
+    assert lines[header + 1] == "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |"
+    table = lines[header + 2 : header + 6]
+    assert table[0].startswith("| `test_markdown_file_is_the_table_as_gfm.py::test_fast` | ")
+    assert "| p50 &lt;= 500 us | 7.10 us [7.10 us, 7.10 us] |" in table[0]
+    assert table[1].endswith("| 598 | 7,042x | pass overkill |")
+    assert (
+        "`test_markdown_file_is_the_table_as_gfm.py::test_slow[<script>alert(1)</script>]`"
+        in table[2]
+    )
+    assert "| FAIL |" in table[2]
+    assert "`test_markdown_file_is_the_table_as_gfm.py::test_slow[a\\|b]`" in table[3]
+    assert all(row.count(" | ") == 7 for row in table)  # no unescaped pipe splits a row
+    assert lines[-1].startswith("<sub>Python ")
+
+
+def test_markdown_github_appends_to_the_step_summary(
+    inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inner.makepyfile(TWO_TESTS)
+    summary = inner.path / "step_summary.md"
+    summary.write_text("# Build\nearlier step output\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    inner.runpytest("--latency-md=github")
+    inner.runpytest("--latency-md=github")
+    text = summary.read_text()
+    assert text.startswith("# Build\nearlier step output\n\n## Latency SLA report\n")
+    assert text.count("## Latency SLA report") == 2
+
+
+def test_markdown_github_outside_actions_is_a_notice(
+    inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inner.makepyfile(TWO_TESTS)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    result = inner.runpytest("--latency-md=github", "-k", "test_fast")
+    result.assert_outcomes(passed=1, warnings=1)
+    assert result.ret == pytest.ExitCode.OK
+    notices = [line for line in result.outlines if "GITHUB_STEP_SUMMARY" in line]
+    assert notices == [
+        "latency-sla: --latency-md=github: GITHUB_STEP_SUMMARY is not set (not a GitHub Actions "
+        "step); no Markdown summary written"
+    ]
+    assert sorted(p.name for p in inner.path.iterdir() if p.suffix == ".md") == []
+
+
+def test_html_is_self_contained_and_escapes_every_id(inner: pytest.Pytester) -> None:
+    inner.makepyfile(TWO_TESTS)
+    inner.runpytest("--latency-html=r.html").assert_outcomes(passed=1, failed=2, warnings=1)
+    html = (inner.path / "r.html").read_text()
+    assert html.startswith("<!DOCTYPE html>")
+    for external in ("http://", "https://", "<link", "<script", "@import", "url(", "src="):
+        assert external not in html.lower(), external
+    assert "test_slow[&lt;script&gt;alert(1)&lt;/script&gt;]" in html
+    assert "<script>alert" not in html
+    assert html.count("<svg ") == 3  # one histogram per measurement
+    assert "budget 500 us" in html and "p50 = 7.10 us" in html  # budget line, percentile mark
+    assert "budget 50 ms (7,042x margin) \u2192" in html  # a budget far off the chart: an arrow
+    assert "p99 = 60.0 ms" in html and html.count("stroke-dasharray") >= 3
+
+
+def test_html_histogram_axis_is_logarithmic_only_where_the_range_calls_for_it() -> None:
+    from pytest_latency_sla.report_html import render
+
+    def report(edges: list[float]) -> dict[str, Any]:
+        counts = [5] * (len(edges) - 1)
+        result = {"nodeid": "t", "n": 10, "histogram": {"edges_s": edges, "counts": counts}}
+        result["thresholds"] = [
+            {"percentile": 99.0, "budget_s": edges[-1], "estimate_s": edges[-2], "lower_s": None,
+             "upper_s": None, "verdict": "pass", "confident": False, "margin": 1.1, "overkill": False}
+        ]  # fmt: skip
+        return {"results": [result], "environment": {}}
+
+    assert "(linear time axis)" in render(report([1.0e-3, 1.1e-3, 1.2e-3, 1.3e-3]))
+    assert "(log time axis)" in render(report([1e-6, 1e-5, 1e-4, 1e-3]))
+    assert ">10 us<" in render(report([1e-6, 1e-5, 1e-4, 1e-3]))  # decade ticks, as written
+
+
+def test_html_renders_in_a_headless_browser(inner: pytest.Pytester, tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium is not installed")
+    inner.makepyfile(
+        TWO_TESTS.replace("<script>alert(1)</script>", "<script>document.title='pwned'</script>")
+    )
+    inner.runpytest("--latency-html=r.html")
+    page = (inner.path / "r.html").as_uri()
+    base = [
+        chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+        "--no-first-run", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
+    ]  # fmt: skip
+    dom = subprocess.run(
+        [*base, "--dump-dom", page], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    # the id is shown as text, never run: the title is ours and the id's text is on the page
+    assert "<title>Latency SLA report</title>" in dom
+    assert "test_slow[&lt;script&gt;document.title='pwned'&lt;/script&gt;]" in dom
+    assert dom.count("<svg") == 3
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [*base, f"--screenshot={shot}", "--window-size=1200,900", page],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    png = shot.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000  # a drawn page, not blank
+
+
+def test_junit_xml_carries_one_property_group_per_threshold(inner: pytest.Pytester) -> None:
+    inner.makepyfile(TWO_TESTS)
+    inner.runpytest("--junitxml=junit.xml")
+    root = ET.parse(inner.path / "junit.xml").getroot()
+    cases = {case.get("name"): case for case in root.iter("testcase")}
+    assert set(cases) == {"test_fast", "test_slow[<script>alert(1)</script>]", "test_slow[a|b]"}
+
+    def props(name: str) -> list[tuple[str | None, str | None]]:
+        return [(p.get("name"), p.get("value")) for p in cases[name].iter("property")]
+
+    names = [
+        "latency_percentile", "latency_budget_s", "latency_estimate_s", "latency_upper_s",
+        "latency_verdict", "latency_n",
+    ]  # fmt: skip
+    fast = props("test_fast")
+    assert [k for k, _ in fast] == names * 2
+    assert [v for _, v in fast] == [
+        "50.0", "0.0005", "7.1e-06", "7.1e-06", "pass", "598",
+        "99.0", "0.05", "7.1e-06", "7.1e-06", "pass", "598",
+    ]  # fmt: skip
+    slow = dict(props("test_slow[a|b]"))
+    assert slow["latency_verdict"] == "fail" and float(slow["latency_estimate_s"]) == 0.06
+    assert cases["test_slow[a|b]"].find("failure") is not None
+
+
+def test_user_properties_are_plain_python_values(inner: pytest.Pytester) -> None:
+    inner.makeconftest(
+        SCRIPTED
+        + """
+def pytest_runtest_logreport(report):
+    if report.when == "call":
+        for name, value in report.user_properties:
+            assert type(value) in (float, int, str, type(None)), (name, type(value))
+        print("checked", len(report.user_properties))
+"""
+    )
+    inner.makepyfile(TWO_TESTS)
+    result = inner.runpytest("-s")
+    result.assert_outcomes(passed=1, failed=2)
+    out = result.stdout.str()
+    assert out.count("checked 12") == 1 and out.count("checked 6") == 2
