@@ -196,9 +196,9 @@ _PATH_PARSERS: dict[str, Callable[[Any, str, Path], Any]] = {
 
 
 def read_settings(config: pytest.Config) -> Settings:
-    """Every setting from its winning source; report paths are relative to where pytest was
-    invoked (as ``--junitxml`` is), so xdist workers and ``chdir``-ing tests agree on them."""
-    base = Path(config.invocation_params.dir)
+    """Every setting from its winning source. A relative report path is taken from where pytest
+    was invoked (as ``--junitxml`` is), or from the rootdir when the ini file gives it (as
+    ``cache_dir`` is), and made absolute now, so a test that changes directory cannot move it."""
     values: dict[str, Any] = {}
     for option in OPTIONS:
         raw, source = _raw(config, option)
@@ -206,6 +206,8 @@ def read_settings(config: pytest.Config) -> Settings:
             continue
         key = option.name.replace("-", "_")
         if option.name in _PATH_PARSERS:
+            from_ini = source.startswith("ini ")
+            base = config.rootpath if from_ini else Path(config.invocation_params.dir)
             values[key] = _PATH_PARSERS[option.name](raw, source, base)
         else:
             values[key] = _PARSERS[option.name](raw, source)

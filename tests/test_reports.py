@@ -357,3 +357,16 @@ def pytest_runtest_logreport(report):
     result.assert_outcomes(passed=1, failed=2)
     out = result.stdout.str()
     assert out.count("checked 12") == 1 and out.count("checked 6") == 2
+
+
+def test_reports_are_written_when_the_session_stops_early(inner: pytest.Pytester) -> None:
+    inner.makepyfile(EVERY_OUTCOME)
+    result = inner.runpytest(
+        "-x", "--latency-json=r.json", "--latency-md=r.md", "--latency-html=r.html"
+    )
+    result.assert_outcomes(passed=1, failed=1)
+    report = json.loads((inner.path / "r.json").read_text())
+    assert_schema(report)
+    assert [r["outcome"] for r in report["results"]] == ["passed", "failed"]
+    assert "| FAIL |" in (inner.path / "r.md").read_text()
+    assert (inner.path / "r.html").read_text().count("<svg ") == 2

@@ -282,3 +282,15 @@ def test_defaults_match_the_spec() -> None:
         3.0,
     )
     assert (s.isolate, s.report, s.json, s.md, s.html) == (False, False, None, None, None)
+
+
+def test_relative_paths_ini_from_rootdir_cli_from_invocation_dir(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makeini(INNER_INI + "latency_json = reports/r.json\n")
+    sub = pytester.mkdir("sub")
+    monkeypatch.chdir(sub)
+    assert pytester.parseconfigure().stash[settings_key].json == pytester.path / "reports/r.json"
+    config = pytester.parseconfigure("--latency-html=r.html", "--latency-json=r.json")
+    assert config.stash[settings_key].json == sub / "r.json"
+    assert config.stash[settings_key].html == sub / "r.html"
