@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .report import write_atomic
-from .report_table import HEADER, rows
+from .report_table import HEADER, rows, summary_status, summary_text, tally
 from .units import format_duration, format_percentile, format_ratio
 
 __all__ = ["render", "write_html"]
@@ -48,7 +48,7 @@ def render(report: dict[str, Any]) -> str:
         "<title>Latency SLA report</title>",
         f"<style>{_CSS}</style></head><body>",
         "<header><h1>Latency SLA report</h1>",
-        f'<p class="summary">{_summary(results)}</p>',
+        f'<p class="summary">{_summary(results, environment.get("mode", ""))}</p>',
         *(f'<p class="note">{escape(n)}</p>' for n in _notes(environment)),
         f'<p class="env">{escape(_environment_line(environment))}</p>',
         f'<p class="env">{escape(str(report.get("created", "")))} &middot; '
@@ -63,18 +63,10 @@ def render(report: dict[str, Any]) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _summary(results: Sequence[dict[str, Any]]) -> str:
-    verdicts = [t for r in results for t in r.get("thresholds", ())]
-    missed = sum(1 for t in verdicts if t.get("verdict") != "pass")
-    crashed = sum(1 for r in results if r.get("outcome") == "crashed")
-    status = "bad" if missed or crashed else "good"
-    text = (
-        f"{len(results)} measurement{'s' if len(results) != 1 else ''}, "
-        f"{len(verdicts)} budget{'s' if len(verdicts) != 1 else ''}: "
-        f"{len(verdicts) - missed} met, {missed} missed"
-        + (f", {crashed} crashed" if crashed else "")
-    )
-    return f'<span class="{status}">{escape(text)}</span>'
+def _summary(results: Sequence[dict[str, Any]], mode: str) -> str:
+    counts = tally(results)
+    status = summary_status(counts, mode)
+    return f'<span class="{status}">{escape(summary_text(counts))}</span>'
 
 
 def _notes(environment: dict[str, Any]) -> list[str]:
@@ -309,7 +301,7 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica 
   sans-serif; color: #1f2328; background: #f6f8fa; margin: 0 auto; padding: 24px 28px;
   max-width: 1180px; }
 h1 { font-size: 22px; margin: 0 0 6px; }
-h2 { font-size: 15px; margin: 0 0 4px; font-weight: 600; word-break: break-all; }
+h2 { font-size: 15px; margin: 0 0 4px; font-weight: 600; overflow-wrap: anywhere; }
 code { font: 12.5px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono",
   monospace; }
 .summary { font-size: 15px; margin: 4px 0; }
@@ -321,11 +313,11 @@ th, td { padding: 5px 9px; border-bottom: 1px solid #d8dee4; text-align: left;
   vertical-align: top; white-space: nowrap; }
 th { background: #eef1f4; font-weight: 600; font-size: 13px; }
 th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.id { white-space: normal; word-break: break-all; }
+td.id { white-space: normal; overflow-wrap: anywhere; }
 td.id a { color: #0550ae; text-decoration: none; }
 .good { color: #1a7f37; font-weight: 600; }
 .bad { color: #cf222e; font-weight: 700; }
-.unsure { color: #9a6700; font-weight: 600; }
+.unsure, .warn { color: #9a6700; font-weight: 600; }
 .card { background: #fff; border-radius: 6px; padding: 12px 16px 8px; margin: 14px 0;
   box-shadow: 0 1px 2px rgba(0,0,0,.08); }
 .facts { margin: 0 0 6px; color: #57606a; font-size: 12.5px; }

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from .report import write_atomic
-from .report_table import render_markdown, rows
+from .report_table import render_markdown, rows, summary_status, summary_text, tally
 
 __all__ = ["GITHUB", "render", "write_markdown"]
 
@@ -48,7 +48,7 @@ def write_markdown(
 def render(report: dict[str, Any]) -> str:
     results: Sequence[dict[str, Any]] = report.get("results", [])
     environment: dict[str, Any] = report.get("environment", {})
-    lines = ["## Latency SLA report", "", _summary(results), ""]
+    lines = ["## Latency SLA report", "", _summary(results, environment.get("mode", "")), ""]
     lines.extend(f"{line}  " for line in _notes(environment))
     if lines[-1]:
         lines.append("")
@@ -61,25 +61,10 @@ def render(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _summary(results: Sequence[dict[str, Any]]) -> str:
-    verdicts = [t for r in results for t in r.get("thresholds", ())]
-    failed = sum(1 for t in verdicts if t.get("verdict") != "pass")
-    unsure = sum(1 for t in verdicts if not t.get("confident", True))
-    overkill = sum(1 for t in verdicts if t.get("overkill"))
-    crashed = sum(1 for r in results if r.get("outcome") == "crashed")
-    parts = [f"**{len(results)}** measurement{'s' if len(results) != 1 else ''}"]
-    parts.append(
-        f"**{len(verdicts) - failed}** budget{'s' if len(verdicts) - failed != 1 else ''} met"
-    )
-    parts.append(f"**{failed}** missed")
-    if unsure:
-        parts.append(f"{unsure} not confident (~)")
-    if overkill:
-        parts.append(f"{overkill} overkill")
-    if crashed:
-        parts.append(f"**{crashed}** crashed")
-    icon = ":x:" if failed or crashed else ":white_check_mark:"
-    return f"{icon} " + ", ".join(parts)
+def _summary(results: Sequence[dict[str, Any]], mode: str) -> str:
+    counts = tally(results)
+    icon = {"bad": ":x:", "warn": ":warning:", "good": ":white_check_mark:"}
+    return f"{icon[summary_status(counts, mode)]} {summary_text(counts)}"
 
 
 def _notes(environment: dict[str, Any]) -> list[str]:

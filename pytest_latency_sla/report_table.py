@@ -8,7 +8,17 @@ from typing import Any
 
 from .units import format_duration, format_percentile, format_ratio
 
-__all__ = ["HEADER", "md_code", "render_markdown", "render_text", "rows", "verdict_label"]
+__all__ = [
+    "HEADER",
+    "md_code",
+    "render_markdown",
+    "render_text",
+    "rows",
+    "summary_status",
+    "summary_text",
+    "tally",
+    "verdict_label",
+]
 
 HEADER = ("test", "threshold", "estimate [bounds]", "p50", "max", "n", "margin", "verdict")
 
@@ -18,6 +28,51 @@ def verdict_label(threshold: dict[str, Any]) -> str:
         label = "pass" if threshold["confident"] else "~pass"
         return f"{label} overkill" if threshold["overkill"] else label
     return "FAIL" if threshold["confident"] else "~FAIL"
+
+
+def tally(results: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """The counts behind a report's one-line summary. A miss in an xfail test was expected, so
+    it is counted apart: it does not make the run red."""
+    pairs = [(r, t) for r in results for t in r.get("thresholds", ())]
+    missed = [r for r, t in pairs if t.get("verdict") != "pass"]
+    return {
+        "measurements": len(results),
+        "budgets": len(pairs),
+        "met": len(pairs) - len(missed),
+        "missed": len(missed),
+        "missed_expected": sum(1 for r in missed if r.get("outcome") == "xfailed"),
+        "not_confident": sum(1 for _, t in pairs if not t.get("confident", True)),
+        "overkill": sum(1 for _, t in pairs if t.get("overkill")),
+        "crashed": sum(1 for r in results if r.get("outcome") == "crashed"),
+    }
+
+
+def summary_status(counts: dict[str, int], mode: str) -> str:
+    """``"bad"`` for an unexpected miss or a crash, ``"warn"`` for misses in warn mode."""
+    unexpected = counts["missed"] - counts["missed_expected"]
+    if counts["crashed"] or (unexpected and mode != "warn"):
+        return "bad"
+    return "warn" if unexpected else "good"
+
+
+def summary_text(counts: dict[str, int]) -> str:
+    """``7 measurements, 8 budgets: 6 met, 2 missed (1 in xfail tests), 1 overkill``"""
+
+    def plural(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    text = (
+        f"{plural(counts['measurements'], 'measurement')}, {plural(counts['budgets'], 'budget')}: "
+        f"{counts['met']} met, {counts['missed']} missed"
+    )
+    if counts["missed_expected"]:
+        text += f" ({counts['missed_expected']} in xfail tests)"
+    for key, label in (("not_confident", "not confident"), ("overkill", "overkill")):
+        if counts[key]:
+            text += f", {counts[key]} {label}"
+    if counts["crashed"]:
+        text += f", {counts['crashed']} crashed"
+    return text
 
 
 def rows(results: Sequence[dict[str, Any]]) -> list[tuple[str, ...]]:

@@ -200,7 +200,7 @@ def test_markdown_file_is_the_table_as_gfm(inner: pytest.Pytester) -> None:
     text = (inner.path / "md" / "summary.md").read_text()
     lines = text.splitlines()
     assert lines[0] == "## Latency SLA report"
-    assert ":x: **3** measurements, **2** budgets met, **2** missed, 1 overkill" in text
+    assert ":x: 3 measurements, 4 budgets: 2 met, 2 missed, 1 overkill" in text
     header = lines.index(
         "| test | threshold | estimate [bounds] | p50 | max | n | margin | verdict |"
     )
@@ -370,3 +370,29 @@ def test_reports_are_written_when_the_session_stops_early(inner: pytest.Pytester
     assert [r["outcome"] for r in report["results"]] == ["passed", "failed"]
     assert "| FAIL |" in (inner.path / "r.md").read_text()
     assert (inner.path / "r.html").read_text().count("<svg ") == 2
+
+
+def test_summary_counts_a_miss_in_an_xfail_test_apart() -> None:
+    from pytest_latency_sla.report_table import summary_status, summary_text, tally
+
+    def result(outcome: str, verdict: str, confident: bool = True) -> dict[str, Any]:
+        t = {"verdict": verdict, "confident": confident, "overkill": False}
+        return {"nodeid": outcome, "outcome": outcome, "thresholds": [t]}
+
+    expected_miss = [result("passed", "pass"), result("xfailed", "fail")]
+    counts = tally(expected_miss)
+    assert summary_text(counts) == "2 measurements, 2 budgets: 1 met, 1 missed (1 in xfail tests)"
+    assert summary_status(counts, "enforce") == "good"
+    real_miss = [*expected_miss, result("passed", "fail", confident=False)]
+    assert summary_status(tally(real_miss), "enforce") == "bad"
+    assert summary_status(tally(real_miss), "warn") == "warn"
+    assert summary_text(tally(real_miss)).endswith("2 missed (1 in xfail tests), 1 not confident")
+    assert summary_status(tally([{"outcome": "crashed", "thresholds": []}]), "warn") == "bad"
+
+
+def test_markdown_code_span_survives_backticks_and_pipes() -> None:
+    from pytest_latency_sla.report_table import md_code
+
+    assert md_code("t.py::test[a|b]") == "`t.py::test[a\\|b]`"
+    assert md_code("t.py::test[``x`]") == "```t.py::test[``x`]```"
+    assert md_code("`edge`") == "`` `edge` ``"
