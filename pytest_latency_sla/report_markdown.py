@@ -22,8 +22,9 @@ _SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 def write_markdown(
     target: str | Path, report: dict[str, Any], config: pytest.Config
 ) -> Path | None:
-    """Write the Markdown report; return the file written, or ``None`` when ``target`` is
-    ``github`` outside GitHub Actions (a notice says so; the same command works on a laptop)."""
+    """Write the Markdown report; return the file written, or ``None`` for ``github``, which
+    appends to the step summary, or outside GitHub Actions writes nothing and says so (the
+    same command works on a laptop)."""
     text = render(report)
     if str(target) != GITHUB:
         path = Path(target)
@@ -42,7 +43,10 @@ def write_markdown(
     # Appended, not replaced: earlier steps and tools share the step's summary file.
     with open(summary, "a", encoding="utf-8") as fh:
         fh.write("\n" + text)
-    return Path(summary)
+    from .session_report import notice
+
+    notice(config, f"latency-sla: Markdown report appended to {_SUMMARY_ENV} ({summary})")
+    return None
 
 
 def render(report: dict[str, Any]) -> str:

@@ -227,7 +227,11 @@ def test_markdown_github_appends_to_the_step_summary(
     summary.write_text("# Build\nearlier step output\n")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     inner.runpytest("--latency-md=github")
-    inner.runpytest("--latency-md=github")
+    result = inner.runpytest("--latency-md=github")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED  # the verdicts, not the summary
+    result.stdout.fnmatch_lines(
+        [f"latency-sla: Markdown report appended to GITHUB_STEP_SUMMARY ({summary})"]
+    )
     text = summary.read_text()
     assert text.startswith("# Build\nearlier step output\n\n## Latency SLA report\n")
     assert text.count("## Latency SLA report") == 2
