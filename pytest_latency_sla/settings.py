@@ -156,6 +156,11 @@ def _report_path(raw: Any, source: str, base: Path) -> Path:
     path = base / Path(str(raw).strip()).expanduser()
     if path.is_dir():
         raise pytest.UsageError(f"{source}: {str(path)!r} is a directory; give a file path")
+    blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise pytest.UsageError(
+            f"{source}: cannot write {str(path)!r}: {str(blocker)!r} is a file, not a directory"
+        )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # A real write probe: os.access() says yes to root even on a read-only file system.

@@ -249,7 +249,8 @@ def test_unwritable_report_path_is_a_usage_error(
     (pytester.path / "blocker").write_text("")
     result = pytester.runpytest(f"--latency-{option}=blocker/report.out")
     _assert_usage_error_before_any_test(
-        result, f"--latency-{option}: cannot write '*blocker/report.out': *"
+        result,
+        f"--latency-{option}: cannot write '*blocker/report.out': '*blocker' is a file, not a directory",
     )
     assert not tripwire.exists()
 
@@ -294,3 +295,15 @@ def test_relative_paths_ini_from_rootdir_cli_from_invocation_dir(
     config = pytester.parseconfigure("--latency-html=r.html", "--latency-json=r.json")
     assert config.stash[settings_key].json == sub / "r.json"
     assert config.stash[settings_key].html == sub / "r.html"
+
+
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux sysfs")
+def test_directory_nobody_can_write_in_is_a_usage_error(
+    pytester: pytest.Pytester, tripwire: Path
+) -> None:
+    # sysfs refuses new files even to root: os.access() would say yes, the write probe says no
+    result = pytester.runpytest("--latency-json=/sys/latency.json")
+    _assert_usage_error_before_any_test(
+        result, "--latency-json: cannot write '/sys/latency.json': Permission denied"
+    )
+    assert not tripwire.exists()
