@@ -41,6 +41,7 @@ class Collector:
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     by_test: dict[str, list[str]] = field(default_factory=dict)
     outcomes: dict[str, str] = field(default_factory=dict)
+    expected_failures: set[str] = field(default_factory=set)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for data in getattr(report, RESULTS_ATTR, None) or ():
@@ -50,6 +51,8 @@ class Collector:
             if record["nodeid"] not in names:
                 names.append(record["nodeid"])
         self.outcomes[report.nodeid] = _merge(self.outcomes.get(report.nodeid), report)
+        if hasattr(report, "wasxfail") and report.skipped:
+            self.expected_failures.add(report.nodeid)
 
     def ordered(self) -> list[dict[str, Any]]:
         """Every result in arrival order, each with its test's outcome so far."""
@@ -57,7 +60,11 @@ class Collector:
         for test, names in self.by_test.items():
             outcome = self.outcomes.get(test, "passed")
             for name in names:
-                out.append(dict(self.results[name], outcome=outcome))
+                record = dict(self.results[name], outcome=outcome)
+                if test in self.expected_failures:
+                    # an xfail test that crashed is "crashed" yet expected: say so
+                    record["xfail"] = True
+                out.append(record)
         return out
 
 

@@ -40,17 +40,24 @@ def tally(results: Sequence[dict[str, Any]]) -> dict[str, int]:
         "budgets": len(pairs),
         "met": len(pairs) - len(missed),
         "missed": len(missed),
-        "missed_expected": sum(1 for r in missed if r.get("outcome") == "xfailed"),
+        "missed_expected": sum(1 for r in missed if _expected(r)),
         "not_confident": sum(1 for _, t in pairs if not t.get("confident", True)),
         "overkill": sum(1 for _, t in pairs if t.get("overkill")),
         "crashed": sum(1 for r in results if r.get("outcome") == "crashed"),
+        "crashed_expected": sum(
+            1 for r in results if r.get("outcome") == "crashed" and _expected(r)
+        ),
     }
+
+
+def _expected(result: dict[str, Any]) -> bool:
+    return result.get("outcome") == "xfailed" or bool(result.get("xfail"))
 
 
 def summary_status(counts: dict[str, int], mode: str) -> str:
     """``"bad"`` for an unexpected miss or a crash, ``"warn"`` for misses in warn mode."""
     unexpected = counts["missed"] - counts["missed_expected"]
-    if counts["crashed"] or (unexpected and mode != "warn"):
+    if counts["crashed"] > counts["crashed_expected"] or (unexpected and mode != "warn"):
         return "bad"
     return "warn" if unexpected else "good"
 
@@ -72,6 +79,8 @@ def summary_text(counts: dict[str, int]) -> str:
             text += f", {counts[key]} {label}"
     if counts["crashed"]:
         text += f", {counts['crashed']} crashed"
+        if counts["crashed_expected"]:
+            text += f" ({counts['crashed_expected']} in xfail tests)"
     return text
 
 

@@ -35,6 +35,9 @@ def assert_schema(report: dict[str, Any]) -> None:
         assert isinstance(r["nodeid"], str) and r["outcome"] in OUTCOMES
         assert isinstance(r["n"], int) and isinstance(r["warmup"], int)
         assert isinstance(r["duration_s"], NUMBER) and _number_or_none(r["mean_s"])
+        if r["n"] == 0:  # a crashed measurement: listed, with nothing measured
+            assert r["outcome"] == "crashed" and r["quantiles_s"] == {} and r["mean_s"] is None
+            continue
         assert set(r["quantiles_s"]) == {"50", "90", "99", "99.9", "max"}
         assert all(isinstance(v, NUMBER) for v in r["quantiles_s"].values())
         q = r["quantiles_s"]
@@ -400,3 +403,43 @@ def test_markdown_code_span_survives_backticks_and_pipes() -> None:
     assert md_code("t.py::test[a|b]") == "`t.py::test[a\\|b]`"
     assert md_code("t.py::test[``x`]") == "```t.py::test[``x`]```"
     assert md_code("`edge`") == "`` `edge` ``"
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="isolation needs fork")
+def test_reports_list_a_crashed_measurement(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import os, pytest
+
+        @pytest.mark.latency_sla(ms=50, overkill=None)
+        def test_fine(latency_sla):
+            latency_sla(lambda: None)
+
+        @pytest.mark.latency_sla(ms=50, isolate=True)
+        def test_crash(latency_sla):
+            latency_sla(os._exit, 3)
+
+        @pytest.mark.xfail(reason="known crash", strict=True)
+        @pytest.mark.latency_sla(ms=50, isolate=True)
+        def test_known_crash(latency_sla):
+            latency_sla(os._exit, 3)
+        """
+    )
+    result = pytester.runpytest(
+        "--latency-json=r.json", "--latency-md=r.md", "--latency-html=r.html"
+    )
+    result.assert_outcomes(passed=1, failed=1, xfailed=1)
+    report = json.loads((pytester.path / "r.json").read_text())
+    assert_schema(report)
+    by_name = {r["nodeid"].split("::")[1]: r for r in report["results"]}
+    assert {k: r["outcome"] for k, r in by_name.items()} == {
+        "test_fine": "passed",
+        "test_crash": "crashed",
+        "test_known_crash": "crashed",
+    }
+    assert by_name["test_known_crash"]["xfail"] is True and "xfail" not in by_name["test_crash"]
+    markdown = (pytester.path / "r.md").read_text()
+    assert ":x: 3 measurements, 1 budget: 1 met, 0 missed, 2 crashed (1 in xfail tests)" in markdown
+    assert markdown.count("| CRASHED |") == 2
+    html = (pytester.path / "r.html").read_text()
+    assert html.count("no samples to draw") == 2 and html.count("<svg ") == 1
