@@ -109,7 +109,7 @@ def _table(results: Sequence[dict[str, Any]]) -> str:
     )
     body = []
     for row in rows(results):
-        link = f'<a href="#r{anchors.get(row[0], 0)}"><code>{escape(row[0])}</code></a>'
+        link = f'<a href="#r{anchors.get(row[0], 0)}"><code>{_breakable(row[0])}</code></a>'
         cells = [f'<td class="id">{link}</td>']
         cells += [
             f'<td class="num">{escape(c)}</td>' if i in _NUMERIC else f"<td>{escape(c)}</td>"
@@ -118,6 +118,16 @@ def _table(results: Sequence[dict[str, Any]]) -> str:
         cells.append(f'<td class="{_verdict_class(row[-1])}">{escape(row[-1])}</td>')
         body.append(f"<tr>{''.join(cells)}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _breakable(test_id: str) -> str:
+    """The escaped id, with line-break opportunities after the path's ``/`` and after ``::``
+    (long ids wrap between their parts, not mid-name)."""
+    path, sep, rest = test_id.partition("::")
+    parts = [escape(path).replace("/", "/<wbr>")]
+    if sep:
+        parts += [escape(part) for part in rest.split("::")]
+    return "::<wbr>".join(parts)
 
 
 def _card(index: int, result: dict[str, Any]) -> str:
@@ -130,7 +140,7 @@ def _card(index: int, result: dict[str, Any]) -> str:
     if "max" in quantiles:
         facts.append(f"max {format_duration(quantiles['max'])}")
     return (
-        f'<section class="card" id="r{index}"><h2><code>{escape(str(result["nodeid"]))}</code> '
+        f'<section class="card" id="r{index}"><h2><code>{_breakable(str(result["nodeid"]))}</code> '
         f'<span class="outcome {escape(outcome)}">{escape(outcome)}</span></h2>'
         f'<p class="facts">{escape(" · ".join(facts))}</p>{_histogram_svg(result)}</section>'
     )
