@@ -4,7 +4,6 @@ verdict out. Fixture calls and marker-only tests both go through ``measure_for_i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 
@@ -177,10 +176,3 @@ def _warn_and_gate(
 
 def bad_marker_message(error: BadMarkerArgument) -> str:
     return str(error)
-
-
-def results_as_dicts(item: pytest.Item) -> list[dict[str, Any]]:
-    state = item.stash.get(item_state_key, None)
-    if state is None:
-        return []
-    return [dict(r.to_dict(), nodeid=r.name) for r in state.results]
