@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+    from .load import LoadPlan
+
 __all__ = ["MeasureSpec", "needed_samples", "run_measurement"]
 
 
@@ -33,9 +35,14 @@ class MeasureSpec:
     warmup: int | None = None
     scale: float = 1.0
     gc_mode: str = "keep"
+    load: LoadPlan | None = None  # a rate or several workers: the load engine measures
 
 
 def run_measurement(target: Target, spec: MeasureSpec, name: str = "") -> LatencyResult:
+    if spec.load is not None:
+        from .load_measurement import run_load_measurement
+
+        return run_load_measurement(target, spec, name)
     gates = [Gate(t.percentile / 100.0, t.budget_s * spec.scale * 1e9) for t in spec.thresholds]
     sampling = sample(
         target,

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from . import verdict as _verdict
+from .load import load_plan
+from .load_measurement import capacity_message, load_inconclusive_message, load_note
 from .measurement import MeasureSpec, needed_samples, run_measurement
 from .result import LatencyResult
 from .sampler import Target
@@ -69,6 +71,7 @@ def measure_for_item(
         warmup=plan.warmup if plan is not None else None,
         scale=settings.scale,
         gc_mode=settings.gc,
+        load=load_plan(plan),
     )
     count = len(state.results) + 1
     name = item.nodeid if count == 1 else f"{item.nodeid}#{count}"
@@ -156,7 +159,10 @@ def _warn_and_gate(
     for t in result.thresholds:
         if t.overkill:
             item.warn(LatencyOverkillWarning(_verdict.overkill_message(t)))
-        if not t.confident:
+        if not t.confident and spec.load is not None:
+            message = load_inconclusive_message(result, t, spec.max_time)
+            item.warn(LatencyInconclusiveWarning(message))
+        elif not t.confident:
             q = t.percentile / 100.0
             exceed = float((result.samples_ns > t.budget * 1e9).mean()) if result.n else 0.0
             needed = needed_samples(exceed, q, 1 - spec.confidence, t.verdict, result.n)
@@ -165,9 +171,12 @@ def _warn_and_gate(
             )
             item.warn(LatencyInconclusiveWarning(message))
     missed = [t for t in result.thresholds if not t.passed]
-    if not missed:
+    capacity = capacity_message(result)
+    if not missed and capacity is None:
         return
-    message = _verdict.failure_message(result, missed[0])
+    message = capacity or _verdict.failure_message(result, missed[0])
+    if spec.load is not None and "load" in result.extra:
+        message += f"\n  under load {load_note(result.extra['load'])}"
     if settings.mode == "warn":
         item.warn(LatencyMissWarning(message.splitlines()[0]))
         return

@@ -98,7 +98,8 @@ def rows(results: Sequence[dict[str, Any]]) -> list[tuple[str, ...]]:
             continue
         if not result["thresholds"]:
             estimate = f"p99 {format_duration(quantiles.get('99'))}" if quantiles else "-"
-            out.append((test_id, "no budget", estimate, p50, top, n, "-", "-"))
+            budget = f"no budget {_load(result)}".rstrip()
+            out.append((test_id, budget, estimate, p50, top, n, "-", "-"))
             continue
         for t in result["thresholds"]:
             # budget_text is the budget as written, or "100 ms (50 ms x 2)" under --latency-scale
@@ -109,8 +110,15 @@ def rows(results: Sequence[dict[str, Any]]) -> list[tuple[str, ...]]:
                 f"[{format_duration(t['lower_s'])}, {format_duration(t['upper_s'])}]"
             )
             margin = format_ratio(t["margin"]) if t["margin"] is not None else "inf"
-            out.append((test_id, threshold, estimate, p50, top, n, margin, verdict_label(t)))
+            note = f" {_load(result)}" if result.get("load") else ""
+            out.append((test_id, threshold + note, estimate, p50, top, n, margin, verdict_label(t)))
     return out
+
+
+def _load(result: dict[str, Any]) -> str:
+    from .load_measurement import load_note
+
+    return load_note(result["load"]) if result.get("load") else ""
 
 
 def render_text(table: Sequence[tuple[str, ...]]) -> list[str]:
