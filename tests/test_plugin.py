@@ -449,3 +449,90 @@ def test_importing_the_plugin_loads_neither_numpy_nor_onnxruntime(
     result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:benchmark",
                                            "-p", "no:hypothesispytest", "-p", "no:xdist")  # fmt: skip
     result.assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize(
+    ("argument", "shown"),
+    [
+        ("rate=0", "rate=0"),
+        ("rate=-5", "rate=-5"),
+        ("rate=float('nan')", "rate=nan"),
+        ("rate=float('inf')", "rate=inf"),
+        ("rate='fast'", "rate='fast'"),
+        ("concurrency=0", "concurrency=0"),
+        ("concurrency=-2", "concurrency=-2"),
+        ("concurrency=2.0", "concurrency=2.0"),
+        ("arrivals='burst'", "arrivals='burst'"),
+    ],
+)
+def test_bad_load_arguments_error_only_that_test(
+    pytester: pytest.Pytester, argument: str, shown: str
+) -> None:
+    pytester.makepyfile(
+        f"""
+        import pytest
+
+        @pytest.mark.latency_sla(ms=50, {argument})
+        def test_bad():
+            pass
+
+        def test_other():
+            pass
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines([f"*test_bad: latency_sla({shown}): *"])
+    result.stdout.no_fnmatch_line("*INTERNALERROR*")
+
+
+def test_load_marker_reports_rates_and_fails_fast_above_capacity(inner: pytest.Pytester) -> None:
+    inner.makeconftest(
+        SCRIPTED_CONFTEST
+        + """
+from pytest_latency_sla import load
+
+@pytest.fixture
+def load_clock(monkeypatch):
+    clock = [10**9]
+    monkeypatch.setattr(load, "_clock", lambda: clock[0])
+    monkeypatch.setattr(load, "_wait_until", lambda t: clock.__setitem__(0, max(clock[0], t)))
+
+    def call(ns):
+        def run():
+            clock[0] += ns
+        return run
+    return call
+"""
+    )
+    inner.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.latency_sla(ms=50, rate=1000, max_time=5)
+        def test_keeps_up(latency_sla, load_clock):
+            r = latency_sla(load_clock(300_000))
+            assert r.n == 5000 and r.passed and r.thresholds[0].confident
+            assert r.extra["load"] == {"rate": 1000.0, "arrivals": "constant", "concurrency": 1,
+                "achieved_rate": pytest.approx(1000, rel=0.01), "start_delay_p99_s": 0.0}
+
+        @pytest.mark.latency_sla(ms=50, rate=20_000, max_time=30)
+        def test_overloaded(latency_sla, load_clock):
+            latency_sla(load_clock(100_000))
+        """
+    )
+    result = inner.runpytest("--latency-report", "--latency-json=out.json")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "E       Failed: rate above capacity: target 20,000/s, served 10,000/s",
+            "E         the start delay kept growing: * behind schedule after 750 ms *",
+            "*::test_keeps_up *p99 <= 50 ms @ 1,000/s (served 1,000/s, start delay p99 0 ns) *pass",
+            "*::test_overloaded *p99 <= 50 ms @ 20,000/s (served 10,0*/s, start delay p99 *FAIL",
+        ]
+    )
+    import json
+
+    records = json.loads((inner.path / "out.json").read_text())["results"]
+    assert records[1]["load"]["rate"] == 20000 and records[1]["stopped"] == "rate above capacity"
+    assert records[1]["duration_s"] < 1

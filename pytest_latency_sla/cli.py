@@ -1,0 +1,210 @@
+"""``latency-sla MODEL.onnx --ms 50``: the gate on a bare ONNX model, without writing a test.
+
+Exit status: 0 when every budget holds, 1 on a miss (or a rate above capacity), 2 on bad usage
+(bad arguments, a missing or unusable model file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main"]
+
+EXIT_PASS, EXIT_MISS, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="latency-sla",
+        description="Hold an ONNX model to a latency budget (p99 by default), with the same "
+        "confidence bounds, table and warnings as the pytest-latency-sla plugin. Inputs are "
+        "random, built from the model's input metadata.",
+        epilog="exit status: 0 pass, 1 missed budget or rate above capacity, 2 bad usage",
+    )
+    parser.add_argument("model", metavar="MODEL.onnx", help="the ONNX model file")
+    budget = parser.add_mutually_exclusive_group(required=True)
+    budget.add_argument("--ms", type=float, help="budget in milliseconds")
+    budget.add_argument("--us", type=float, help="budget in microseconds")
+    budget.add_argument("--s", type=float, help="budget in seconds")
+    parser.add_argument(
+        "--percentile",
+        type=float,
+        default=99.0,
+        metavar="P",
+        help="the percentile the budget bounds, 0 < P < 100 (default: 99)",
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        metavar="R",
+        help="arrivals per second: latency counts from each call's intended "
+        "start (default: closed loop, one call after another)",
+    )
+    parser.add_argument(
+        "--arrivals",
+        default="constant",
+        choices=("constant", "poisson"),
+        help="spacing of the arrivals with --rate (default: constant)",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker threads serving the calls (default: 1)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        metavar="T",
+        help="ONNX Runtime intra-op threads of the session (default: 1)",
+    )
+    parser.add_argument(
+        "--max-time",
+        type=float,
+        default=3.0,
+        metavar="S",
+        help="seconds of sampling, warm-up not counted (default: 3)",
+    )
+    parser.add_argument(
+        "--confidence",
+        type=float,
+        default=0.95,
+        metavar="C",
+        help="confidence of the bounds, 0.5 < C < 1 (default: 0.95)",
+    )
+    parser.add_argument(
+        "--overkill",
+        type=float,
+        default=1000.0,
+        metavar="X",
+        help="warn when budget / measured percentile >= X; 0 turns it off (default: 1000)",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        metavar="PATH",
+        help="write the report as JSON (schema pytest-latency-sla/1) to PATH",
+    )
+    return parser  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        plan, spec = _plan(args)
+    except ValueError as error:
+        parser.error(str(error))
+    try:
+        from .onnx import example_inputs, load_session
+
+        session = load_session(args.model, threads=args.threads)
+        inputs = example_inputs(session)
+    except (OSError, ValueError, ImportError) as error:
+        print(f"latency-sla: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    from .measurement import run_measurement
+    from .sampler import Target
+
+    result = run_measurement(Target(session.run, (None, inputs)), spec, name=args.model)
+    return _report(result, spec, args)
+
+
+def _plan(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The arguments as a marker would give them, checked by the same rules."""
+    import math
+
+    from .load import load_plan
+    from .measurement import MeasureSpec
+    from .thresholds import BadMarkerArgument, Defaults, MarkerCall, plan_from_markers
+
+    if not 0.5 < args.confidence < 1:
+        raise ValueError(f"--confidence: expected 0.5 < C < 1, got {args.confidence:g}")
+    if args.threads < 1:
+        raise ValueError(f"--threads: expected an int >= 1, got {args.threads}")
+    if not math.isfinite(args.overkill) or not (args.overkill == 0 or args.overkill > 1):
+        raise ValueError(f"--overkill: expected 0 (off) or a number > 1, got {args.overkill:g}")
+    kwargs: dict[str, Any] = {
+        unit: getattr(args, unit) for unit in ("s", "ms", "us") if getattr(args, unit) is not None
+    }
+    for unit, value in kwargs.items():
+        if value.is_integer():
+            kwargs[unit] = int(value)
+    kwargs.update(percentile=args.percentile, max_time=args.max_time, overkill=args.overkill)
+    if args.rate is not None:
+        kwargs.update(rate=args.rate, arrivals=args.arrivals)
+    kwargs["concurrency"] = args.concurrency
+    try:
+        plan = plan_from_markers(
+            [MarkerCall("command line", (), kwargs)], Defaults(), "latency-sla"
+        )
+    except BadMarkerArgument as error:
+        raise ValueError(_as_option(str(error))) from None
+    spec = MeasureSpec(
+        thresholds=plan.thresholds,
+        confidence=args.confidence,
+        max_time=plan.max_time,
+        load=load_plan(plan),
+    )
+    return plan, spec
+
+
+def _as_option(message: str) -> str:
+    # "latency-sla: latency_sla(rate=-1.0): rate must ..." -> "--rate -1.0: rate must ..."
+    import re
+
+    return re.sub(
+        r"^latency-sla: latency_sla\((\w+)=([^)]*)\)",
+        lambda m: f"--{m.group(1).replace('_', '-')} {m.group(2)}",
+        message,
+    )
+
+
+def _report(result: Any, spec: Any, args: argparse.Namespace) -> int:
+    from . import verdict
+    from .environment import describe, one_line
+    from .load_measurement import capacity_message, load_inconclusive_message
+    from .measurement import needed_samples
+    from .report_table import render_text, rows
+
+    data = dict(result.to_dict(), nodeid=args.model)
+    capacity = capacity_message(result)
+    passed = result.passed and capacity is None
+    data["outcome"] = "passed" if passed else "failed"
+    environment = describe("keep")
+    print(one_line(environment))
+    for line in render_text(rows([data])):
+        print(line)
+    for t in result.thresholds:
+        if t.overkill:
+            print(f"LatencyOverkillWarning: {verdict.overkill_message(t)}")
+        if t.confident:
+            continue
+        if spec.load is not None:
+            message = load_inconclusive_message(result, t, spec.max_time)
+        else:
+            exceed = float((result.samples_ns > t.budget * 1e9).mean()) if result.n else 0.0
+            q, alpha = t.percentile / 100.0, 1 - spec.confidence
+            needed = needed_samples(exceed, q, alpha, t.verdict, result.n)
+            message = verdict.inconclusive_message(
+                result, t, max_time=spec.max_time, needed_n=needed
+            )
+        print(f"LatencyInconclusiveWarning: {message}")
+    if not passed:
+        missed = [t for t in result.thresholds if not t.passed]
+        print(capacity or verdict.failure_message(result, missed[0]))
+    if args.json is not None:
+        from .report import build_report, write_json
+
+        write_json(args.json, build_report([data], environment))
+    return EXIT_PASS if passed else EXIT_MISS
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

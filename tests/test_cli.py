@@ -1,0 +1,83 @@
+"""The ``latency-sla`` command, run for real on the shipped funnel model."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("onnxruntime")
+FUNNEL = Path(__file__).resolve().parent.parent / "models" / "funnel.onnx"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    command = shutil.which("latency-sla", path=str(Path(sys.executable).parent))
+    assert command, "the latency-sla console script is installed with the package"
+    return subprocess.run([command, *args], capture_output=True, text=True, timeout=120)
+
+
+def test_help() -> None:
+    done = run("--help")
+    assert done.returncode == 0
+    assert "--rate R" in done.stdout and "exit status: 0 pass, 1 missed" in done.stdout
+
+
+def test_generous_budget_passes_with_table_and_overkill_warning(tmp_path: Path) -> None:
+    done = run(str(FUNNEL), "--s", "1", "--max-time", "1", "--json", str(tmp_path / "r.json"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "p99 <= 1 s" in done.stdout and "pass overkill" in done.stdout
+    assert "LatencyOverkillWarning: p99 = " in done.stdout
+    report = json.loads((tmp_path / "r.json").read_text())
+    (result,) = report["results"]
+    assert report["schema"] == "pytest-latency-sla/1" and result["outcome"] == "passed"
+    assert result["thresholds"][0]["budget_s"] == 1.0
+
+
+def test_impossible_budget_fails_in_ten_calls() -> None:
+    done = run(str(FUNNEL), "--us", "1")
+    assert done.returncode == 1
+    assert "latency SLA missed: p99 = " in done.stdout and "> budget 1 us (n=10," in done.stdout
+
+
+def test_under_load_reports_rates_and_json(tmp_path: Path) -> None:
+    path = tmp_path / "r.json"
+    done = run(
+        str(FUNNEL), "--ms", "50", "--rate", "1000", "--max-time", "0.5", "--json", str(path)
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "@ 1,000/s (served " in done.stdout and "start delay p99" in done.stdout
+    load = json.loads(path.read_text())["results"][0]["load"]
+    assert load["rate"] == 1000 and load["arrivals"] == "constant" and load["concurrency"] == 1
+    assert 900 < load["achieved_rate"] < 1100 and load["start_delay_p99_s"] >= 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--ms", "50", "--rate", "-1"], "--rate -1.0: rate must be a positive"),
+        (["--ms", "50", "--rate", "nan"], "--rate nan: rate must be a positive"),
+        (["--ms", "50", "--concurrency", "0"], "--concurrency 0: concurrency must be an int"),
+        (["--ms", "0"], "--ms 0: the budget must be a positive"),
+        (["--ms", "5", "--us", "5"], "not allowed with argument"),
+        (["--ms", "5", "--percentile", "100"], "percentile must be a number with 0 < p < 100"),
+        (["--ms", "5", "--threads", "0"], "--threads: expected an int >= 1"),
+        ([], "one of the arguments --ms --us --s is required"),
+    ],
+)
+def test_bad_usage_exits_2(args: list[str], message: str) -> None:
+    done = run(str(FUNNEL), *args)
+    assert done.returncode == 2
+    assert message in done.stderr
+
+
+def test_missing_or_invalid_model_exits_2(tmp_path: Path) -> None:
+    done = run(str(tmp_path / "missing.onnx"), "--ms", "5")
+    assert done.returncode == 2 and "ONNX model not found" in done.stderr
+    junk = tmp_path / "junk.onnx"
+    junk.write_text("not a model")
+    done = run(str(junk), "--ms", "5")
+    assert done.returncode == 2 and "could not be loaded as an ONNX model" in done.stderr

@@ -1,0 +1,146 @@
+"""The load engine on a scripted clock: schedules, coordinated omission, overload; no real timing."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from pytest_latency_sla import load
+from pytest_latency_sla.load import LoadPlan, OverloadDetector, intended_offsets, run_load
+from pytest_latency_sla.sampler import Target
+
+
+class ScriptedClock:
+    """A clock that moves only when a call takes time or the scheduler waits."""
+
+    def __init__(self) -> None:
+        self.now = 10**9
+
+    def __call__(self) -> int:
+        return self.now
+
+    def wait_until(self, deadline: int) -> None:
+        self.now = max(self.now, deadline)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> ScriptedClock:
+    fake = ScriptedClock()
+    monkeypatch.setattr(load, "_clock", fake)
+    monkeypatch.setattr(load, "_wait_until", fake.wait_until)
+    return fake
+
+
+def scripted_call(clock: ScriptedClock, durations_ns: Iterator[int]) -> Target:
+    def call() -> None:
+        clock.now += next(durations_ns)
+
+    return Target(call)
+
+
+def test_constant_schedule_is_evenly_spaced() -> None:
+    offsets = intended_offsets(28_000, "constant", 1.0)
+    assert len(offsets) == 28_000
+    assert np.all(np.diff(offsets) >= 35_714) and np.all(np.diff(offsets) <= 35_715)
+
+
+def test_poisson_schedule_is_seeded_with_the_right_mean_gap() -> None:
+    a = intended_offsets(10_000, "poisson", 2.0, seed=1)
+    assert np.array_equal(a, intended_offsets(10_000, "poisson", 2.0, seed=1))
+    assert not np.array_equal(a, intended_offsets(10_000, "poisson", 2.0, seed=2))
+    gaps = np.diff(a)
+    assert gaps.mean() == pytest.approx(100_000, rel=0.03)
+    assert gaps.std() == pytest.approx(100_000, rel=0.05)  # exponential: sd = mean
+
+
+def test_a_call_on_schedule_has_its_service_time_as_latency(clock: ScriptedClock) -> None:
+    target = scripted_call(clock, itertools.repeat(300_000))
+    run = run_load(target, LoadPlan(rate=1000), max_time=1.0, warmup=0)
+    assert len(run.latency_ns) == 1000 and run.stopped == "max_time"
+    assert set(run.latency_ns.tolist()) == {300_000}
+    assert set(run.start_delay_ns.tolist()) == {0}  # type: ignore[union-attr]
+    assert run.achieved_rate == pytest.approx(1000, rel=0.01)
+    assert run.overload is None
+
+
+def test_a_stall_delays_the_calls_behind_it_and_they_count(clock: ScriptedClock) -> None:
+    # Call 10 takes 30 ms at 1,000/s: the next calls wait in line. Back-to-back timing would
+    # record one slow call; from the intended start, the 29 calls queued behind it are late too.
+    durations = itertools.chain([100_000] * 10, [30_000_000], itertools.repeat(100_000))
+    run = run_load(scripted_call(clock, durations), LoadPlan(rate=1000), max_time=1.0, warmup=0)
+    assert run.latency_ns[10] == 30_000_000
+    assert run.latency_ns[11] == 29_000_000 + 100_000  # started 29 ms late
+    late = run.latency_ns > 1_000_000
+    # call k > 10 starts at 40 + 0.1 (k - 11) ms, intended at k ms: latency 39 - 0.9 k ms,
+    # over 1 ms up to k = 42: the stall and the 32 calls queued behind it
+    assert int(late.sum()) == 33
+    assert run.overload is None and run.stopped == "max_time"
+
+
+def test_a_call_slower_than_the_gap_is_above_capacity_long_before_max_time(
+    clock: ScriptedClock,
+) -> None:
+    # 100 us calls at 20,000/s: one worker serves 10,000/s.
+    target = scripted_call(clock, itertools.repeat(100_000))
+    run = run_load(target, LoadPlan(rate=20_000), max_time=3.0, warmup=0)
+    assert run.stopped == "rate above capacity" and run.overload is not None
+    assert run.overload.served_rate == pytest.approx(10_000, rel=0.01)
+    assert run.overload.target_rate == 20_000
+    assert run.overload.after_s < 0.7  # four 150 ms windows, not 3 s
+    assert run.duration_s < 0.7
+
+
+def test_a_call_just_inside_capacity_runs_to_max_time(clock: ScriptedClock) -> None:
+    rng = np.random.default_rng(0)
+    # mean 90 us at 10,000/s (90% busy), exponential: the queue fluctuates but does not grow
+    durations = iter(rng.exponential(90_000, size=200_000).astype(np.int64).tolist())
+    plan = LoadPlan(rate=10_000, arrivals="poisson", seed=3)
+    run = run_load(scripted_call(clock, durations), plan, max_time=3.0, warmup=0)
+    assert run.overload is None and run.stopped == "max_time"
+    assert run.achieved_rate == pytest.approx(10_000, rel=0.05)
+
+
+def test_overload_detector_needs_growth_in_every_window() -> None:
+    detector = OverloadDetector(100, growth=0.05, windows=3)
+    detector.start(0)
+    # one jump (a stall) that drains again: never three growing windows in a row
+    assert [detector.observe(t, b, t) for t, b in ((100, 50), (200, 40), (300, 30))] == [
+        False,
+        False,
+        False,
+    ]
+    later = ((400, 40, 350), (500, 50, 400), (600, 60, 450))
+    assert [detector.observe(t, b, n) for t, b, n in later] == [
+        False,
+        False,
+        True,
+    ]
+    assert detector.served_rate() == pytest.approx(0.5e9)
+
+
+def test_closed_loop_workers_each_call_back_to_back() -> None:
+    calls: list[int] = []
+    run = run_load(Target(calls.append, (1,)), LoadPlan(rate=None, concurrency=3), max_time=0.1)
+    assert run.start_delay_ns is None and run.stopped == "max_time"
+    assert len(run.latency_ns) == len(calls) - run.warmup > 0
+
+
+def test_threaded_workers_keep_intended_order_and_propagate_errors() -> None:
+    run = run_load(Target(lambda: None), LoadPlan(rate=2000, concurrency=2), max_time=0.2)
+    assert len(run.latency_ns) == 400 and run.start_delay_ns is not None
+    assert np.all(run.latency_ns >= run.start_delay_ns)
+
+    class Boom(Exception):
+        pass
+
+    count = itertools.count()
+
+    def explode() -> None:
+        if next(count) > 50:
+            raise Boom("kaput")
+
+    with pytest.raises(Boom, match="kaput"):
+        run_load(Target(explode), LoadPlan(rate=2000, concurrency=2), max_time=0.2, warmup=0)
