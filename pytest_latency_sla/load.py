@@ -9,7 +9,7 @@ No pytest here. The clock and the wait are module attributes so tests can script
 
 **Overload.** When the call cannot keep up, the backlog (how late the next call starts) grows
 without bound and sampling it to ``max_time`` only measures the queue. The run is checked once
-per window of ``window_s`` wall seconds (``max_time / 20``, clamped to 20-250 ms): the run is
+per window of wall time (``max_time / 20``, clamped to 50-250 ms): the run is
 *above capacity* when the backlog grew by more than ``GROWTH`` x the window in each of the last
 ``WINDOWS`` consecutive windows, i.e. the server started fewer than ``(1 - GROWTH)`` x the target
 rate for that long. One stall (a garbage collection, a preempted thread) raises the backlog in
@@ -21,11 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import itertools
-import threading
 import time
 from array import array
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -64,15 +61,6 @@ def _wait_until(deadline_ns: int) -> None:
         time.sleep((remaining - SPIN_NS) / 1e9)
     while _clock() < deadline_ns:
         pass
-
-
-def _wait_until_sharing(deadline_ns: int) -> None:
-    """As ``_wait_until``, for worker threads: sleep the whole wait. A spinning thread holds the
-    GIL, and a thread coming back from a call (ONNX Runtime runs without the GIL) could wait up
-    to the 5 ms switch interval for it; a sleeper wakes tens of microseconds late instead."""
-    remaining = deadline_ns - _clock()
-    if remaining > 0:
-        time.sleep(remaining / 1e9)
 
 
 @dataclass(frozen=True)
@@ -170,7 +158,7 @@ def load_plan(plan: Plan | None) -> LoadPlan | None:
 
 
 def window_ns(max_time: float) -> int:
-    return int(min(0.25, max(0.02, max_time / 20)) * 1e9)
+    return int(min(0.25, max(0.05, max_time / 20)) * 1e9)
 
 
 def run_load(
@@ -183,6 +171,8 @@ def run_load(
     max_samples: int = MAX_SAMPLES,
 ) -> LoadRun:
     """Warm up, then load ``target`` for ``max_time`` seconds (less when overloaded)."""
+    from . import load_threads
+
     callers = [_caller(target) for _ in range(plan.concurrency)]
     try:
         warmed = _warm_up(callers[0][0], warmup, max_time)
@@ -199,7 +189,7 @@ def run_load(
         gc.callbacks.append(on_gc)
         try:
             if plan.rate is None:
-                run = _closed_loop(callers, max_time, max_samples)
+                run = load_threads.closed_loop(callers, max_time, max_samples)
             else:
                 offsets = intended_offsets(
                     plan.rate, plan.arrivals, max_time, plan.seed, max_samples
@@ -209,7 +199,7 @@ def run_load(
                 if plan.concurrency == 1:
                     run = _open_loop_one(callers[0][0], offsets, max_time, plan.rate, detector)
                 else:
-                    run = _open_loop_threads(callers, offsets, max_time, plan.rate, detector)
+                    run = load_threads.open_loop(callers, offsets, max_time, plan.rate, detector)
                 if truncated and run.stopped == "max_time":
                     run.stopped = "max_samples"
         finally:
@@ -288,149 +278,16 @@ def _open_loop_one(
             if done >= next_check:
                 next_intended = t0 + int(offsets[started]) if started < len(offsets) else done
                 if detector.observe(done, done - next_intended, started):
-                    overload = _overload(detector, rate, done - next_intended, done - t0)
+                    overload = overload_from(detector, rate, done - next_intended, done - t0)
                     break
                 next_check = detector.next_check
         else:
             continue
         break
-    return _finish(latencies, delays, t0, clock(), overload, stopped)
+    return finish_run(latencies, delays, t0, clock(), overload, stopped)
 
 
-def _open_loop_threads(
-    callers: Sequence[tuple[Callable[[], Any], Callable[[], None]]],
-    offsets: npt.NDArray[np.int64],
-    max_time: float,
-    rate: float,
-    detector: OverloadDetector,
-) -> LoadRun:
-    """N workers take the calls in intended order, each as soon as it is free and due (an
-    M/G/N queue with one shared line); a call waits for a free worker, and that wait counts."""
-    clock = _clock
-    schedule = offsets.tolist()
-    total = len(schedule)
-    claim = itertools.count()
-    check_lock = threading.Lock()
-    state: dict[str, Any] = {"overload": None, "stopped": "max_time", "error": None}
-    stop = threading.Event()
-    t0 = clock() + 2_000_000  # let every thread reach its first wait
-    end = t0 + int(max_time * 1e9)
-    detector.start(t0)
-    per_worker = [(array("q"), array("q"), array("q")) for _ in callers]
-
-    def work(call: Callable[[], Any], record: tuple[array[int], array[int], array[int]]) -> None:
-        indices, delays, latencies = record
-        try:
-            while not stop.is_set():
-                i = next(claim)
-                if i >= total:
-                    return
-                intended = t0 + schedule[i]
-                now = clock()
-                if now < intended:
-                    _wait_until_sharing(intended)
-                    now = clock()
-                elif now >= end:
-                    state["stopped"] = "max_time"
-                    stop.set()
-                    return
-                call()
-                done = clock()
-                indices.append(i)
-                delays.append(now - intended)
-                latencies.append(done - intended)
-                if done >= detector.next_check and check_lock.acquire(blocking=False):
-                    try:
-                        _check_threads(detector, done, i, schedule, t0, rate, state, stop)
-                    finally:
-                        check_lock.release()
-        except BaseException as error:  # re-raised unchanged in the calling thread
-            state["error"] = error
-            stop.set()
-
-    _run_threads(work, callers, per_worker)
-    if state["error"] is not None:
-        raise state["error"]
-    return _merge(per_worker, t0, clock(), state["overload"], state["stopped"])
-
-
-def _check_threads(
-    detector: OverloadDetector,
-    done: int,
-    i: int,
-    schedule: list[int],
-    t0: int,
-    rate: float,
-    state: dict[str, Any],
-    stop: threading.Event,
-) -> None:
-    # ``i`` is at most the newest claimed call; the next unclaimed one is a little later, so
-    # this backlog is an upper estimate by at most ``concurrency`` calls' worth of schedule.
-    started = i + 1
-    next_intended = t0 + schedule[started] if started < len(schedule) else done
-    backlog = done - next_intended
-    if detector.observe(done, backlog, started) and state["overload"] is None:
-        state["overload"] = _overload(detector, rate, backlog, done - t0)
-        stop.set()
-
-
-def _closed_loop(
-    callers: Sequence[tuple[Callable[[], Any], Callable[[], None]]],
-    max_time: float,
-    max_samples: int,
-) -> LoadRun:
-    """N callers, each calling back to back: the latency of a call is its own duration."""
-    clock = _clock
-    claim = itertools.count()
-    stop = threading.Event()
-    state: dict[str, Any] = {"overload": None, "stopped": "max_time", "error": None}
-    t0 = clock() + 2_000_000
-    end = t0 + int(max_time * 1e9)
-    per_worker = [(array("q"), array("q"), array("q")) for _ in callers]
-
-    def work(call: Callable[[], Any], record: tuple[array[int], array[int], array[int]]) -> None:
-        indices, _, latencies = record
-        try:
-            _wait_until_sharing(t0)
-            while not stop.is_set():
-                i = next(claim)
-                if i >= max_samples:
-                    state["stopped"] = "max_samples"
-                    return
-                start = clock()
-                if start >= end:
-                    return
-                call()
-                latencies.append(clock() - start)
-                indices.append(i)
-        except BaseException as error:
-            state["error"] = error
-            stop.set()
-
-    _run_threads(work, callers, per_worker)
-    if state["error"] is not None:
-        raise state["error"]
-    run = _merge(per_worker, t0, clock(), None, state["stopped"])
-    run.start_delay_ns = None
-    return run
-
-
-def _run_threads(
-    work: Callable[[Callable[[], Any], tuple[array[int], array[int], array[int]]], None],
-    callers: Sequence[tuple[Callable[[], Any], Callable[[], None]]],
-    per_worker: list[tuple[array[int], array[int], array[int]]],
-) -> None:
-    threads = [
-        threading.Thread(target=work, args=(call, record), name=f"latency-sla-worker-{k}")
-        for k, ((call, _), record) in enumerate(zip(callers, per_worker))
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-
-def _overload(detector: OverloadDetector, rate: float, backlog: int, after: int) -> Overload:
+def overload_from(detector: OverloadDetector, rate: float, backlog: int, after: int) -> Overload:
     return Overload(
         target_rate=rate,
         served_rate=detector.served_rate(),
@@ -439,7 +296,7 @@ def _overload(detector: OverloadDetector, rate: float, backlog: int, after: int)
     )
 
 
-def _finish(
+def finish_run(
     latencies: array[int],
     delays: array[int],
     t0: int,
@@ -461,22 +318,3 @@ def _finish(
         gc_collections=0,
         overload=overload,
     )
-
-
-def _merge(
-    per_worker: list[tuple[array[int], array[int], array[int]]],
-    t0: int,
-    t_end: int,
-    overload: Overload | None,
-    stopped: str,
-) -> LoadRun:
-    import numpy as np
-
-    def joined(column: int) -> npt.NDArray[np.int64]:
-        return np.concatenate([np.frombuffer(r[column], dtype=np.int64) for r in per_worker])
-
-    order = np.argsort(joined(0), kind="stable")
-    delays = joined(1)
-    ordered_delays = array("q", delays[order].tolist() if len(delays) else [])
-    ordered_latencies = array("q", joined(2)[order].tolist())
-    return _finish(ordered_latencies, ordered_delays, t0, t_end, overload, stopped)

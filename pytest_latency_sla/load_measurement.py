@@ -3,10 +3,12 @@ and the words that report it (the table's load note, the capacity failure, the a
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from .batch_means import block_bounds
 from .result import LatencyResult, ThresholdResult
+from .stats import nearest_rank
 from .units import format_duration, format_percentile
 
 if TYPE_CHECKING:
@@ -51,7 +53,7 @@ def result_from_run(run: LoadRun, spec: MeasureSpec, name: str) -> LatencyResult
     }
     if run.start_delay_ns is not None and len(run.start_delay_ns):
         ordered = np.sort(run.start_delay_ns)
-        load["start_delay_p99_s"] = float(ordered[_rank(len(ordered), 99.0) - 1]) / 1e9
+        load["start_delay_p99_s"] = float(ordered[nearest_rank(len(ordered), 99.0) - 1]) / 1e9
     if run.overload is not None:
         load["overload"] = {
             "served_rate": float(run.overload.served_rate),
@@ -72,17 +74,7 @@ def result_from_run(run: LoadRun, spec: MeasureSpec, name: str) -> LatencyResult
     return result
 
 
-def _rank(n: int, percentile: float) -> int:
-    from .stats import nearest_rank
-
-    return nearest_rank(n, percentile)
-
-
 def _judge(run: LoadRun, threshold: Threshold, spec: MeasureSpec) -> ThresholdResult:
-    import math
-
-    from .units import format_duration as fmt
-
     budget = threshold.budget_s * spec.scale
     bounds = block_bounds(
         run.latency_ns, threshold.percentile / 100.0, budget * 1e9, spec.confidence
@@ -95,7 +87,7 @@ def _judge(run: LoadRun, threshold: Threshold, spec: MeasureSpec) -> ThresholdRe
     margin = budget / estimate if estimate > 0 else math.inf
     budget_text = threshold.budget_text
     if spec.scale != 1.0:
-        budget_text = f"{fmt(budget)} ({threshold.budget_text} x {spec.scale:g})"
+        budget_text = f"{format_duration(budget)} ({threshold.budget_text} x {spec.scale:g})"
     return ThresholdResult(
         percentile=threshold.percentile,
         budget=budget,

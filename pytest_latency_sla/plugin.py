@@ -41,7 +41,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(*, s=|ms=|us=, percentile=99, overkill=1000, max_time=3.0, warmup=None, "
-        "isolate=False): fail the test when the given percentile of per-call latency breaks "
+        "isolate=False, rate=None, arrivals='constant', concurrency=1): fail the test when the given percentile of per-call latency breaks "
         "the budget (decided with confidence bounds). See pytest-latency-sla's README.",
     )
     config.stash[settings_key] = read_settings(config)

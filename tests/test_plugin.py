@@ -536,3 +536,37 @@ def load_clock(monkeypatch):
     records = json.loads((inner.path / "out.json").read_text())["results"]
     assert records[1]["load"]["rate"] == 20000 and records[1]["stopped"] == "rate above capacity"
     assert records[1]["duration_s"] < 1
+
+
+def test_marker_only_body_under_load_and_closed_loop_callers(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import threading, pytest
+        THREADS = set()
+
+        @pytest.mark.latency_sla(s=1, rate=200, arrivals="poisson", max_time=0.5, overkill=None)
+        def test_body_on_a_schedule():
+            pass
+
+        @pytest.mark.latency_sla(s=1, concurrency=3, max_time=0.2, overkill=None)
+        def test_three_callers():
+            THREADS.add(threading.get_ident())
+
+        def test_callers_were_threads():
+            assert len(THREADS) == 4  # three workers, and the warm-up on the test's own thread
+        """
+    )
+    result = pytester.runpytest("--latency-report", "--latency-json=out.json")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*::test_body_on_a_schedule *p99 <= 1 s @ 200/s (served *, start delay p99 *",
+            "*::test_three_callers *p99 <= 1 s @ 3 callers (served *",
+        ]
+    )
+    import json
+
+    first, second = json.loads((pytester.path / "out.json").read_text())["results"]
+    assert first["load"]["arrivals"] == "poisson" and first["load"]["rate"] == 200
+    assert second["load"]["rate"] is None and second["load"]["concurrency"] == 3
+    assert second["load"]["start_delay_p99_s"] is None

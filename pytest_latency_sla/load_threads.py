@@ -1,0 +1,188 @@
+"""The load engine's worker threads: N workers sharing one schedule, or N closed-loop callers.
+
+ONNX Runtime releases the GIL while it computes, so N workers serve up to N calls at once; a
+pure-Python call holds the GIL and N workers serve about as fast as one. The report shows the
+achieved rate next to the target, so that is visible rather than hidden.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from array import array
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Callable
+
+from . import load as _load
+from .load import LoadRun, Overload, OverloadDetector, finish_run, overload_from
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+__all__ = ["closed_loop", "open_loop"]
+
+Caller = tuple[Callable[[], Any], Callable[[], None]]
+Record = tuple["array[int]", "array[int]", "array[int]"]  # call index, start delay, latency
+
+
+def _wait_until_sharing(deadline_ns: int) -> None:
+    """As ``_wait_until``, for worker threads: sleep the whole wait. A spinning thread holds the
+    GIL, and a thread coming back from a call (ONNX Runtime runs without the GIL) could wait up
+    to the 5 ms switch interval for it; a sleeper wakes tens of microseconds late instead."""
+    remaining = deadline_ns - _load._clock()
+    if remaining > 0:
+        time.sleep(remaining / 1e9)
+
+
+def open_loop(
+    callers: Sequence[Caller],
+    offsets: npt.NDArray[np.int64],
+    max_time: float,
+    rate: float,
+    detector: OverloadDetector,
+) -> LoadRun:
+    """N workers take the calls in intended order, each as soon as it is free and due (an
+    M/G/N queue with one shared line); a call waits for a free worker, and that wait counts."""
+    clock = _load._clock
+    schedule = offsets.tolist()
+    total = len(schedule)
+    claim = itertools.count()
+    check_lock = threading.Lock()
+    state: dict[str, Any] = {"overload": None, "stopped": "max_time", "error": None}
+    stop = threading.Event()
+    t0 = clock() + 2_000_000  # let every thread reach its first wait
+    end = t0 + int(max_time * 1e9)
+    detector.start(t0)
+    per_worker = [(array("q"), array("q"), array("q")) for _ in callers]
+
+    def work(call: Callable[[], Any], record: Record) -> None:
+        indices, delays, latencies = record
+        try:
+            while not stop.is_set():
+                i = next(claim)
+                if i >= total:
+                    return
+                intended = t0 + schedule[i]
+                now = clock()
+                if now < intended:
+                    _wait_until_sharing(intended)
+                    now = clock()
+                elif now >= end:
+                    state["stopped"] = "max_time"
+                    stop.set()
+                    return
+                call()
+                done = clock()
+                indices.append(i)
+                delays.append(now - intended)
+                latencies.append(done - intended)
+                if done >= detector.next_check and check_lock.acquire(blocking=False):
+                    try:
+                        _check_threads(detector, done, i, schedule, t0, rate, state, stop)
+                    finally:
+                        check_lock.release()
+        except BaseException as error:  # re-raised unchanged in the calling thread
+            state["error"] = error
+            stop.set()
+
+    _run_threads(work, callers, per_worker)
+    if state["error"] is not None:
+        raise state["error"]
+    return _merge(per_worker, t0, clock(), state["overload"], state["stopped"])
+
+
+def _check_threads(
+    detector: OverloadDetector,
+    done: int,
+    i: int,
+    schedule: list[int],
+    t0: int,
+    rate: float,
+    state: dict[str, Any],
+    stop: threading.Event,
+) -> None:
+    # ``i`` is at most the newest claimed call; the next unclaimed one is a little later, so
+    # this backlog is an upper estimate by at most ``concurrency`` calls' worth of schedule.
+    started = i + 1
+    next_intended = t0 + schedule[started] if started < len(schedule) else done
+    backlog = done - next_intended
+    if detector.observe(done, backlog, started) and state["overload"] is None:
+        state["overload"] = overload_from(detector, rate, backlog, done - t0)
+        stop.set()
+
+
+def closed_loop(
+    callers: Sequence[Caller],
+    max_time: float,
+    max_samples: int,
+) -> LoadRun:
+    """N callers, each calling back to back: the latency of a call is its own duration."""
+    clock = _load._clock
+    claim = itertools.count()
+    stop = threading.Event()
+    state: dict[str, Any] = {"overload": None, "stopped": "max_time", "error": None}
+    t0 = clock() + 2_000_000
+    end = t0 + int(max_time * 1e9)
+    per_worker = [(array("q"), array("q"), array("q")) for _ in callers]
+
+    def work(call: Callable[[], Any], record: Record) -> None:
+        indices, _, latencies = record
+        try:
+            _wait_until_sharing(t0)
+            while not stop.is_set():
+                i = next(claim)
+                if i >= max_samples:
+                    state["stopped"] = "max_samples"
+                    return
+                start = clock()
+                if start >= end:
+                    return
+                call()
+                latencies.append(clock() - start)
+                indices.append(i)
+        except BaseException as error:
+            state["error"] = error
+            stop.set()
+
+    _run_threads(work, callers, per_worker)
+    if state["error"] is not None:
+        raise state["error"]
+    run = _merge(per_worker, t0, clock(), None, state["stopped"])
+    run.start_delay_ns = None
+    return run
+
+
+def _run_threads(
+    work: Callable[[Callable[[], Any], Record], None],
+    callers: Sequence[Caller],
+    per_worker: list[Record],
+) -> None:
+    threads = [
+        threading.Thread(target=work, args=(call, record), name=f"latency-sla-worker-{k}")
+        for k, ((call, _), record) in enumerate(zip(callers, per_worker))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def _merge(
+    per_worker: list[Record],
+    t0: int,
+    t_end: int,
+    overload: Overload | None,
+    stopped: str,
+) -> LoadRun:
+    import numpy as np
+
+    def joined(column: int) -> npt.NDArray[np.int64]:
+        return np.concatenate([np.frombuffer(r[column], dtype=np.int64) for r in per_worker])
+
+    order = np.argsort(joined(0), kind="stable")
+    delays = joined(1)
+    ordered_delays = array("q", delays[order].tolist() if len(delays) else [])
+    ordered_latencies = array("q", joined(2)[order].tolist())
+    return finish_run(ordered_latencies, ordered_delays, t0, t_end, overload, stopped)
