@@ -13,7 +13,8 @@ effect* ``D`` of that level (Kish): ``n`` correlated calls carry the information
 ``n / D`` independent ones. The exact binomial cut-offs of ``stats`` then apply to the
 effective sample: ``n_eff = n / D`` calls with ``E / D`` exceedances.
 
-``D`` is measured at the budget and at the estimated percentile, and the larger one is used
+``D`` is measured at the budget and at the estimated percentile, over 20 and over 10 blocks
+(longer blocks catch longer memory), and the largest is used
 (with no call over the budget, the clustering at the percentile is what tells how much a clean
 run proves). It is never taken below 1. Too few calls to measure it (fewer than
 ``MIN_TAIL_CALLS`` expected over the percentile) give no bounds and a not-confident verdict.
@@ -79,7 +80,11 @@ def block_bounds(
     if n * (1.0 - q) < MIN_TAIL_CALLS:
         return BlockBounds(point, False, estimate, None, None, math.nan, 0)
     over_budget = latency_ns > budget_ns
-    effect = max(design_effect(latency_ns > estimate_ns), design_effect(over_budget))
+    effect = max(
+        design_effect(over, blocks)
+        for over in (latency_ns > estimate_ns, over_budget)
+        for blocks in (BLOCKS, BLOCKS // 2)
+    )
     n_eff = int(n / effect)
     alpha = 1.0 - confidence
     pass_at = pass_cutoff(n_eff, q, alpha)  # pass iff E / D <= pass_at
