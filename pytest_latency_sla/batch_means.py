@@ -20,7 +20,11 @@ run proves). It is never taken below 1. Too few calls to measure it (fewer than
 ``MIN_TAIL_CALLS`` expected over the percentile) give no bounds and a not-confident verdict.
 
 The simulation in ``tests/test_batch_means.py`` checks the error rates on M/M/1 and M/D/1
-queues whose sojourn-time percentiles are known.
+queues whose sojourn-time percentiles are known. Runs of 20,000 calls from an empty M/M/1 queue
+at 50% / 80% / 90% utilisation, 400 runs each: a budget at the true p98 (missed) passed
+confidently in 0.0% / 0.0% / 3.0% of runs, one at the true p99.5 failed confidently in
+0.0% / 0.2% / 0.2%; a 1000x budget passed confidently in 100% / 72% / 21% (a queue near
+saturation needs a longer run to prove anything: the rest are not confident, never wrong).
 """
 
 from __future__ import annotations
