@@ -134,7 +134,7 @@ def capacity_message(result: LatencyResult) -> str | None:
     return (
         f"{head}\n  the start delay kept growing: {format_duration(overload['backlog_s'])} behind "
         f"schedule after {format_duration(overload['after_s'])} (stopped early, not at max_time)\n"
-        f"  {result.n} calls on {workers} worker{'s' if workers > 1 else ''}, p50 latency "
+        f"  {result.n:,} calls on {workers} worker{'s' if workers > 1 else ''}, p50 latency "
         f"{format_duration(result.p50)}; lower the rate or add workers (concurrency=)"
     )
 
