@@ -168,25 +168,16 @@ def _child(
         # instead of the terminal that pytest's faulthandler writes to.
         faulthandler.enable(file=crash_log, all_threads=False)
         try:
-            sampling = sample(
-                target,
-                gates,
-                confidence=spec.confidence,
-                max_time=spec.max_time,
-                warmup=spec.warmup,
-                gc_mode=spec.gc_mode,
-            )
-            message: tuple[str, dict[str, Any]] = (
-                "ok",
-                {
-                    "samples": sampling.samples_ns.tobytes(),
-                    "decisions": [(d.verdict, d.at_n) for d in sampling.decisions],
-                    "warmup": sampling.warmup,
-                    "duration_s": sampling.duration_s,
-                    "stopped": sampling.stopped,
-                    "gc_collections": sampling.gc_collections,
-                },
-            )
+            if spec.load is not None:
+                from .load import run_load
+
+                load_run = run_load(
+                    target, spec.load, max_time=spec.max_time, warmup=spec.warmup,
+                    gc_mode=spec.gc_mode,
+                )  # fmt: skip
+                message: tuple[str, dict[str, Any]] = ("ok", {"load_run": load_run})
+            else:
+                message = ("ok", _sampled(target, gates, spec))
         except BaseException as error:  # everything the call raises goes to the parent
             message = ("error", _error_payload(error))
         _write_all(write_fd, pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
@@ -197,6 +188,25 @@ def _child(
             _flush_std_streams()
         finally:
             os._exit(code)
+
+
+def _sampled(target: Target, gates: list[Gate], spec: MeasureSpec) -> dict[str, Any]:
+    sampling = sample(
+        target,
+        gates,
+        confidence=spec.confidence,
+        max_time=spec.max_time,
+        warmup=spec.warmup,
+        gc_mode=spec.gc_mode,
+    )
+    return {
+        "samples": sampling.samples_ns.tobytes(),
+        "decisions": [(d.verdict, d.at_n) for d in sampling.decisions],
+        "warmup": sampling.warmup,
+        "duration_s": sampling.duration_s,
+        "stopped": sampling.stopped,
+        "gc_collections": sampling.gc_collections,
+    }
 
 
 def _error_payload(error: BaseException) -> dict[str, Any]:
@@ -237,6 +247,12 @@ def _raise_child_error(payload: dict[str, Any]) -> NoReturn:
 def _result(data: dict[str, Any], spec: MeasureSpec, name: str) -> LatencyResult:
     import numpy as np
 
+    if "load_run" in data:
+        from .load_measurement import result_from_run
+
+        loaded = result_from_run(data["load_run"], spec, name)
+        loaded.extra["isolated"] = True
+        return loaded
     samples: npt.NDArray[np.int64] = np.frombuffer(data["samples"], dtype=np.int64).copy()
     result = result_from_samples(
         samples,

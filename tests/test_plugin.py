@@ -570,3 +570,23 @@ def test_marker_only_body_under_load_and_closed_loop_callers(pytester: pytest.Py
     assert first["load"]["arrivals"] == "poisson" and first["load"]["rate"] == 200
     assert second["load"]["rate"] is None and second["load"]["concurrency"] == 3
     assert second["load"]["start_delay_p99_s"] is None
+
+
+def test_isolated_load_run_measures_on_the_schedule_in_the_child(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import os, pytest
+        PARENT = os.getpid()
+
+        @pytest.mark.latency_sla(s=1, rate=100, max_time=0.5, isolate=True, overkill=None)
+        def test_body():
+            assert os.getpid() != PARENT
+        """
+    )
+    result = pytester.runpytest("--latency-report", "--latency-json=out.json")
+    result.assert_outcomes(passed=1, warnings=1)  # 50 calls: too few for load bounds
+    import json
+
+    (record,) = json.loads((pytester.path / "out.json").read_text())["results"]
+    assert record["isolated"] is True and record["load"]["rate"] == 100
+    assert record["n"] == 50 and record["load"]["start_delay_p99_s"] is not None
