@@ -126,6 +126,8 @@ def _plan(args: argparse.Namespace) -> tuple[Any, Any]:
 
     if not 0.5 < args.confidence < 1:
         raise ValueError(f"--confidence: expected 0.5 < C < 1, got {args.confidence:g}")
+    if args.json is not None and (args.json.is_dir() or not args.json.parent.is_dir()):
+        raise ValueError(f"--json {args.json}: give a file path in an existing directory")
     if args.threads < 1:
         raise ValueError(f"--threads: expected an int >= 1, got {args.threads}")
     if not math.isfinite(args.overkill) or not (args.overkill == 0 or args.overkill > 1):

@@ -66,6 +66,11 @@ def test_under_load_reports_rates_and_json(tmp_path: Path) -> None:
         (["--ms", "5", "--percentile", "100"], "percentile must be a number with 0 < p < 100"),
         (["--ms", "5", "--threads", "0"], "--threads: expected an int >= 1"),
         ([], "one of the arguments --ms --us --s is required"),
+        (
+            ["--ms", "5", "--json", "/nonexistent/dir/r.json"],
+            "--json /nonexistent/dir/r.json: give",
+        ),
+        (["--ms", "5", "--max-time", "0"], "--max-time 0.0: max_time must be a positive"),
     ],
 )
 def test_bad_usage_exits_2(args: list[str], message: str) -> None:
