@@ -41,8 +41,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(*, s=|ms=|us=, percentile=99, overkill=1000, max_time=3.0, warmup=None, "
-        "isolate=False, rate=None, arrivals='constant', concurrency=1): fail the test when the given percentile of per-call latency breaks "
-        "the budget (decided with confidence bounds). See pytest-latency-sla's README.",
+        "isolate=False, rate=None, arrivals='constant', concurrency=1): fail the test when the "
+        "given percentile of per-call latency (under load with rate=) breaks the budget "
+        "(decided with confidence bounds). See pytest-latency-sla's README.",
     )
     config.stash[settings_key] = read_settings(config)
     collector = config.stash[collector_key] = Collector()
