@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import sys
 from collections.abc import Iterator
 
 import numpy as np
@@ -145,3 +146,14 @@ def test_threaded_workers_keep_intended_order_and_propagate_errors() -> None:
 
     with pytest.raises(Boom, match="kaput"):
         run_load(Target(explode), LoadPlan(rate=2000, concurrency=2), max_time=0.2, warmup=0)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="timer slack is a Linux prctl")
+def test_timer_slack_is_1ns_during_a_run_and_restored_after() -> None:
+    import ctypes
+
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    before = prctl(30, 0, 0, 0, 0)  # PR_GET_TIMERSLACK
+    with load._precise_sleep():
+        assert prctl(30, 0, 0, 0, 0) == 1
+    assert prctl(30, 0, 0, 0, 0) == before
