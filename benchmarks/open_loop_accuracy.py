@@ -3,10 +3,10 @@
     python benchmarks/open_loop_accuracy.py [RATE ...] [--max-time S]
 
 For each rate: the achieved rate against the target, and the start delay (actual start minus
-intended start) percentiles, measured against the schedule itself, and the share of the wall
-time this process was on a CPU (one worker spins between calls, so well under 100% means other
-processes took the core); then the highest rate of a doubling-then-bisecting search that one
-worker sustains (no ``rate above capacity``).
+intended start) percentiles, measured against the schedule itself, and the CPU time the
+process used as a share of the wall time (near saturation a lone worker is busy nearly all the
+time, so a share well under 100% there means other processes had the core); then the highest
+rate of a doubling-then-bisecting search that one worker sustains (no ``rate above capacity``).
 """
 
 from __future__ import annotations
