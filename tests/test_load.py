@@ -157,3 +157,14 @@ def test_timer_slack_is_1ns_during_a_run_and_restored_after() -> None:
     with load._precise_sleep():
         assert prctl(30, 0, 0, 0, 0) == 1
     assert prctl(30, 0, 0, 0, 0) == before
+
+
+def test_a_coroutine_function_is_awaited_once_per_scheduled_call() -> None:
+    awaited: list[int] = []
+
+    async def fetch(x: int) -> None:
+        awaited.append(x)
+
+    run = run_load(Target(fetch, (7,)), LoadPlan(rate=100), max_time=0.3, warmup=2)
+    assert len(run.latency_ns) == 30 or run.overload is not None
+    assert len(awaited) == len(run.latency_ns) + 2 and set(awaited) == {7}

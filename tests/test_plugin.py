@@ -554,19 +554,25 @@ def test_marker_only_body_under_load_and_closed_loop_callers(pytester: pytest.Py
 
         def test_callers_were_threads():
             assert len(THREADS) == 4  # three workers, and the warm-up on the test's own thread
+
+        @pytest.mark.latency_sla(s=1, rate=100, max_time=0.2)
+        def test_measure_on_a_schedule(latency_sla):
+            r = latency_sla.measure(sum, [1, 2])
+            assert r.thresholds == () and r.extra["load"]["rate"] == 100
         """
     )
     result = pytester.runpytest("--latency-report", "--latency-json=out.json")
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=4)
     result.stdout.fnmatch_lines(
         [
             "*::test_body_on_a_schedule *p99 <= 1 s @ 200/s (served *, start delay p99 *",
             "*::test_three_callers *p99 <= 1 s @ 3 callers (served *",
+            "*::test_measure_on_a_schedule *no budget @ 100/s (served *",
         ]
     )
     import json
 
-    first, second = json.loads((pytester.path / "out.json").read_text())["results"]
+    first, second, _ = json.loads((pytester.path / "out.json").read_text())["results"]
     assert first["load"]["arrivals"] == "poisson" and first["load"]["rate"] == 200
     assert second["load"]["rate"] is None and second["load"]["concurrency"] == 3
     assert second["load"]["start_delay_p99_s"] is None
