@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from .stats import LookSchedule
-from .verdict import Decision, decide
+from .looks import FAIL, PASS, UNDECIDED, Looks
+from .verdict import Decision
 
 if TYPE_CHECKING:
     import numpy as np
@@ -37,6 +37,7 @@ AUTO_WARMUP_SHARE = 0.2
 AUTO_WARMUP_SECONDS = 0.25
 
 _clock = time.perf_counter_ns
+_VERDICT_NAMES = {PASS: "pass", FAIL: "fail", UNDECIDED: None}
 
 
 @dataclass(frozen=True)
@@ -105,9 +106,7 @@ def _sample(
     # that the warm-up is there to fill.
     gc.collect()
     warmed = runner.warm_up(warmup, max_time)
-    schedules = [LookSchedule(g.q, 1.0 - confidence) for g in gates]
-    decisions = [Decision() for _ in gates]
-    exceedances = [0] * len(gates)
+    looks = Looks([(g.q, g.budget_ns) for g in gates], 1.0 - confidence)
     counted = 0
     limit = max_samples if gates else min(max_samples, MEASURE_SAMPLES)
     buf = runner.buf
@@ -126,26 +125,13 @@ def _sample(
     stopped = "max_samples" if gates else "sample count"
     try:
         while True:
-            n = len(buf)
-            undecided = [s for s, d in zip(schedules, decisions) if d.verdict is None]
-            next_look = min((s.next_look_after(n) for s in undecided), default=limit)
-            timed_out = runner.run(min(next_look, limit) - n, deadline)
+            next_look = looks.next_look()
+            timed_out = runner.run(min(next_look or limit, limit) - len(buf), deadline)
             n = len(buf)
             if n > counted:
-                view = np.frombuffer(buf, dtype=np.int64)[counted:]
-                for i, gate in enumerate(gates):
-                    exceedances[i] += int(np.count_nonzero(view > gate.budget_ns))
-                del view  # a live view would stop the array from growing
-                counted = n
-            for i, schedule in enumerate(schedules):
-                if decisions[i].verdict is None:
-                    verdict = decide(exceedances[i], n, schedule)
-                    if verdict is not None:
-                        decisions[i] = Decision(verdict, n)
-            if gates and (
-                any(d.verdict == "fail" for d in decisions)
-                or all(d.verdict == "pass" for d in decisions)
-            ):
+                looks.advance(np.frombuffer(buf, dtype=np.int64)[counted:])
+                counted = n  # the view is gone: a live view would stop the array from growing
+            if looks.stopped_at[0]:
                 stopped = "decided"
                 break
             if timed_out:
@@ -158,6 +144,9 @@ def _sample(
         gc.callbacks.remove(on_gc)
         if was_enabled:
             gc.enable()
+    decisions = [
+        Decision(_VERDICT_NAMES[int(v)], int(at)) for v, at in zip(looks.verdicts[0], looks.at_n[0])
+    ]
     samples = np.frombuffer(buf, dtype=np.int64).copy()
     return Sampling(
         samples_ns=samples,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .result import LatencyResult, ThresholdResult
-from .stats import LookSchedule, bound_ranks, nearest_rank
+from .stats import bound_ranks, nearest_rank
 from .units import format_duration, format_percentile, format_ratio
 
 if TYPE_CHECKING:
@@ -28,18 +28,6 @@ class Decision:
 
     verdict: str | None = None
     at_n: int = 0
-
-
-def decide(exceedances: int, n: int, schedule: LookSchedule) -> str | None:
-    """The confident verdict of the looks planned at exactly ``n`` samples, if any."""
-    from .stats import fail_cutoff, pass_cutoff
-
-    for look in schedule.looks_at(n):
-        if look.side == "fail" and exceedances >= fail_cutoff(n, schedule.q, look.alpha):
-            return "fail"
-        if look.side == "pass" and exceedances <= pass_cutoff(n, schedule.q, look.alpha):
-            return "pass"
-    return None
 
 
 def judge(
