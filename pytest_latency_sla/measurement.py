@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from .result import LatencyResult, ThresholdResult
 from .sampler import Gate, Target, sample
-from .stats import LookSchedule, fail_cutoff, pass_cutoff
+from .stats import LookSchedule, fail_cutoff, nearest_rank, pass_cutoff
 from .thresholds import Threshold
 from .verdict import Decision, judge
 
@@ -78,6 +78,9 @@ def result_from_samples(
     """Judge every threshold over the samples and wrap it all in a ``LatencyResult``."""
     import numpy as np
 
+    from .environment import timer_overhead_ns
+    from .stability import drift, near_timer_resolution
+
     ordered = np.sort(samples_ns)
     thresholds: tuple[ThresholdResult, ...] = ()
     if len(ordered):
@@ -85,6 +88,9 @@ def result_from_samples(
             judge(ordered, t, d, confidence=spec.confidence, scale=spec.scale)
             for t, d in zip(spec.thresholds, decisions)
         )
+    halves = drift(samples_ns)
+    overhead = timer_overhead_ns()
+    p50_ns = float(ordered[nearest_rank(len(ordered), 50) - 1]) if len(ordered) else 0.0
     result = LatencyResult(
         samples_ns=samples_ns,
         thresholds=thresholds,
@@ -94,6 +100,10 @@ def result_from_samples(
         stopped=stopped,
         gc_collections=gc_collections,
         confidence=spec.confidence,
+        half_medians_ns=None if halves is None else (halves.first_ns, halves.second_ns),
+        unstable=halves is not None and halves.unstable,
+        near_timer_resolution=bool(len(ordered)) and near_timer_resolution(p50_ns, overhead),
+        timer_overhead_ns=overhead,
     )
     result.extra["_sorted"] = ordered
     return result

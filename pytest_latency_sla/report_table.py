@@ -10,6 +10,7 @@ from .units import format_duration, format_percentile, format_ratio
 
 __all__ = [
     "HEADER",
+    "footnotes",
     "md_code",
     "render_markdown",
     "render_text",
@@ -119,6 +120,28 @@ def _load(result: dict[str, Any]) -> str:
     from .load_measurement import load_note
 
     return load_note(result["load"]) if result.get("load") else ""
+
+
+def footnotes(results: Sequence[dict[str, Any]]) -> list[str]:
+    """One line under the table per result whose samples may not be independent: garbage
+    collections while sampling, drift between the halves, a call near timer resolution."""
+    from .stability import notes
+
+    out = []
+    for result in results:
+        found = notes(
+            unstable=bool(result.get("unstable")),
+            half_medians_s=result.get("half_medians_s"),
+            near_resolution=bool(result.get("near_timer_resolution")),
+            p50_s=result.get("quantiles_s", {}).get("50"),
+            timer_overhead_s=result.get("timer_overhead_s", 0.0),
+        )
+        collections = result.get("gc_collections", 0)
+        if collections:
+            found.insert(0, f"{collections} garbage collections while sampling")
+        if found:
+            out.append(f"note: {result['nodeid']}: " + "; ".join(found))
+    return out
 
 
 def render_text(table: Sequence[tuple[str, ...]]) -> list[str]:

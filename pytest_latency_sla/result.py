@@ -72,6 +72,13 @@ class LatencyResult:
     stopped: str = "decided"
     gc_collections: int = 0
     confidence: float = 0.95
+    # medians (ns) of the first and second half of the samples; ``unstable`` when they differ
+    # by more than chance and 20% (see ``stability``)
+    half_medians_ns: tuple[float, float] | None = None
+    unstable: bool = False
+    # the p50 is under 10x the session's measured timer overhead (``timer_overhead_ns``)
+    near_timer_resolution: bool = False
+    timer_overhead_ns: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -140,6 +147,12 @@ class LatencyResult:
             "stopped": self.stopped,
             "gc_collections": int(self.gc_collections),
             "confidence": float(self.confidence),
+            "unstable": bool(self.unstable),
+            "half_medians_s": None
+            if self.half_medians_ns is None
+            else [float(m) / 1e9 for m in self.half_medians_ns],
+            "near_timer_resolution": bool(self.near_timer_resolution),
+            "timer_overhead_s": float(self.timer_overhead_ns) / 1e9,
             "histogram": self.histogram(),
         }
         for key, value in self.extra.items():

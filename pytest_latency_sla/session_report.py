@@ -73,7 +73,7 @@ def print_summary(terminalreporter: Any, config: pytest.Config) -> None:
 
 def _print_table(terminalreporter: Any, config: pytest.Config) -> None:
     from .environment import one_line
-    from .report_table import render_text, rows
+    from .report_table import footnotes, render_text, rows
 
     settings = config.stash[settings_key]
     report = session_report(config)
@@ -86,7 +86,7 @@ def _print_table(terminalreporter: Any, config: pytest.Config) -> None:
     if not report["results"]:
         terminalreporter.write_line("no latency measurements in this session")
         return
-    for line in render_text(rows(report["results"])):
+    for line in render_text(rows(report["results"])) + footnotes(report["results"]):
         terminalreporter.write_line(line)
 
 

@@ -102,9 +102,24 @@ def failure_message(result: LatencyResult, t: ThresholdResult) -> str:
 
 
 def _context(result: LatencyResult) -> str:
-    return (
+    text = (
         f"{result.n} timed calls in {format_duration(result.duration_s)} after {result.warmup} warm-up "
         f"calls; {result.gc_collections} garbage collections while sampling"
+    )
+    return "; ".join([text, *_stability_notes(result)])
+
+
+def _stability_notes(result: LatencyResult) -> list[str]:
+    from .stability import notes
+
+    return notes(
+        unstable=result.unstable,
+        half_medians_s=None
+        if result.half_medians_ns is None
+        else (result.half_medians_ns[0] / 1e9, result.half_medians_ns[1] / 1e9),
+        near_resolution=result.near_timer_resolution,
+        p50_s=result.p50 if result.n else None,
+        timer_overhead_s=result.timer_overhead_ns / 1e9,
     )
 
 
@@ -131,11 +146,12 @@ def inconclusive_message(
         if needed_n > result.n
         else f"raise max_time above {max_time:g} s (the percentile sits close to the budget)"
     )
-    return (
+    text = (
         f"no confident verdict for {format_percentile(t.percentile)} <= {t.budget_text} after "
         f"n={result.n} in {format_duration(result.duration_s)}: estimate {format_duration(t.estimate)} "
         f"{relation} budget, {_bounds_text(result, t)}; decided by the point estimate; {advice}"
     )
+    return "; ".join([text, *_stability_notes(result)])
 
 
 def _round_up_seconds(seconds: float) -> str:

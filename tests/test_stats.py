@@ -124,3 +124,37 @@ def test_large_n_is_fast_and_sane() -> None:
     c = pass_cutoff(2_000_000, 0.99, 1e-7)
     m = fail_cutoff(2_000_000, 0.99, 1e-7)
     assert 19_000 < c < 20_000 < m < 21_000
+
+
+def test_bounds_agree_with_scipy_quantile_test_on_random_cases() -> None:
+    stats = pytest.importorskip("scipy.stats")
+    np = pytest.importorskip("numpy")
+    rng = np.random.default_rng(11)
+    draws = [
+        lambda n: rng.lognormal(8.5, 0.5, n),
+        lambda n: rng.pareto(1.5, n) + 1.0,
+        lambda n: np.where(
+            rng.random(n) < 0.02, rng.normal(250.0, 5.0, n), rng.normal(5.0, 0.1, n)
+        ),
+    ]
+    checked = 0
+    for case in range(60):
+        n = int(rng.integers(20, 6000))
+        q = float(rng.choice([0.5, 0.9, 0.95, 0.99, 0.995]))
+        confidence = float(rng.choice([0.9, 0.95, 0.99]))
+        x = np.sort(draws[case % 3](n))
+        lower, upper = bound_ranks(n, q, 1 - confidence)
+        hi = stats.quantile_test(x, p=q, alternative="less").confidence_interval(confidence).high
+        lo = stats.quantile_test(x, p=q, alternative="greater").confidence_interval(confidence).low
+        # where n is too small for a bound, scipy has none either (nan or an infinite end)
+        if upper is None:
+            assert not np.isfinite(hi)
+        else:
+            assert hi == x[upper - 1]
+            checked += 1
+        if lower is None:
+            assert not np.isfinite(lo)
+        else:
+            assert lo == x[lower - 1]
+            checked += 1
+    assert checked >= 90

@@ -1,0 +1,99 @@
+"""Checks on what the bounds assume: samples that do not drift, and calls the timer can resolve.
+
+The bounds in ``stats`` hold for independent, identically distributed calls. Two common ways a
+measurement breaks that are visible in the samples themselves and are reported, not corrected:
+
+* **drift** -- the machine changed under the measurement (a CPU frequency step, a noisy
+  neighbour). The median of the first half of the samples (in call order) is compared with
+  that of the second half, as pyperf does between runs.
+* **timer resolution** -- a call not much longer than the clock read itself is mostly measuring
+  the timer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .stats import bound_ranks
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+__all__ = ["Drift", "drift", "near_timer_resolution"]
+
+# Halves whose medians differ by more than this are called unstable. Halves of a quiet run
+# differ by a few percent; a frequency step or a neighbour taking the core moves the median by
+# 20-100%, and a fifth is also a change that matters against a budget.
+DRIFT_RATIO = 1.2
+# ... and only when the change is also beyond chance: the distribution-free bounds of the two
+# medians (each one-sided at this level) do not overlap. Under no drift that happens with
+# probability <= 4 x this (either bound wrong, in either direction): 1%.
+DRIFT_ALPHA = 0.0025
+# A p50 under this many timer overheads is said to be near the timer's resolution.
+RESOLUTION_FACTOR = 10
+
+
+@dataclass(frozen=True)
+class Drift:
+    """The medians (ns) of the first and second half of the samples, in call order."""
+
+    first_ns: float
+    second_ns: float
+    unstable: bool
+
+    @property
+    def ratio(self) -> float:
+        """Second-half median over first-half median."""
+        return self.second_ns / self.first_ns if self.first_ns > 0 else float("inf")
+
+
+def drift(samples_ns: npt.NDArray[np.int64]) -> Drift | None:
+    """Compare the two halves of ``samples_ns`` (in call order); ``None`` below 2 samples."""
+    import numpy as np
+
+    half = int(samples_ns.shape[0]) // 2
+    if half < 1:
+        return None
+    first = np.sort(samples_ns[:half])
+    second = np.sort(samples_ns[-half:])
+    m1, m2 = float(np.median(first)), float(np.median(second))
+    big = max(m1, m2) > DRIFT_RATIO * min(m1, m2)
+    lower_rank, upper_rank = bound_ranks(half, 0.5, DRIFT_ALPHA)
+    significant = False
+    if big and lower_rank is not None and upper_rank is not None:
+        low, high = (first, second) if m1 < m2 else (second, first)
+        significant = bool(low[upper_rank - 1] < high[lower_rank - 1])
+    return Drift(m1, m2, big and significant)
+
+
+def near_timer_resolution(p50_ns: float, timer_overhead_ns: float) -> bool:
+    """Whether a median call of ``p50_ns`` is within ``RESOLUTION_FACTOR`` clock reads."""
+    return timer_overhead_ns > 0 and p50_ns < RESOLUTION_FACTOR * timer_overhead_ns
+
+
+def notes(
+    *,
+    unstable: bool,
+    half_medians_s: tuple[float, float] | list[float] | None,
+    near_resolution: bool,
+    p50_s: float | None,
+    timer_overhead_s: float,
+) -> list[str]:
+    """The words for what the checks found (plain values in, so JSON reports can use it too)."""
+    from .units import format_duration
+
+    found = []
+    if unstable and half_medians_s is not None:
+        first, second = half_medians_s
+        found.append(
+            f"unstable: the median moved from {format_duration(first)} in the first half of the "
+            f"samples to {format_duration(second)} in the second (the bounds assume it does not)"
+        )
+    if near_resolution and p50_s is not None:
+        found.append(
+            f"p50 {format_duration(p50_s)} is under {RESOLUTION_FACTOR}x the timer overhead "
+            f"({format_duration(timer_overhead_s)}): near timer resolution"
+        )
+    return found
