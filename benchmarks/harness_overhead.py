@@ -1,0 +1,50 @@
+"""Harness overhead: the p50 the plugin reports for a call that does nothing, against the cost
+of two back-to-back ``perf_counter_ns()`` reads measured by the same process in the same run.
+
+    python benchmarks/harness_overhead.py [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from _common import Row, latency_json, median, print_rows, run_pytest, scratch
+
+TEST = """
+import pytest
+
+def noop():
+    pass
+
+def test_noop(latency_sla):
+    latency_sla.measure(noop)
+"""
+
+
+def run(repeats: int = 5) -> list[Row]:
+    path = scratch({"test_noop.py": TEST})
+    p50s, overheads, ratios = [], [], []
+    for _ in range(repeats):
+        run_pytest(path, "--latency-json=out.json", check=True)
+        report = latency_json(path)
+        p50 = report["results"][0]["quantiles_s"]["50"] * 1e9
+        overhead = report["environment"]["timer_overhead_ns"]
+        p50s.append(p50)
+        overheads.append(overhead)
+        ratios.append(p50 / overhead)
+    return [
+        Row(
+            "harness overhead: p50 of a no-op call",
+            f"2 perf_counter_ns reads {median(overheads):.0f} ns",
+            f"{median(p50s):.0f} ns",
+            median(ratios),
+            "<= 2x",
+            median(ratios) <= 2,
+        )
+    ]
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=5)
+    print_rows(run(parser.parse_args().repeats))
