@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -18,6 +19,7 @@ MODEL = ROOT / "models" / "funnel.onnx"
 # Inner pytest runs: fixed order, no cache, and no plugin that would import numpy on its own.
 QUIET_PLUGINS = ["-p", "no:randomly", "-p", "no:cacheprovider", "-p", "no:hypothesispytest"]
 INI = "[pytest]\naddopts = -q\n"
+LAST_CPU = [0.0]
 
 
 @dataclass
@@ -48,8 +50,12 @@ def scratch(files: dict[str, str]) -> Path:
     return path
 
 
-def run_pytest(path: Path, *args: str, check: bool = False) -> tuple[float, subprocess.CompletedProcess[str]]:
-    """Wall time (s) of a whole ``python -m pytest`` run in ``path``."""
+def run_pytest(
+    path: Path, *args: str, check: bool = False
+) -> tuple[float, subprocess.CompletedProcess[str]]:
+    """Wall time (s) of a whole ``python -m pytest`` run in ``path``; its CPU time (user +
+    system, less disturbed by other processes on a shared machine) is in ``LAST_CPU[0]``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     env.pop("PYTEST_ADDOPTS", None)
     t0 = time.perf_counter()
@@ -61,6 +67,8 @@ def run_pytest(path: Path, *args: str, check: bool = False) -> tuple[float, subp
         text=True,
     )
     elapsed = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    LAST_CPU[0] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if check and proc.returncode not in (0,):
         raise RuntimeError(f"pytest failed in {path}:\n{proc.stdout}\n{proc.stderr}")
     return elapsed, proc
