@@ -50,16 +50,17 @@ class LatencySLA:
 
 def _target(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Target:
     __tracebackhide__ = True
-    if not callable(fn):
-        pytest.fail(
-            f"latency_sla(fn, ...) needs a callable to time; got {type(fn).__name__} {fn!r:.60}",
-            pytrace=False,
-        )
     if inspect.iscoroutine(fn):
+        fn.close()  # refused, not forgotten: no "coroutine was never awaited" warning
         pytest.fail(
             "latency_sla(fn, ...) got a coroutine object; pass the coroutine function itself "
             "(latency_sla(fetch, arg), not latency_sla(fetch(arg))) so it can be awaited once "
             "per timed call",
+            pytrace=False,
+        )
+    if not callable(fn):
+        pytest.fail(
+            f"latency_sla(fn, ...) needs a callable to time; got {type(fn).__name__} {fn!r:.60}",
             pytrace=False,
         )
     return Target(fn, args, kwargs)

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 __all__ = ["MeasureSpec", "needed_samples", "run_measurement"]
 
+# pytest leaves this module's frames out of a test's traceback: an exception raised by the
+# measured call reads as if the test had called it directly (``--fulltrace`` shows them).
+__tracebackhide__ = True
+
 
 @dataclass(frozen=True)
 class MeasureSpec:

@@ -49,6 +49,7 @@ def load_session(
     optimization. ``providers`` defaults to the CPU; a provider this machine does not have is an
     error, never a silent fallback that measures the CPU while claiming the GPU.
     """
+    __tracebackhide__ = True  # a bad path is the caller's mistake: show their line, not ours
     ort = _onnxruntime()
     model = Path(os.fspath(path))
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:

@@ -12,7 +12,7 @@ from .load import load_plan
 from .load_measurement import capacity_message, load_inconclusive_message, load_note
 from .measurement import MeasureSpec, needed_samples, run_measurement
 from .result import LatencyResult
-from .sampler import Target
+from .sampler import AwaitableReturned, Target
 from .settings import Settings
 from .thresholds import BadMarkerArgument, Plan, marker_calls, plan_from_markers
 from .warning_types import LatencyInconclusiveWarning, LatencyMissWarning, LatencyOverkillWarning
@@ -59,6 +59,17 @@ def measure_for_item(
     item: pytest.Item, target: Target, plan: Plan | None, *, budgeted: bool
 ) -> LatencyResult:
     """Measure ``target`` for ``item``; record, warn, and fail the test on a missed budget."""
+    __tracebackhide__ = True
+    try:
+        return _measure(item, target, plan, budgeted=budgeted)
+    except AwaitableReturned as error:
+        message = f"{item.nodeid}: {error}"
+    pytest.fail(message, pytrace=False)
+
+
+def _measure(
+    item: pytest.Item, target: Target, plan: Plan | None, *, budgeted: bool
+) -> LatencyResult:
     __tracebackhide__ = True
     settings = item.config.stash[settings_key]
     state = state_of(item)

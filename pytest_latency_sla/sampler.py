@@ -11,6 +11,7 @@ import inspect
 import time
 from array import array
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["Sampling", "Target", "sample"]
+__all__ = ["AwaitableReturned", "Sampling", "Target", "sample"]
 
 # 16 MiB of int64 samples: a 100 ns call decides long before this; a budget that sits right on
 # the percentile of a very fast call stops here, not confident, instead of filling memory.
@@ -37,6 +38,25 @@ AUTO_WARMUP_SECONDS = 0.25
 
 _clock = time.perf_counter_ns
 _VERDICT_NAMES = {PASS: "pass", FAIL: "fail", UNDECIDED: None}
+
+# pytest leaves this module's frames out of a test's traceback: an exception raised by the
+# measured call reads as if the test had called it directly (``--fulltrace`` shows them).
+__tracebackhide__ = True
+
+
+class AwaitableReturned(TypeError):
+    """A plain function returned an awaitable: timing it would time creating a coroutine."""
+
+
+def _reject_awaitable(value: Any, fn: Callable[..., Any]) -> None:
+    if inspect.isawaitable(value):
+        if inspect.iscoroutine(value):
+            value.close()  # never awaited on purpose: no "was never awaited" warning
+        raise AwaitableReturned(
+            f"latency_sla(fn, ...): {getattr(fn, '__qualname__', fn)!r} is not an async def "
+            f"function but returned {type(value).__name__} {value!r:.60}; pass an async def "
+            "function so each timed call is awaited"
+        )
 
 
 @dataclass(frozen=True)
@@ -177,13 +197,23 @@ class _SyncRunner:
         return done
 
     def _call_once(self) -> None:
-        self.target.fn(*self.target.args, **self.target.kwargs)
+        _reject_awaitable(self.target.fn(*self.target.args, **self.target.kwargs), self.target.fn)
 
     def run(self, count: int, deadline: int) -> bool:
         """Time ``count`` calls; return True when the deadline passed."""
         fn, args, kwargs = self.target.fn, self.target.args, self.target.kwargs
         append = self.buf.append
         clock = _clock
+        if count > 0 and not self.buf:
+            # The first timed call is checked too: with warmup=0 no warm-up call has been.
+            count -= 1
+            t0 = clock()
+            out = fn(*args, **kwargs)
+            t1 = clock()
+            _reject_awaitable(out, fn)
+            append(t1 - t0)
+            if t1 > deadline:
+                return True
         # one loop per call shape: an empty ``**kwargs`` still costs a dict on every call
         if kwargs:
             for _ in range(count):
@@ -223,12 +253,22 @@ class _AsyncRunner(_SyncRunner):
 
         super().__init__(target)
         self.loop = asyncio.new_event_loop()
+        # Called from a coroutine (an async test under pytest-asyncio), this thread already runs
+        # a loop and cannot run a second one: the measurement's loop then runs in a worker thread.
+        self.worker: ThreadPoolExecutor | None = None
+        if asyncio._get_running_loop() is not None:
+            self.worker = ThreadPoolExecutor(1, thread_name_prefix="latency-sla")
+
+    def _complete(self, awaitable: Any) -> Any:
+        if self.worker is None:
+            return self.loop.run_until_complete(awaitable)
+        return self.worker.submit(self.loop.run_until_complete, awaitable).result()
 
     def _call_once(self) -> None:
-        self.loop.run_until_complete(self.target.fn(*self.target.args, **self.target.kwargs))
+        self._complete(self.target.fn(*self.target.args, **self.target.kwargs))
 
     def run(self, count: int, deadline: int) -> bool:
-        return self.loop.run_until_complete(self._run(count, deadline))
+        return bool(self._complete(self._run(count, deadline)))
 
     async def _run(self, count: int, deadline: int) -> bool:
         fn, args, kwargs = self.target.fn, self.target.args, self.target.kwargs
@@ -244,4 +284,10 @@ class _AsyncRunner(_SyncRunner):
         return _clock() > deadline
 
     def close(self) -> None:
-        self.loop.close()
+        if self.worker is None:
+            self.loop.close()
+        else:
+            # After an interrupt the loop may still be finishing a batch in the worker: close
+            # it there, once that batch is done, instead of failing on a running loop here.
+            self.worker.submit(self.loop.close)
+            self.worker.shutdown(wait=False)

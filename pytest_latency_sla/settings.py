@@ -110,7 +110,10 @@ def _raw(config: pytest.Config, option: Option) -> tuple[Any, str]:
         return cli, option.cli
     if option.env and os.environ.get(option.env, "").strip():
         return os.environ[option.env].strip(), f"environment variable {option.env}"
-    ini = config.getini(option.ini)
+    try:
+        ini = config.getini(option.ini)
+    except (ValueError, pytest.UsageError) as error:  # "invalid truth value 'x'" names no key
+        raise pytest.UsageError(f"ini {option.ini}: expected true or false; {error}") from None
     if option.flag:
         return (True, f"ini {option.ini}") if ini else (None, "")
     if isinstance(ini, str) and ini.strip():

@@ -152,8 +152,18 @@ def _is_real(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+def _isfinite(value: Any) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond float range, e.g. ms=10**400
+        return False
+
+
 def _bad(where: str, name: str, value: Any, allowed: str) -> BadMarkerArgument:
-    return BadMarkerArgument(f"{where}: latency_sla({name}={value!r}): {allowed}")
+    shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return BadMarkerArgument(f"{where}: latency_sla({name}={shown}): {allowed}")
 
 
 def _budget(kwargs: Mapping[str, Any], where: str) -> tuple[float, str]:
@@ -165,7 +175,7 @@ def _budget(kwargs: Mapping[str, Any], where: str) -> tuple[float, str]:
             f"(e.g. latency_sla(ms=50)); got {got}"
         )
     unit, value = given[0]
-    if not _is_real(value) or not math.isfinite(value) or value <= 0:
+    if not _is_real(value) or not _isfinite(value) or float(value) * UNIT_SECONDS[unit] <= 0:
         raise _bad(where, unit, value, "the budget must be a positive finite int or float")
     return value, unit
 
@@ -179,7 +189,7 @@ def _percentile(value: Any, where: str) -> float:
 def _overkill(value: Any, where: str) -> float | None:
     if value is None or (_is_real(value) and value == 0):
         return None
-    if not _is_real(value) or not math.isfinite(value) or value <= 1:
+    if not _is_real(value) or not _isfinite(value) or value <= 1:
         raise _bad(
             where, "overkill", value, "overkill must be a finite number > 1, or None or 0 for off"
         )
@@ -187,7 +197,7 @@ def _overkill(value: Any, where: str) -> float | None:
 
 
 def _max_time(value: Any, where: str) -> float:
-    if not _is_real(value) or not math.isfinite(value) or value <= 0:
+    if not _is_real(value) or not _isfinite(value) or value <= 0:
         raise _bad(where, "max_time", value, "max_time must be a positive finite number of seconds")
     return float(value)
 
@@ -207,7 +217,7 @@ def _isolate(value: Any, where: str) -> bool:
 def _rate(value: Any, where: str) -> float | None:
     if value is None:
         return None
-    if not _is_real(value) or not math.isfinite(value) or value <= 0:
+    if not _is_real(value) or not _isfinite(value) or value <= 0:
         raise _bad(
             where, "rate", value, "rate must be a positive finite number of calls per second"
         )
@@ -215,7 +225,7 @@ def _rate(value: Any, where: str) -> float | None:
 
 
 def _arrivals(value: Any, where: str) -> str:
-    if value not in ARRIVALS:
+    if not isinstance(value, str) or value not in ARRIVALS:
         raise _bad(where, "arrivals", value, f"arrivals must be one of {', '.join(ARRIVALS)}")
     return str(value)
 
