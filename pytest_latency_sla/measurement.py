@@ -14,7 +14,7 @@ from .result import LatencyResult, ThresholdResult
 from .sampler import Gate, Target, sample
 from .stats import LookSchedule, fail_cutoff, nearest_rank, pass_cutoff
 from .thresholds import Threshold
-from .verdict import Decision, judge
+from .verdict import Decision, budget_ns, judge
 
 if TYPE_CHECKING:
     import numpy as np
@@ -47,7 +47,9 @@ def run_measurement(target: Target, spec: MeasureSpec, name: str = "") -> Latenc
         from .load_measurement import run_load_measurement
 
         return run_load_measurement(target, spec, name)
-    gates = [Gate(t.percentile / 100.0, t.budget_s * spec.scale * 1e9) for t in spec.thresholds]
+    gates = [
+        Gate(t.percentile / 100.0, budget_ns(t.budget_s * spec.scale)) for t in spec.thresholds
+    ]
     sampling = sample(
         target,
         gates,

@@ -117,8 +117,8 @@ def plan_from_markers(marks: Sequence[MarkerCall], defaults: Defaults, where: st
 
 def _parse_one(mark: MarkerCall, defaults: Defaults, where: str) -> dict[str, Any]:
     if mark.args:
-        shown = ", ".join(repr(a) for a in mark.args)
-        hint = f" (did you mean ms={mark.args[0]!r}?)" if _is_real(mark.args[0]) else ""
+        shown = ", ".join(_show(a) for a in mark.args)
+        hint = f" (did you mean ms={_show(mark.args[0])}?)" if _is_real(mark.args[0]) else ""
         raise BadMarkerArgument(
             f"{where}: latency_sla takes keyword arguments only; got positional {shown}{hint}"
         )
@@ -127,7 +127,7 @@ def _parse_one(mark: MarkerCall, defaults: Defaults, where: str) -> dict[str, An
             close = difflib.get_close_matches(name, ARGUMENTS, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             raise BadMarkerArgument(
-                f"{where}: unknown latency_sla argument {name}={mark.kwargs[name]!r}{hint}; "
+                f"{where}: unknown latency_sla argument {name}={_show(mark.kwargs[name])}{hint}; "
                 f"allowed: {', '.join(ARGUMENTS)}"
             )
     kwargs = dict(mark.kwargs)
@@ -159,17 +159,20 @@ def _isfinite(value: Any) -> bool:
         return False
 
 
-def _bad(where: str, name: str, value: Any, allowed: str) -> BadMarkerArgument:
+def _show(value: Any) -> str:
+    """``repr`` cut to a length that keeps the message on one readable line."""
     shown = repr(value)
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
-    return BadMarkerArgument(f"{where}: latency_sla({name}={shown}): {allowed}")
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def _bad(where: str, name: str, value: Any, allowed: str) -> BadMarkerArgument:
+    return BadMarkerArgument(f"{where}: latency_sla({name}={_show(value)}): {allowed}")
 
 
 def _budget(kwargs: Mapping[str, Any], where: str) -> tuple[float, str]:
     given = [(unit, kwargs[unit]) for unit in ("s", "ms", "us") if unit in kwargs]
     if len(given) != 1:
-        got = ", ".join(f"{u}={v!r}" for u, v in given) or "none"
+        got = ", ".join(f"{u}={_show(v)}" for u, v in given) or "none"
         raise BadMarkerArgument(
             f"{where}: latency_sla needs exactly one budget, s=, ms= or us= "
             f"(e.g. latency_sla(ms=50)); got {got}"

@@ -19,7 +19,14 @@ if TYPE_CHECKING:
 
     from .thresholds import Threshold
 
-__all__ = ["Decision", "failure_message", "inconclusive_message", "judge", "overkill_message"]
+__all__ = [
+    "Decision",
+    "budget_ns",
+    "failure_message",
+    "inconclusive_message",
+    "judge",
+    "overkill_message",
+]
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,13 @@ class Decision:
 
     verdict: str | None = None
     at_n: int = 0
+
+
+def budget_ns(budget_s: float) -> float:
+    """A budget in ns as samples (integer ns) are compared with it. Rounded to 1/1000 ns, so
+    float noise from units and scale (262145e-9 * 133 * 1e9 = 34865284.99999999) cannot make a
+    sample equal to the budget count as over it in one unit and not in another."""
+    return round(budget_s * 1e9, 3)
 
 
 def judge(
@@ -47,14 +61,15 @@ def judge(
     n = int(sorted_ns.shape[0])
     q = threshold.percentile / 100.0
     budget = threshold.budget_s * scale
-    estimate = float(sorted_ns[nearest_rank(n, threshold.percentile) - 1]) / 1e9
+    estimate_ns = int(sorted_ns[nearest_rank(n, threshold.percentile) - 1])
+    estimate = estimate_ns / 1e9
     lower_rank, upper_rank = bound_ranks(n, q, 1.0 - confidence)
     lower = None if lower_rank is None else float(sorted_ns[lower_rank - 1]) / 1e9
     upper = None if upper_rank is None else float(sorted_ns[upper_rank - 1]) / 1e9
     if decision.verdict is not None:
         verdict, confident = decision.verdict, True
     else:
-        verdict, confident = ("pass" if estimate <= budget else "fail"), False
+        verdict, confident = ("pass" if estimate_ns <= budget_ns(budget) else "fail"), False
     margin = budget / estimate if estimate > 0 else math.inf
     overkill = threshold.overkill is not None and margin >= threshold.overkill
     budget_text = threshold.budget_text
