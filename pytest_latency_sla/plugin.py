@@ -118,7 +118,8 @@ def pytest_runtest_makereport(
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    if hasattr(session.config, "workerinput"):
+    # --collect-only measures nothing: keep the last real report instead of an empty one
+    if hasattr(session.config, "workerinput") or session.config.option.collectonly:
         return
     from .session_report import write_files
 
@@ -126,7 +127,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    if hasattr(config, "workerinput"):
+    if hasattr(config, "workerinput") or config.option.collectonly:
         return
     from .session_report import print_summary
 
