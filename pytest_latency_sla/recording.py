@@ -4,6 +4,7 @@ verdict out. Fixture calls and marker-only tests both go through ``measure_for_i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,7 @@ from .measurement import MeasureSpec, needed_samples, run_measurement
 from .result import LatencyResult
 from .sampler import AwaitableReturned, Target
 from .settings import Settings
-from .thresholds import BadMarkerArgument, Plan, marker_calls, plan_from_markers
+from .thresholds import BadMarkerArgument, Plan, Threshold, marker_calls, plan_from_markers
 from .warning_types import LatencyInconclusiveWarning, LatencyMissWarning, LatencyOverkillWarning
 
 __all__ = ["ItemState", "item_state_key", "measure_for_item", "plan_for_item", "settings_key"]
@@ -42,10 +43,31 @@ def plan_for_item(item: pytest.Item, settings: Settings) -> Plan | None:
     adjusted = []
     for threshold in plan.thresholds:
         replacement = item.config.hook.pytest_latency_sla_threshold(item=item, threshold=threshold)
-        adjusted.append(threshold if replacement is None else replacement)
+        chosen = threshold if replacement is None else replacement
+        _check_threshold(chosen, settings.scale, item.nodeid, hooked=replacement is not None)
+        adjusted.append(chosen)
     from dataclasses import replace
 
     return replace(plan, thresholds=tuple(adjusted))
+
+
+def _check_threshold(threshold: Any, scale: float, where: str, *, hooked: bool) -> None:
+    """What a hook returned, and a budget times ``--latency-scale``, must still be usable: an
+    infinite budget would pass anything and cannot be written to the JSON report."""
+    import math
+
+    if hooked and not isinstance(threshold, Threshold):
+        raise BadMarkerArgument(
+            f"{where}: pytest_latency_sla_threshold returned {threshold!r:.60}; "
+            "expected a Threshold (e.g. dataclasses.replace(threshold, budget_s=...)) or None"
+        )
+    budget = threshold.budget_s * scale
+    if not (0 < threshold.percentile < 100 and 0 < budget < math.inf):
+        source = "pytest_latency_sla_threshold returned" if hooked else "latency_sla"
+        raise BadMarkerArgument(
+            f"{where}: {source} {threshold.label} (x scale {scale:g} = {budget!r} s): a budget "
+            "must be a positive finite number of seconds, a percentile 0 < p < 100"
+        )
 
 
 def state_of(item: pytest.Item) -> ItemState:

@@ -43,7 +43,7 @@ def _three_significant(value: float) -> str:
 
 def format_number(value: float) -> str:
     """A number as a person wrote it: ``50``, ``1.5``, ``0.25``."""
-    if float(value).is_integer():
+    if float(value).is_integer() and abs(value) < 1e15:  # not 1e308 as 309 digits
         return str(int(value))
     return repr(float(value))
 

@@ -63,6 +63,7 @@ class Case:
     env: dict[str, str] = field(default_factory=dict)
     outcome: str = "errors"  # of the bad test: errors / failed / passed, or "usage" (session stops)
     measured: int = 0  # finished measurements of the bad test that the JSON report must hold
+    conftest: str = ""  # added to the inner conftest
 
 
 def marker(kwargs: str, message: str, id: str) -> Case:
@@ -166,6 +167,30 @@ CASES = [
         "a budget for p99*",
         "class TestBad:\n    pytestmark = [pytest.mark.latency_sla(ms=5), "
         "pytest.mark.latency_sla(ms=6)]\n    def test_bad(self):\n        pass\n",
+    ),
+    Case(
+        "budget-times-scale-overflows",
+        "*::test_bad: latency_sla p99 <= 1e+308 s (x scale 10 = inf s): a budget must be a "
+        "positive finite number of seconds, a percentile 0 < p < 100",
+        "@pytest.mark.latency_sla(s=1e308)\ndef test_bad():\n    pass\n",
+        args=("--latency-scale=10",),
+    ),
+    Case(
+        "threshold-hook-returns-garbage",
+        "*::test_bad: pytest_latency_sla_threshold returned 'fast'; expected a Threshold (e.g. "
+        "dataclasses.replace(threshold, budget_s=...)) or None",
+        "@pytest.mark.latency_sla(ms=7)\ndef test_bad():\n    pass\n",
+        conftest="\ndef pytest_latency_sla_threshold(item, threshold):\n"
+        "    return 'fast' if threshold.budget_text == '7 ms' else None\n",
+    ),
+    Case(
+        "threshold-hook-returns-zero-budget",
+        "*::test_bad: pytest_latency_sla_threshold returned p99 <= 7 ms (x scale 1 = 0.0 s): a "
+        "budget must be a positive finite number of seconds*",
+        "@pytest.mark.latency_sla(ms=7)\ndef test_bad():\n    pass\n",
+        conftest="\nimport dataclasses\n\ndef pytest_latency_sla_threshold(item, threshold):\n"
+        "    if threshold.budget_text == '7 ms':\n"
+        "        return dataclasses.replace(threshold, budget_s=0.0)\n",
     ),
     # --- the fixture, misused ---------------------------------------------------------------
     fixture(
@@ -307,7 +332,7 @@ NO_NEIGHBOURS = ("-p", "no:xdist", "-p", "no:timeout", "-p", "no:asyncio")
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, case: Case) -> None:
-    pytester.makeconftest(CONFTEST)
+    pytester.makeconftest(CONFTEST + case.conftest)
     pytester.makepyfile(HEALTHY.format(bad=case.bad))
     (pytester.path / "afile").write_text("a file, not a directory")
     if case.ini:
