@@ -256,7 +256,11 @@ class _AsyncRunner(_SyncRunner):
         # Called from a coroutine (an async test under pytest-asyncio), this thread already runs
         # a loop and cannot run a second one: the measurement's loop then runs in a worker thread.
         self.worker: ThreadPoolExecutor | None = None
-        if asyncio._get_running_loop() is not None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # no loop running here: the common case
+            pass
+        else:
             self.worker = ThreadPoolExecutor(1, thread_name_prefix="latency-sla")
 
     def _complete(self, awaitable: Any) -> Any:
