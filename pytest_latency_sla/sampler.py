@@ -266,7 +266,14 @@ class _AsyncRunner(_SyncRunner):
     def _complete(self, awaitable: Any) -> Any:
         if self.worker is None:
             return self.loop.run_until_complete(awaitable)
-        return self.worker.submit(self.loop.run_until_complete, awaitable).result()
+        future = self.worker.submit(self.loop.run_until_complete, awaitable)
+        try:
+            return future.result()
+        except BaseException:
+            # Interrupted here (a timeout, Ctrl-C): end the batch at its next await rather
+            # than let it run on beside the next test.
+            self.loop.call_soon_threadsafe(_cancel_tasks, self.loop)
+            raise
 
     def _call_once(self) -> None:
         self._complete(self.target.fn(*self.target.args, **self.target.kwargs))
@@ -295,3 +302,8 @@ class _AsyncRunner(_SyncRunner):
             # it there, once that batch is done, instead of failing on a running loop here.
             self.worker.submit(self.loop.close)
             self.worker.shutdown(wait=False)
+
+
+def _cancel_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    for task in asyncio.all_tasks(loop):
+        task.cancel()

@@ -148,7 +148,7 @@ def pytest_latency_sla_result(item, result):
 """
 
 ASYNC_TESTS = """
-import asyncio, threading, pytest
+import asyncio, threading, time, pytest
 from conftest import results
 
 calls = {"handler": 0, "body": 0}
@@ -182,6 +182,23 @@ def test_sync_test_awaits_in_its_own_loop(latency_sla):
 def test_the_async_body_ran_once_per_call():
     result = results["test_marker_only_async_body"]
     assert calls["body"] == result.warmup + result.n
+
+stray = {"calls": 0}
+
+async def slow():
+    stray["calls"] += 1
+    await asyncio.sleep(0.1)
+
+@pytest.mark.timeout(0.6)
+@pytest.mark.asyncio
+@pytest.mark.latency_sla(s=1)
+async def test_times_out_while_sampling(latency_sla):
+    latency_sla(slow)  # 10 calls before the first look: 1 s
+
+def test_the_interrupted_batch_stopped():
+    seen = stray["calls"]
+    time.sleep(0.3)
+    assert stray["calls"] == seen
 """
 
 
@@ -189,8 +206,9 @@ def test_asyncio_awaits_once_per_timed_call(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(ASYNC_CONFTEST)
     pytester.makepyfile(ASYNC_TESTS)
     result = pytester.runpytest_subprocess("--latency-json=out.json", "-W", "error")
-    result.assert_outcomes(passed=4)
-    _clean(result)
+    result.assert_outcomes(passed=5, failed=1)
+    result.stdout.fnmatch_lines(["*Failed: Timeout (>0.6s) from pytest-timeout.*"])
+    assert "INTERNALERROR" not in result.stdout.str()
     assert len(_results(pytester)) == 3
 
 
