@@ -92,13 +92,18 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     if (
         state is not None
         and state.plan is not None
-        and not state.called
-        and MARKER in getattr(item, "fixturenames", ())
+        and not (state.called or state.results)
         and item.config.stash[settings_key].mode != "off"
     ):
+        if MARKER in getattr(item, "fixturenames", ()):
+            why = "requests the latency_sla fixture but never calls it; call latency_sla(fn, ...)"
+        else:  # a unittest.TestCase method or another plugin's item: no body we can call
+            why = (
+                f"is a {type(item).__name__}, whose body only pytest test functions can have "
+                "measured; move the measured call into a pytest test function"
+            )
         pytest.fail(
-            f"{item.nodeid}: nothing was measured: the test has a latency_sla marker and requests "
-            "the latency_sla fixture but never calls it; call latency_sla(fn, ...) in the test",
+            f"{item.nodeid}: nothing was measured: the test has a latency_sla marker and {why}",
             pytrace=False,
         )
     return result

@@ -249,6 +249,15 @@ CASES = [
         outcome="failed",
     ),
     Case(
+        "marker-on-a-unittest-method",
+        "*::TestLegacy::test_bad: nothing was measured: the test has a latency_sla marker and is "
+        "a TestCaseFunction, whose body only pytest test functions can have measured; move the "
+        "measured call into a pytest test function",
+        "import unittest\n\nclass TestLegacy(unittest.TestCase):\n"
+        "    @pytest.mark.latency_sla(ms=5)\n    def test_bad(self):\n        pass\n",
+        outcome="failed",
+    ),
+    Case(
         "fn-raises-inside-pytest-raises",
         "PASSED *::test_bad",
         "@pytest.mark.latency_sla(ms=5)\ndef test_bad(latency_sla):\n"
