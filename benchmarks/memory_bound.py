@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from pytest_latency_sla import measurement, sampler
+from pytest_latency_sla import looks, measurement, sampler
 from pytest_latency_sla.thresholds import Threshold
 
 
@@ -40,7 +40,8 @@ def main() -> None:
     measurement.run_measurement(sampler.Target(one_microsecond), spec)
     np.sort(np.zeros(10, dtype=np.int64))
     before = peak_rss_mib()
-    sampler.decide = lambda *args: None  # type: ignore[assignment]
+    looks.fail_cutoff = lambda n, q, alpha: n + 1  # type: ignore[assignment]
+    looks.pass_cutoff = lambda n, q, alpha: -1  # type: ignore[assignment]
     started = time.perf_counter()
     result = measurement.run_measurement(sampler.Target(one_microsecond), spec)
     elapsed = time.perf_counter() - started

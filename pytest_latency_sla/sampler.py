@@ -11,7 +11,6 @@ import inspect
 import time
 from array import array
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -19,6 +18,9 @@ from .looks import FAIL, PASS, UNDECIDED, Looks
 from .verdict import Decision
 
 if TYPE_CHECKING:
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
     import numpy as np
     import numpy.typing as npt
 
@@ -261,6 +263,8 @@ class _AsyncRunner(_SyncRunner):
         except RuntimeError:  # no loop running here: the common case
             pass
         else:
+            from concurrent.futures import ThreadPoolExecutor
+
             self.worker = ThreadPoolExecutor(1, thread_name_prefix="latency-sla")
 
     def _complete(self, awaitable: Any) -> Any:
@@ -305,5 +309,7 @@ class _AsyncRunner(_SyncRunner):
 
 
 def _cancel_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    import asyncio
+
     for task in asyncio.all_tasks(loop):
         task.cancel()
