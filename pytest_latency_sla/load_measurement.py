@@ -10,6 +10,7 @@ from .batch_means import block_bounds
 from .result import LatencyResult, ThresholdResult
 from .stats import nearest_rank
 from .units import format_duration, format_percentile
+from .verdict import budget_ns
 
 if TYPE_CHECKING:
     from .load import LoadRun
@@ -77,7 +78,7 @@ def result_from_run(run: LoadRun, spec: MeasureSpec, name: str) -> LatencyResult
 def _judge(run: LoadRun, threshold: Threshold, spec: MeasureSpec) -> ThresholdResult:
     budget = threshold.budget_s * spec.scale
     bounds = block_bounds(
-        run.latency_ns, threshold.percentile / 100.0, budget * 1e9, spec.confidence
+        run.latency_ns, threshold.percentile / 100.0, budget_ns(budget), spec.confidence
     )
     verdict, confident = bounds.verdict, bounds.confident
     if run.overload is not None:

@@ -32,11 +32,15 @@ MAX_SAMPLES = 1 << 21
 # Samples taken by ``measure`` (no budget): enough for a p99.9 to mean something.
 MEASURE_SAMPLES = 3000
 # Automatic warm-up: at most this many calls, and at most this share of ``max_time`` or this
-# many seconds, whichever is less (a slow call is warm after a few calls; a fast one needs more
-# calls to fill caches and branch predictors).
+# many seconds, whichever is less. A fast call needs many calls to fill caches and branch
+# predictors; a slow one pays its one-time costs (allocation, lazy initialisation) in its first
+# few calls, so after ``AUTO_WARMUP_MIN_CALLS`` calls that took ``AUTO_WARMUP_ENOUGH_SECONDS``
+# warm-up ends: a clear miss of a 5 ms call is then decided 20 calls after the start.
 AUTO_WARMUP_CALLS = 200
 AUTO_WARMUP_SHARE = 0.2
 AUTO_WARMUP_SECONDS = 0.25
+AUTO_WARMUP_MIN_CALLS = 10
+AUTO_WARMUP_ENOUGH_SECONDS = 0.01
 
 _clock = time.perf_counter_ns
 _VERDICT_NAMES = {PASS: "pass", FAIL: "fail", UNDECIDED: None}
@@ -189,12 +193,15 @@ class _SyncRunner:
             for _ in range(warmup):
                 self._call_once()
             return warmup
-        deadline = _clock() + int(min(max_time * AUTO_WARMUP_SHARE, AUTO_WARMUP_SECONDS) * 1e9)
+        start = _clock()
+        deadline = start + int(min(max_time * AUTO_WARMUP_SHARE, AUTO_WARMUP_SECONDS) * 1e9)
+        enough = start + int(AUTO_WARMUP_ENOUGH_SECONDS * 1e9)
         done = 0
         while done < AUTO_WARMUP_CALLS:
             self._call_once()
             done += 1
-            if _clock() >= deadline:
+            now = _clock()
+            if now >= deadline or (done >= AUTO_WARMUP_MIN_CALLS and now >= enough):
                 break
         return done
 

@@ -51,21 +51,35 @@ class Drift:
 
 def drift(samples_ns: npt.NDArray[np.int64]) -> Drift | None:
     """Compare the two halves of ``samples_ns`` (in call order); ``None`` below 2 samples."""
-    import numpy as np
-
     half = int(samples_ns.shape[0]) // 2
     if half < 1:
         return None
-    first = np.sort(samples_ns[:half])
-    second = np.sort(samples_ns[-half:])
-    m1, m2 = float(np.median(first)), float(np.median(second))
-    big = max(m1, m2) > DRIFT_RATIO * min(m1, m2)
     lower_rank, upper_rank = bound_ranks(half, 0.5, DRIFT_ALPHA)
+    m1, low1, high1 = _median_and_bounds(samples_ns[:half], lower_rank, upper_rank)
+    m2, low2, high2 = _median_and_bounds(samples_ns[-half:], lower_rank, upper_rank)
+    big = max(m1, m2) > DRIFT_RATIO * min(m1, m2)
     significant = False
     if big and lower_rank is not None and upper_rank is not None:
-        low, high = (first, second) if m1 < m2 else (second, first)
-        significant = bool(low[upper_rank - 1] < high[lower_rank - 1])
+        # the faster half's upper bound lies below the slower half's lower bound
+        significant = high1 < low2 if m1 < m2 else high2 < low1
     return Drift(m1, m2, big and significant)
+
+
+def _median_and_bounds(
+    part: npt.NDArray[np.int64], lower_rank: int | None, upper_rank: int | None
+) -> tuple[float, float, float]:
+    """Median and the order statistics at the two ranks, from one partial sort of a copy (a
+    full sort of each half would hold two more sample-sized arrays at the sample cap)."""
+    import numpy as np
+
+    size = int(part.shape[0])
+    middle = ((size - 1) // 2, size // 2)
+    ranks = [r - 1 for r in (lower_rank, upper_rank) if r is not None]
+    ordered = np.partition(part, sorted({*middle, *ranks}))
+    median = (float(ordered[middle[0]]) + float(ordered[middle[1]])) / 2
+    low = float(ordered[lower_rank - 1]) if lower_rank is not None else float("nan")
+    high = float(ordered[upper_rank - 1]) if upper_rank is not None else float("nan")
+    return median, low, high
 
 
 def near_timer_resolution(p50_ns: float, timer_overhead_ns: float) -> bool:

@@ -89,6 +89,12 @@ def test_automatic_warmup_is_bounded(fake_clock: FakeClock) -> None:
     assert s.warmup == 200
     s = run(fake_clock, itertools.repeat(100e6), [Gate(0.99, 1e9)], warmup=None, max_time=1.0)
     assert 1 <= s.warmup <= 3  # 20% of max_time = 0.2 s of 0.1 s calls
+    # a 5 ms call: ten warm-up calls are enough, so a clear miss is decided 20 calls in
+    s = run(fake_clock, itertools.repeat(5e6), [Gate(0.99, 1e6)], warmup=None)
+    assert (s.warmup, len(s.samples_ns), s.decisions[0].verdict) == (10, 10, "fail")
+    # a 50 us call: 200 calls take 10 ms, the full warm-up
+    s = run(fake_clock, itertools.repeat(50e3), [Gate(0.99, 1e9)], warmup=None)
+    assert s.warmup == 200
 
 
 def test_exceptions_propagate(fake_clock: FakeClock) -> None:
