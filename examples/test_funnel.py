@@ -10,10 +10,10 @@ MODELS = Path(__file__).resolve().parent.parent / "models"
 
 
 @pytest.mark.latency_sla(ms=50)
-def test_funnel_p99_within_50ms(latency_sla, funnel):
-    """Passes with a LatencyOverkillWarning: the model answers thousands of times under budget."""
-    session, inputs = funnel
-    result = latency_sla(session.run, None, inputs)
+def test_funnel_p99_within_50ms(latency_sla, funnel_predict):
+    """Passes with a LatencyOverkillWarning: the model answers thousands of times under budget,
+    so quantizing or otherwise optimizing it is wasted effort."""
+    result = latency_sla(funnel_predict)
     assert result.passed
 
 
