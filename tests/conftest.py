@@ -10,10 +10,39 @@ addopts = -p no:randomly -p no:cacheprovider -p no:hypothesispytest
 """
 
 
+# A conftest for inner runs: ``scripted(durations)`` returns a call whose "latency" is read off
+# the next scripted duration (ns) by a fake clock, so verdicts are exact, not timing-dependent,
+# in process or in a subprocess (the clock is patched before any fork).
+SCRIPTED_CONFTEST = """
+import itertools
+import pytest
+from pytest_latency_sla import sampler
+
+@pytest.fixture
+def scripted(monkeypatch):
+    clock = [10**9]
+    monkeypatch.setattr(sampler, "_clock", lambda: clock[0])
+
+    def make(durations):
+        it = iter(durations)
+        def call():
+            clock[0] += int(next(it))
+        return call
+    return make
+"""
+
+
 @pytest.fixture
 def pytester(pytester: pytest.Pytester) -> pytest.Pytester:
     """Inner runs get a fixed test order and no asyncio configuration warning."""
     pytester.makeini(INNER_INI)
+    return pytester
+
+
+@pytest.fixture
+def scripted_pytester(pytester: pytest.Pytester) -> pytest.Pytester:
+    """``pytester`` whose inner runs have the ``scripted`` fixture of ``SCRIPTED_CONFTEST``."""
+    pytester.makeconftest(SCRIPTED_CONFTEST)
     return pytester
 
 

@@ -16,26 +16,7 @@ from dataclasses import dataclass, field
 import onnxruntime  # noqa: F401  (loaded once here: in-process pytester runs cannot re-import it)
 import pytest
 
-from tests.conftest import INNER_INI
-
-# Inner runs: a fake clock makes the healthy neighbour test instant and exact.
-CONFTEST = """
-import itertools
-import pytest
-from pytest_latency_sla import sampler
-
-@pytest.fixture
-def scripted(monkeypatch):
-    clock = [10**9]
-    monkeypatch.setattr(sampler, "_clock", lambda: clock[0])
-
-    def make(durations):
-        it = iter(durations)
-        def call():
-            clock[0] += int(next(it))
-        return call
-    return make
-"""
+from tests.conftest import INNER_INI, SCRIPTED_CONFTEST
 
 # Runs before and after the bad test: both must run and be reported.
 HEALTHY = """
@@ -341,7 +322,8 @@ NO_NEIGHBOURS = ("-p", "no:xdist", "-p", "no:timeout", "-p", "no:asyncio")
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, case: Case) -> None:
-    pytester.makeconftest(CONFTEST + case.conftest)
+    # The scripted clock makes the healthy neighbour tests instant and exact.
+    pytester.makeconftest(SCRIPTED_CONFTEST + case.conftest)
     pytester.makepyfile(HEALTHY.format(bad=case.bad))
     (pytester.path / "afile").write_text("a file, not a directory")
     if case.ini:

@@ -15,24 +15,6 @@ import pytest
 from pytest_latency_sla import sampler
 from tests.conftest import FakeClock
 
-CONFTEST = """
-import itertools
-import pytest
-from pytest_latency_sla import sampler
-
-@pytest.fixture
-def scripted(monkeypatch):
-    clock = [10**9]
-    monkeypatch.setattr(sampler, "_clock", lambda: clock[0])
-
-    def make(durations):
-        it = iter(durations)
-        def call():
-            clock[0] += int(next(it))
-        return call
-    return make
-"""
-
 FINISHED_FIRST = """
 import itertools, pathlib, time, pytest
 
@@ -42,19 +24,13 @@ def test_a_finished(latency_sla, scripted):
 """
 
 
-@pytest.fixture
-def inner(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makeconftest(CONFTEST)
-    return pytester
-
-
 def _outcomes(path: object) -> dict[str, str]:
     report = json.loads(path.read_text())  # type: ignore[attr-defined]
     return {r["nodeid"].split("::")[-1]: r["outcome"] for r in report["results"]}
 
 
-def test_keyboard_interrupt_from_the_measured_call(inner: pytest.Pytester) -> None:
-    inner.makepyfile(
+def test_keyboard_interrupt_from_the_measured_call(scripted_pytester: pytest.Pytester) -> None:
+    scripted_pytester.makepyfile(
         FINISHED_FIRST
         + """
 @pytest.mark.latency_sla(ms=50)
@@ -69,16 +45,18 @@ def test_c_never_runs():
     pass
 """
     )
-    result = inner.runpytest("--latency-json=out.json", no_reraise_ctrlc=True)
+    result = scripted_pytester.runpytest("--latency-json=out.json", no_reraise_ctrlc=True)
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*! KeyboardInterrupt !*"])
     result.stdout.no_fnmatch_line("*INTERNALERROR*")
-    assert _outcomes(inner.path / "out.json") == {"test_a_finished": "passed"}
+    assert _outcomes(scripted_pytester.path / "out.json") == {"test_a_finished": "passed"}
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
-def test_sigint_during_sampling_writes_the_finished_results(inner: pytest.Pytester) -> None:
-    inner.makepyfile(
+def test_sigint_during_sampling_writes_the_finished_results(
+    scripted_pytester: pytest.Pytester,
+) -> None:
+    scripted_pytester.makepyfile(
         FINISHED_FIRST
         + """
 @pytest.mark.latency_sla(s=1)
@@ -87,15 +65,18 @@ def test_b_long(latency_sla):
     latency_sla(time.sleep, 0.05)  # 10 calls before the first look; max_time 3 s
 """
     )
-    with open(inner.path / "stdout", "w") as out, open(inner.path / "stderr", "w") as err:
-        proc = inner.popen(
+    with (
+        open(scripted_pytester.path / "stdout", "w") as out,
+        open(scripted_pytester.path / "stderr", "w") as err,
+    ):
+        proc = scripted_pytester.popen(
             [sys.executable, "-m", "pytest", "--latency-json=out.json", "-p", "no:timeout"],
             stdout=out,
             stderr=err,
         )
         try:
             deadline = time.monotonic() + 60
-            while not (inner.path / "sampling").exists():
+            while not (scripted_pytester.path / "sampling").exists():
                 assert proc.poll() is None and time.monotonic() < deadline
                 time.sleep(0.02)
             time.sleep(0.2)  # well inside the sampling loop
@@ -105,13 +86,13 @@ def test_b_long(latency_sla):
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-    stdout = (inner.path / "stdout").read_text()
+    stdout = (scripted_pytester.path / "stdout").read_text()
     assert "KeyboardInterrupt" in stdout and "INTERNALERROR" not in stdout
-    assert _outcomes(inner.path / "out.json") == {"test_a_finished": "passed"}
+    assert _outcomes(scripted_pytester.path / "out.json") == {"test_a_finished": "passed"}
 
 
-def test_a_call_that_raises_on_its_500th_call(inner: pytest.Pytester) -> None:
-    inner.makepyfile(
+def test_a_call_that_raises_on_its_500th_call(scripted_pytester: pytest.Pytester) -> None:
+    scripted_pytester.makepyfile(
         FINISHED_FIRST
         + """
 class Exhausted(Exception):
@@ -131,12 +112,12 @@ def test_c_runs():
     pass
 """
     )
-    result = inner.runpytest("--latency-json=out.json")
+    result = scripted_pytester.runpytest("--latency-json=out.json")
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(
         ["E   *Exhausted: connection pool exhausted on call 500", "FAILED *test_b_raises - *"]
     )
-    assert _outcomes(inner.path / "out.json") == {"test_a_finished": "passed"}
+    assert _outcomes(scripted_pytester.path / "out.json") == {"test_a_finished": "passed"}
 
 
 def test_garbage_collection_storms_are_counted_not_fatal(pytester: pytest.Pytester) -> None:

@@ -7,8 +7,7 @@ import json
 import pytest
 
 from pytest_latency_sla import hookspecs
-
-from .test_settings import SCRIPTED
+from tests.conftest import SCRIPTED_CONFTEST
 
 SUITE = """
 import itertools, pytest
@@ -37,7 +36,7 @@ def inner(pytester: pytest.Pytester) -> pytest.Pytester:
 
 def test_threshold_hook_replaces_a_budget(inner: pytest.Pytester) -> None:
     inner.makeconftest(
-        SCRIPTED
+        SCRIPTED_CONFTEST
         + """
 import dataclasses
 
@@ -75,7 +74,7 @@ def pytest_latency_sla_threshold(item, threshold):
 
 def test_result_hook_sees_every_measurement(inner: pytest.Pytester) -> None:
     inner.makeconftest(
-        SCRIPTED
+        SCRIPTED_CONFTEST
         + """
 import json
 seen = []
@@ -106,7 +105,7 @@ def pytest_sessionfinish(session):
 
 def test_report_hook_edits_show_up_in_every_file(inner: pytest.Pytester) -> None:
     inner.makeconftest(
-        SCRIPTED
+        SCRIPTED_CONFTEST
         + """
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow_runner: unused here")

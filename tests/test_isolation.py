@@ -134,27 +134,10 @@ def test_exception_in_child_arrives_with_type_message_and_traceback(
     )
 
 
-def test_verdict_from_child_samples_matches_in_process(pytester: pytest.Pytester) -> None:
+def test_verdict_from_child_samples_matches_in_process(scripted_pytester: pytest.Pytester) -> None:
     # The scripted clock is patched before the fork, so the child's samples are exact and the
     # parent's verdict must read exactly as an in-process one.
-    pytester.makeconftest(
-        """
-        import pytest
-        from pytest_latency_sla import sampler
-
-        @pytest.fixture
-        def scripted(monkeypatch):
-            clock = [10**9]
-            monkeypatch.setattr(sampler, "_clock", lambda: clock[0])
-            def make(durations):
-                it = iter(durations)
-                def call():
-                    clock[0] += int(next(it))
-                return call
-            return make
-        """
-    )
-    pytester.makepyfile(
+    scripted_pytester.makepyfile(
         """
         import itertools, pytest
 
@@ -167,13 +150,13 @@ def test_verdict_from_child_samples_matches_in_process(pytester: pytest.Pytester
         "E       Failed: latency SLA missed: p99 = 80.2 ms > budget 50 ms (n=10, 95% bounds "
         "[[]80.2 ms, -]; p50 61.2 ms, max 80.2 ms)"
     )
-    in_process = pytester.runpytest()
+    in_process = scripted_pytester.runpytest()
     in_process.assert_outcomes(failed=1)
     in_process.stdout.fnmatch_lines([message])
-    isolated = pytester.runpytest("--latency-isolate", "--latency-json=out.json")
+    isolated = scripted_pytester.runpytest("--latency-isolate", "--latency-json=out.json")
     isolated.assert_outcomes(failed=1)
     isolated.stdout.fnmatch_lines([message])
-    (record,) = json.loads((pytester.path / "out.json").read_text())["results"]
+    (record,) = json.loads((scripted_pytester.path / "out.json").read_text())["results"]
     assert (record["outcome"], record["n"], record["isolated"]) == ("failed", 10, True)
 
 

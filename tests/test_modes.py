@@ -6,8 +6,6 @@ import json
 
 import pytest
 
-from .test_settings import SCRIPTED
-
 MISSES = """
 import itertools, pytest
 
@@ -17,24 +15,18 @@ def test_slow(latency_sla, scripted):
 """
 
 
-@pytest.fixture
-def inner(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makeconftest(SCRIPTED)
-    return pytester
-
-
-def test_enforce_is_the_default_and_fails_a_miss(inner: pytest.Pytester) -> None:
-    inner.makepyfile(MISSES)
-    result = inner.runpytest()
+def test_enforce_is_the_default_and_fails_a_miss(scripted_pytester: pytest.Pytester) -> None:
+    scripted_pytester.makepyfile(MISSES)
+    result = scripted_pytester.runpytest()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*Failed: latency SLA missed: p99 = 60.0 ms > budget 50 ms*"])
 
 
 @pytest.mark.parametrize("how", ["cli", "env", "ini"])
 def test_warn_mode_passes_with_a_miss_warning(
-    inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, how: str
+    scripted_pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
-    inner.makepyfile(MISSES)
+    scripted_pytester.makepyfile(MISSES)
     args = []
     if how == "cli":
         args.append("--latency-mode=warn")
@@ -43,8 +35,8 @@ def test_warn_mode_passes_with_a_miss_warning(
     else:
         from .conftest import INNER_INI
 
-        inner.makeini(INNER_INI + "latency_mode = warn\n")
-    result = inner.runpytest(*args, "--latency-json=r.json")
+        scripted_pytester.makeini(INNER_INI + "latency_mode = warn\n")
+    result = scripted_pytester.runpytest(*args, "--latency-json=r.json")
     result.assert_outcomes(passed=1, warnings=1)
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(
@@ -53,15 +45,17 @@ def test_warn_mode_passes_with_a_miss_warning(
             "(n=10, 95% bounds [[]60.0 ms, -]; p50 60.0 ms, max 60.0 ms)"
         ]
     )
-    report = json.loads((inner.path / "r.json").read_text())
+    report = json.loads((scripted_pytester.path / "r.json").read_text())
     assert report["environment"]["mode"] == "warn"
     (record,) = report["results"]
     assert record["outcome"] == "passed" and record["thresholds"][0]["verdict"] == "fail"
 
 
-def test_warn_mode_miss_warning_is_an_error_under_w_error(inner: pytest.Pytester) -> None:
-    inner.makepyfile(MISSES)
-    result = inner.runpytest(
+def test_warn_mode_miss_warning_is_an_error_under_w_error(
+    scripted_pytester: pytest.Pytester,
+) -> None:
+    scripted_pytester.makepyfile(MISSES)
+    result = scripted_pytester.runpytest(
         "--latency-mode=warn", "-W", "error::pytest_latency_sla.LatencyMissWarning"
     )
     result.assert_outcomes(failed=1)
@@ -102,8 +96,10 @@ def test_off_mode_calls_once_and_neither_gates_nor_reports(pytester: pytest.Pyte
     assert not (pytester.path / "r.json").exists() and not (pytester.path / "r.md").exists()
 
 
-def test_scale_multiplies_every_budget_and_shows_everywhere(inner: pytest.Pytester) -> None:
-    inner.makepyfile(
+def test_scale_multiplies_every_budget_and_shows_everywhere(
+    scripted_pytester: pytest.Pytester,
+) -> None:
+    scripted_pytester.makepyfile(
         MISSES
         + """
 @pytest.mark.latency_sla(ms=50, percentile=50)
@@ -112,8 +108,8 @@ def test_two(latency_sla, scripted):
     latency_sla(scripted(itertools.repeat(60_000_000)))
 """
     )
-    assert inner.runpytest().ret == pytest.ExitCode.TESTS_FAILED
-    result = inner.runpytest(
+    assert scripted_pytester.runpytest().ret == pytest.ExitCode.TESTS_FAILED
+    result = scripted_pytester.runpytest(
         "--latency-scale=2",
         "--latency-report",
         "--latency-json=r.json",
@@ -129,21 +125,23 @@ def test_two(latency_sla, scripted):
             "*::test_two *p99 <= 160 ms (80 ms x 2) *pass",
         ]
     )
-    report = json.loads((inner.path / "r.json").read_text())
+    report = json.loads((scripted_pytester.path / "r.json").read_text())
     assert report["environment"]["scale"] == 2.0
     budgets = [(t["budget_s"], t["scale"]) for r in report["results"] for t in r["thresholds"]]
     assert budgets == [(0.1, 2.0), (0.1, 2.0), (0.16, 2.0)]
-    markdown = (inner.path / "r.md").read_text()
+    markdown = (scripted_pytester.path / "r.md").read_text()
     assert "Budgets scaled by **2** (`--latency-scale`)." in markdown
     assert "p99 &lt;= 160 ms (80 ms x 2)" in markdown
-    html = (inner.path / "r.html").read_text()
+    html = (scripted_pytester.path / "r.html").read_text()
     assert "Budgets scaled by 2 (--latency-scale)." in html
     assert "budget 160 ms (80 ms x 2)" in html
 
 
-def test_scale_from_environment(inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
-    inner.makepyfile(MISSES)
+def test_scale_from_environment(
+    scripted_pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scripted_pytester.makepyfile(MISSES)
     monkeypatch.setenv("LATENCY_SLA_SCALE", "1.5")
-    inner.runpytest("--latency-json=r.json").assert_outcomes(passed=1)
-    (record,) = json.loads((inner.path / "r.json").read_text())["results"]
+    scripted_pytester.runpytest("--latency-json=r.json").assert_outcomes(passed=1)
+    (record,) = json.loads((scripted_pytester.path / "r.json").read_text())["results"]
     assert record["thresholds"][0]["budget_s"] == pytest.approx(0.075)

@@ -12,26 +12,6 @@ import pytest
 
 from tests.conftest import INNER_INI
 
-# ``scripted(durations)``: a call whose latency is the next scripted duration (ns) on a fake
-# clock, so verdicts are exact and instant in any process.
-CONFTEST = """
-import itertools
-import pytest
-from pytest_latency_sla import sampler
-
-@pytest.fixture
-def scripted(monkeypatch):
-    clock = [10**9]
-    monkeypatch.setattr(sampler, "_clock", lambda: clock[0])
-
-    def make(durations):
-        it = iter(durations)
-        def call():
-            clock[0] += int(next(it))
-        return call
-    return make
-"""
-
 THREE_TESTS = """
 import itertools, pytest
 
@@ -52,12 +32,6 @@ def test_plain():
 """
 
 
-@pytest.fixture
-def inner(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makeconftest(CONFTEST)
-    return pytester
-
-
 def _results(pytester: pytest.Pytester, name: str = "out.json") -> dict[str, str]:
     report = json.loads((pytester.path / name).read_text())
     return {r["nodeid"].split("::")[-1]: r["outcome"] for r in report["results"]}
@@ -69,28 +43,32 @@ def _clean(result: pytest.RunResult) -> None:
 
 
 def test_xdist_workers_measure_and_the_controller_reports_everything(
-    inner: pytest.Pytester,
+    scripted_pytester: pytest.Pytester,
 ) -> None:
-    inner.makepyfile(THREE_TESTS)
-    result = inner.runpytest_subprocess("-n", "2", "--latency-json=out.json", "--latency-report")
+    scripted_pytester.makepyfile(THREE_TESTS)
+    result = scripted_pytester.runpytest_subprocess(
+        "-n", "2", "--latency-json=out.json", "--latency-report"
+    )
     result.assert_outcomes(passed=3, failed=1)
     _clean(result)
     result.stdout.fnmatch_lines(["*latency SLA report*", "*test_fast*", "*test_slow*"])
-    assert _results(inner) == {
+    assert _results(scripted_pytester) == {
         "test_fast": "passed",
         "test_slow": "failed",
         "test_marker_only": "passed",
     }
 
 
-def test_randomly_any_order_same_results(inner: pytest.Pytester) -> None:
-    inner.makepyfile(THREE_TESTS)
-    inner.makeini(INNER_INI.replace("-p no:randomly ", ""))
+def test_randomly_any_order_same_results(scripted_pytester: pytest.Pytester) -> None:
+    scripted_pytester.makepyfile(THREE_TESTS)
+    scripted_pytester.makeini(INNER_INI.replace("-p no:randomly ", ""))
     for seed in ("1", "2"):
-        result = inner.runpytest_subprocess(f"--randomly-seed={seed}", "--latency-json=out.json")
+        result = scripted_pytester.runpytest_subprocess(
+            f"--randomly-seed={seed}", "--latency-json=out.json"
+        )
         result.assert_outcomes(passed=3, failed=1)
         result.stdout.fnmatch_lines([f"Using --randomly-seed={seed}"])
-        assert _results(inner) == {
+        assert _results(scripted_pytester) == {
             "test_fast": "passed",
             "test_slow": "failed",
             "test_marker_only": "passed",
@@ -114,30 +92,30 @@ def test_after():
 
 
 def test_timeout_signal_method_fails_that_test_and_the_session_goes_on(
-    inner: pytest.Pytester,
+    scripted_pytester: pytest.Pytester,
 ) -> None:
-    inner.makepyfile(LONG_SAMPLING)
-    result = inner.runpytest_subprocess(
+    scripted_pytester.makepyfile(LONG_SAMPLING)
+    result = scripted_pytester.runpytest_subprocess(
         "--timeout=1", "-o", "timeout_method=signal", "--latency-json=out.json"
     )
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["*Failed: Timeout (>1.0s) from pytest-timeout.*"])
     assert "INTERNALERROR" not in result.stdout.str()
     # the interrupted measurement records nothing; the finished one is in the report
-    assert _results(inner) == {"test_before": "passed"}
+    assert _results(scripted_pytester) == {"test_before": "passed"}
 
 
-def test_timeout_thread_method_ends_the_process(inner: pytest.Pytester) -> None:
+def test_timeout_thread_method_ends_the_process(scripted_pytester: pytest.Pytester) -> None:
     # pytest-timeout's thread method dumps every thread's stack and calls os._exit(1): no
     # plugin can run after that, so no report file is written and later tests do not run.
-    inner.makepyfile(LONG_SAMPLING)
-    result = inner.runpytest_subprocess(
+    scripted_pytester.makepyfile(LONG_SAMPLING)
+    result = scripted_pytester.runpytest_subprocess(
         "--timeout=1", "-o", "timeout_method=thread", "--latency-json=out.json"
     )
     assert result.ret == 1
     assert "+ Timeout +" in result.stdout.str() + result.stderr.str()
     assert "test_after" not in result.stdout.str()
-    assert not (inner.path / "out.json").exists()
+    assert not (scripted_pytester.path / "out.json").exists()
 
 
 ASYNC_CONFTEST = """
@@ -254,9 +232,9 @@ def test_quiet(latency_sla, scripted):
 """
 
 
-def test_strict_markers_and_warnings_as_errors(inner: pytest.Pytester) -> None:
-    inner.makepyfile(WARNS)
-    result = inner.runpytest_subprocess(
+def test_strict_markers_and_warnings_as_errors(scripted_pytester: pytest.Pytester) -> None:
+    scripted_pytester.makepyfile(WARNS)
+    result = scripted_pytester.runpytest_subprocess(
         "--strict-markers", "-W", "error", "--latency-json=out.json"
     )
     result.assert_outcomes(passed=1, failed=1)
@@ -264,35 +242,41 @@ def test_strict_markers_and_warnings_as_errors(inner: pytest.Pytester) -> None:
         ["E   *LatencyOverkillWarning: p99 = 7.10 us is 7,042x under the 50 ms budget*"]
     )
     assert "INTERNALERROR" not in result.stdout.str()
-    assert _results(inner) == {"test_overkill": "failed", "test_quiet": "passed"}
+    assert _results(scripted_pytester) == {"test_overkill": "failed", "test_quiet": "passed"}
 
 
-def test_last_failed_and_failed_first(inner: pytest.Pytester) -> None:
-    inner.makepyfile(THREE_TESTS)
-    inner.makeini(INNER_INI.replace("-p no:cacheprovider ", ""))
-    inner.runpytest_subprocess().assert_outcomes(passed=3, failed=1)
-    last = inner.runpytest_subprocess("--lf", "--latency-json=out.json")
+def test_last_failed_and_failed_first(scripted_pytester: pytest.Pytester) -> None:
+    scripted_pytester.makepyfile(THREE_TESTS)
+    scripted_pytester.makeini(INNER_INI.replace("-p no:cacheprovider ", ""))
+    scripted_pytester.runpytest_subprocess().assert_outcomes(passed=3, failed=1)
+    last = scripted_pytester.runpytest_subprocess("--lf", "--latency-json=out.json")
     last.assert_outcomes(failed=1)
-    assert _results(inner) == {"test_slow": "failed"}
-    first = inner.runpytest_subprocess("--ff", "--latency-json=out.json")
+    assert _results(scripted_pytester) == {"test_slow": "failed"}
+    first = scripted_pytester.runpytest_subprocess("--ff", "--latency-json=out.json")
     first.assert_outcomes(passed=3, failed=1)
-    assert list(_results(inner)) == ["test_slow", "test_fast", "test_marker_only"]
+    assert list(_results(scripted_pytester)) == ["test_slow", "test_fast", "test_marker_only"]
 
 
-def test_exitfirst_still_writes_the_finished_results(inner: pytest.Pytester) -> None:
-    inner.makepyfile(THREE_TESTS)
-    result = inner.runpytest_subprocess("-x", "--latency-json=out.json", "--latency-report")
+def test_exitfirst_still_writes_the_finished_results(scripted_pytester: pytest.Pytester) -> None:
+    scripted_pytester.makepyfile(THREE_TESTS)
+    result = scripted_pytester.runpytest_subprocess(
+        "-x", "--latency-json=out.json", "--latency-report"
+    )
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*latency SLA report*"])
-    assert _results(inner) == {"test_fast": "passed", "test_slow": "failed"}
+    assert _results(scripted_pytester) == {"test_fast": "passed", "test_slow": "failed"}
 
 
-def test_collect_only_measures_nothing_and_keeps_the_last_report(inner: pytest.Pytester) -> None:
-    inner.makepyfile(THREE_TESTS)
-    (inner.path / "out.json").write_text("the last real report")
-    result = inner.runpytest_subprocess("--co", "--latency-json=out.json", "--latency-report")
+def test_collect_only_measures_nothing_and_keeps_the_last_report(
+    scripted_pytester: pytest.Pytester,
+) -> None:
+    scripted_pytester.makepyfile(THREE_TESTS)
+    (scripted_pytester.path / "out.json").write_text("the last real report")
+    result = scripted_pytester.runpytest_subprocess(
+        "--co", "--latency-json=out.json", "--latency-report"
+    )
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(["*4 tests collected*"])
     result.stdout.no_fnmatch_line("*latency SLA report*")
     _clean(result)
-    assert (inner.path / "out.json").read_text() == "the last real report"
+    assert (scripted_pytester.path / "out.json").read_text() == "the last real report"

@@ -4,35 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-# A conftest for inner runs: ``scripted(durations)`` returns a call whose "latency" is read off
-# the next scripted duration (ns) by a fake clock, so verdicts are exact, not timing-dependent.
-SCRIPTED_CONFTEST = """
-import itertools
-import pytest
-from pytest_latency_sla import sampler
-
-@pytest.fixture
-def scripted(monkeypatch):
-    clock = [10**9]
-    monkeypatch.setattr(sampler, "_clock", lambda: clock[0])
-
-    def make(durations):
-        it = iter(durations)
-        def call():
-            clock[0] += int(next(it))
-        return call
-    return make
-"""
+from tests.conftest import SCRIPTED_CONFTEST
 
 
-@pytest.fixture
-def inner(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makeconftest(SCRIPTED_CONFTEST)
-    return pytester
-
-
-def test_fast_call_passes_with_overkill_warning(inner: pytest.Pytester) -> None:
-    inner.makepyfile(
+def test_fast_call_passes_with_overkill_warning(scripted_pytester: pytest.Pytester) -> None:
+    scripted_pytester.makepyfile(
         """
         import itertools, pytest
         from pytest_latency_sla import LatencyResult
@@ -47,7 +23,7 @@ def test_fast_call_passes_with_overkill_warning(inner: pytest.Pytester) -> None:
             assert t.estimate == pytest.approx(7.1e-6) and t.margin == pytest.approx(0.05 / 7.1e-6)
         """
     )
-    result = inner.runpytest()
+    result = scripted_pytester.runpytest()
     result.assert_outcomes(passed=1, warnings=1)
     result.stdout.fnmatch_lines(
         [
@@ -57,8 +33,10 @@ def test_fast_call_passes_with_overkill_warning(inner: pytest.Pytester) -> None:
     )
 
 
-def test_missed_budget_fails_at_the_call_with_specs_message(inner: pytest.Pytester) -> None:
-    inner.makepyfile(
+def test_missed_budget_fails_at_the_call_with_specs_message(
+    scripted_pytester: pytest.Pytester,
+) -> None:
+    scripted_pytester.makepyfile(
         """
         import itertools, pytest
 
@@ -69,7 +47,7 @@ def test_missed_budget_fails_at_the_call_with_specs_message(inner: pytest.Pytest
             raise AssertionError("not reached")
         """
     )
-    result = inner.runpytest()
+    result = scripted_pytester.runpytest()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -103,8 +81,10 @@ def test_real_slow_call_fails_long_before_max_time(pytester: pytest.Pytester) ->
     assert record["thresholds"][0]["confident"] is True
 
 
-def test_stacked_markers_are_checked_on_the_same_samples(inner: pytest.Pytester) -> None:
-    inner.makepyfile(
+def test_stacked_markers_are_checked_on_the_same_samples(
+    scripted_pytester: pytest.Pytester,
+) -> None:
+    scripted_pytester.makepyfile(
         """
         import itertools, pytest
 
@@ -121,7 +101,7 @@ def test_stacked_markers_are_checked_on_the_same_samples(inner: pytest.Pytester)
             latency_sla(scripted(itertools.repeat(100_000)))
         """
     )
-    result = inner.runpytest("--latency-report")
+    result = scripted_pytester.runpytest("--latency-report")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -134,8 +114,8 @@ def test_stacked_markers_are_checked_on_the_same_samples(inner: pytest.Pytester)
     )
 
 
-def test_closest_marker_wins(inner: pytest.Pytester) -> None:
-    inner.makepyfile(
+def test_closest_marker_wins(scripted_pytester: pytest.Pytester) -> None:
+    scripted_pytester.makepyfile(
         """
         import itertools, pytest
 
@@ -154,7 +134,7 @@ def test_closest_marker_wins(inner: pytest.Pytester) -> None:
                 assert [t.budget for t in r.thresholds] == [pytest.approx(0.1), pytest.approx(0.05)]
         """
     )
-    inner.runpytest().assert_outcomes(passed=2)
+    scripted_pytester.runpytest().assert_outcomes(passed=2)
 
 
 def test_two_markers_at_the_same_level_error_only_that_test(pytester: pytest.Pytester) -> None:
@@ -293,8 +273,8 @@ def test_marker_and_fixture_but_never_called_fails(pytester: pytest.Pytester) ->
     result.stdout.fnmatch_lines(["*test_forgot: nothing was measured*"])
 
 
-def test_each_fixture_call_is_its_own_measurement(inner: pytest.Pytester) -> None:
-    inner.makepyfile(
+def test_each_fixture_call_is_its_own_measurement(scripted_pytester: pytest.Pytester) -> None:
+    scripted_pytester.makepyfile(
         """
         import itertools, pytest
 
@@ -305,7 +285,7 @@ def test_each_fixture_call_is_its_own_measurement(inner: pytest.Pytester) -> Non
             latency_sla(scripted(itertools.repeat(5e6)))
         """
     )
-    result = inner.runpytest("--latency-report")
+    result = scripted_pytester.runpytest("--latency-report")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -357,8 +337,8 @@ def test_bad_arguments_error_only_their_test(pytester: pytest.Pytester) -> None:
     assert "pytest_latency_sla" not in result.stdout.str()  # no traceback into plugin code
 
 
-def test_inconclusive_verdict_warns_with_what_to_raise(inner: pytest.Pytester) -> None:
-    inner.makepyfile(
+def test_inconclusive_verdict_warns_with_what_to_raise(scripted_pytester: pytest.Pytester) -> None:
+    scripted_pytester.makepyfile(
         """
         import itertools, pytest
 
@@ -370,7 +350,7 @@ def test_inconclusive_verdict_warns_with_what_to_raise(inner: pytest.Pytester) -
             assert (t.verdict, t.confident) == ("pass", False)
         """
     )
-    result = inner.runpytest("--latency-report")
+    result = scripted_pytester.runpytest("--latency-report")
     result.assert_outcomes(passed=1, warnings=1)
     result.stdout.fnmatch_lines(
         [
@@ -382,8 +362,8 @@ def test_inconclusive_verdict_warns_with_what_to_raise(inner: pytest.Pytester) -
     )
 
 
-def test_plugin_warnings_become_errors_under_w_error(inner: pytest.Pytester) -> None:
-    inner.makepyfile(
+def test_plugin_warnings_become_errors_under_w_error(scripted_pytester: pytest.Pytester) -> None:
+    scripted_pytester.makepyfile(
         """
         import itertools, pytest
 
@@ -392,7 +372,7 @@ def test_plugin_warnings_become_errors_under_w_error(inner: pytest.Pytester) -> 
             latency_sla(scripted(itertools.repeat(1000)))
         """
     )
-    result = inner.runpytest("-W", "error::pytest_latency_sla.LatencySLAWarning")
+    result = scripted_pytester.runpytest("-W", "error::pytest_latency_sla.LatencySLAWarning")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*LatencyOverkillWarning: p99 = 1.00 us is 50,000x*"])
 
@@ -412,8 +392,8 @@ def test_markers_are_registered(pytester: pytest.Pytester) -> None:
     pytester.runpytest("--strict-markers").assert_outcomes(passed=1)
 
 
-def test_report_table_has_environment_line_and_columns(inner: pytest.Pytester) -> None:
-    inner.makepyfile(
+def test_report_table_has_environment_line_and_columns(scripted_pytester: pytest.Pytester) -> None:
+    scripted_pytester.makepyfile(
         """
         import itertools, pytest
 
@@ -422,7 +402,7 @@ def test_report_table_has_environment_line_and_columns(inner: pytest.Pytester) -
             latency_sla(scripted(itertools.repeat(7100)))
         """
     )
-    result = inner.runpytest("--latency-report")
+    result = scripted_pytester.runpytest("--latency-report")
     result.stdout.fnmatch_lines(
         [
             "*= latency SLA report =*",
@@ -486,8 +466,10 @@ def test_bad_load_arguments_error_only_that_test(
     result.stdout.no_fnmatch_line("*INTERNALERROR*")
 
 
-def test_load_marker_reports_rates_and_fails_fast_above_capacity(inner: pytest.Pytester) -> None:
-    inner.makeconftest(
+def test_load_marker_reports_rates_and_fails_fast_above_capacity(
+    scripted_pytester: pytest.Pytester,
+) -> None:
+    scripted_pytester.makeconftest(
         SCRIPTED_CONFTEST
         + """
 from pytest_latency_sla import load
@@ -505,7 +487,7 @@ def load_clock(monkeypatch):
     return call
 """
     )
-    inner.makepyfile(
+    scripted_pytester.makepyfile(
         """
         import pytest
 
@@ -521,7 +503,7 @@ def load_clock(monkeypatch):
             latency_sla(load_clock(100_000))
         """
     )
-    result = inner.runpytest("--latency-report", "--latency-json=out.json")
+    result = scripted_pytester.runpytest("--latency-report", "--latency-json=out.json")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -533,7 +515,7 @@ def load_clock(monkeypatch):
     )
     import json
 
-    records = json.loads((inner.path / "out.json").read_text())["results"]
+    records = json.loads((scripted_pytester.path / "out.json").read_text())["results"]
     assert records[1]["load"]["rate"] == 20000 and records[1]["stopped"] == "rate above capacity"
     assert records[1]["duration_s"] < 1
 

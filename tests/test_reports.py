@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 from pytest_latency_sla.report import SCHEMA, write_atomic, write_json
-
-from .test_settings import SCRIPTED
+from tests.conftest import SCRIPTED_CONFTEST
 
 OUTCOMES = {"passed", "failed", "error", "skipped", "xfailed", "xpassed", "crashed"}
 NUMBER = (int, float)
@@ -50,12 +49,6 @@ def assert_schema(report: dict[str, Any]) -> None:
             assert _number_or_none(t["lower_s"]) and _number_or_none(t["upper_s"])
             assert t["verdict"] in ("pass", "fail") and isinstance(t["confident"], bool)
             assert _number_or_none(t["margin"]) and isinstance(t["overkill"], bool)
-
-
-@pytest.fixture
-def inner(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makeconftest(SCRIPTED)
-    return pytester
 
 
 EVERY_OUTCOME = """
@@ -123,12 +116,14 @@ def test_not_measured():
 """
 
 
-def test_json_holds_every_measured_test_whatever_its_outcome(inner: pytest.Pytester) -> None:
-    inner.makepyfile(EVERY_OUTCOME)
-    result = inner.runpytest("--latency-json=out/report.json")
+def test_json_holds_every_measured_test_whatever_its_outcome(
+    scripted_pytester: pytest.Pytester,
+) -> None:
+    scripted_pytester.makepyfile(EVERY_OUTCOME)
+    result = scripted_pytester.runpytest("--latency-json=out/report.json")
     result.assert_outcomes(passed=5, failed=2, errors=2, skipped=1, xfailed=1, xpassed=1)
     result.stdout.fnmatch_lines(["latency-sla: JSON report written to *out/report.json"])
-    report = json.loads((inner.path / "out" / "report.json").read_text())
+    report = json.loads((scripted_pytester.path / "out" / "report.json").read_text())
     assert_schema(report)
     outcomes = {r["nodeid"].split("::")[1]: r["outcome"] for r in report["results"]}
     assert outcomes == {
@@ -150,7 +145,7 @@ def test_json_holds_every_measured_test_whatever_its_outcome(inner: pytest.Pytes
     assert missed["estimate_s"] == pytest.approx(0.06)
     assert by_name["test_unbudgeted"]["thresholds"] == []
     assert by_name["test_unbudgeted"]["n"] == 3000
-    assert [p.name for p in (inner.path / "out").iterdir()] == ["report.json"]
+    assert [p.name for p in (scripted_pytester.path / "out").iterdir()] == ["report.json"]
 
 
 def test_json_tolerates_values_a_plugin_should_not_have_put_there(tmp_path: Path) -> None:
@@ -196,11 +191,11 @@ def test_slow(latency_sla, scripted, name):
 """
 
 
-def test_markdown_file_is_the_table_as_gfm(inner: pytest.Pytester) -> None:
-    inner.makepyfile(TWO_TESTS)
-    result = inner.runpytest("--latency-md=md/summary.md")
+def test_markdown_file_is_the_table_as_gfm(scripted_pytester: pytest.Pytester) -> None:
+    scripted_pytester.makepyfile(TWO_TESTS)
+    result = scripted_pytester.runpytest("--latency-md=md/summary.md")
     result.assert_outcomes(passed=1, failed=2, warnings=1)
-    text = (inner.path / "md" / "summary.md").read_text()
+    text = (scripted_pytester.path / "md" / "summary.md").read_text()
     lines = text.splitlines()
     assert lines[0] == "## Latency SLA report"
     assert ":x: 3 measurements, 4 budgets: 2 met, 2 missed, 1 overkill" in text
@@ -223,14 +218,14 @@ def test_markdown_file_is_the_table_as_gfm(inner: pytest.Pytester) -> None:
 
 
 def test_markdown_github_appends_to_the_step_summary(
-    inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    scripted_pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    inner.makepyfile(TWO_TESTS)
-    summary = inner.path / "step_summary.md"
+    scripted_pytester.makepyfile(TWO_TESTS)
+    summary = scripted_pytester.path / "step_summary.md"
     summary.write_text("# Build\nearlier step output\n")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    inner.runpytest("--latency-md=github")
-    result = inner.runpytest("--latency-md=github")
+    scripted_pytester.runpytest("--latency-md=github")
+    result = scripted_pytester.runpytest("--latency-md=github")
     assert result.ret == pytest.ExitCode.TESTS_FAILED  # the verdicts, not the summary
     result.stdout.fnmatch_lines(
         [f"latency-sla: Markdown report appended to GITHUB_STEP_SUMMARY ({summary})"]
@@ -241,11 +236,11 @@ def test_markdown_github_appends_to_the_step_summary(
 
 
 def test_markdown_github_outside_actions_is_a_notice(
-    inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    scripted_pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    inner.makepyfile(TWO_TESTS)
+    scripted_pytester.makepyfile(TWO_TESTS)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
-    result = inner.runpytest("--latency-md=github", "-k", "test_fast")
+    result = scripted_pytester.runpytest("--latency-md=github", "-k", "test_fast")
     result.assert_outcomes(passed=1, warnings=1)
     assert result.ret == pytest.ExitCode.OK
     notices = [line for line in result.outlines if "GITHUB_STEP_SUMMARY" in line]
@@ -253,13 +248,15 @@ def test_markdown_github_outside_actions_is_a_notice(
         "latency-sla: --latency-md=github: GITHUB_STEP_SUMMARY is not set (not a GitHub Actions "
         "step); no Markdown summary written"
     ]
-    assert sorted(p.name for p in inner.path.iterdir() if p.suffix == ".md") == []
+    assert sorted(p.name for p in scripted_pytester.path.iterdir() if p.suffix == ".md") == []
 
 
-def test_html_is_self_contained_and_escapes_every_id(inner: pytest.Pytester) -> None:
-    inner.makepyfile(TWO_TESTS)
-    inner.runpytest("--latency-html=r.html").assert_outcomes(passed=1, failed=2, warnings=1)
-    html = (inner.path / "r.html").read_text()
+def test_html_is_self_contained_and_escapes_every_id(scripted_pytester: pytest.Pytester) -> None:
+    scripted_pytester.makepyfile(TWO_TESTS)
+    scripted_pytester.runpytest("--latency-html=r.html").assert_outcomes(
+        passed=1, failed=2, warnings=1
+    )
+    html = (scripted_pytester.path / "r.html").read_text()
     assert html.startswith("<!DOCTYPE html>")
     for external in ("http://", "https://", "<link", "<script", "@import", "url(", "src="):
         assert external not in html.lower(), external
@@ -288,18 +285,20 @@ def test_html_histogram_axis_is_logarithmic_only_where_the_range_calls_for_it() 
     assert ">10 us<" in render(report([1e-6, 1e-5, 1e-4, 1e-3]))  # decade ticks, as written
 
 
-def test_html_renders_in_a_headless_browser(inner: pytest.Pytester, tmp_path: Path) -> None:
+def test_html_renders_in_a_headless_browser(
+    scripted_pytester: pytest.Pytester, tmp_path: Path
+) -> None:
     import shutil
     import subprocess
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.skip("chromium is not installed")
-    inner.makepyfile(
+    scripted_pytester.makepyfile(
         TWO_TESTS.replace("<script>alert(1)</script>", "<script>document.title='pwned'</script>")
     )
-    inner.runpytest("--latency-html=r.html")
-    page = (inner.path / "r.html").as_uri()
+    scripted_pytester.runpytest("--latency-html=r.html")
+    page = (scripted_pytester.path / "r.html").as_uri()
     base = [
         chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
         "--no-first-run", "--disable-background-networking", "--disable-component-update",
@@ -323,10 +322,12 @@ def test_html_renders_in_a_headless_browser(inner: pytest.Pytester, tmp_path: Pa
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000  # a drawn page, not blank
 
 
-def test_junit_xml_carries_one_property_group_per_threshold(inner: pytest.Pytester) -> None:
-    inner.makepyfile(TWO_TESTS)
-    inner.runpytest("--junitxml=junit.xml")
-    root = ET.parse(inner.path / "junit.xml").getroot()
+def test_junit_xml_carries_one_property_group_per_threshold(
+    scripted_pytester: pytest.Pytester,
+) -> None:
+    scripted_pytester.makepyfile(TWO_TESTS)
+    scripted_pytester.runpytest("--junitxml=junit.xml")
+    root = ET.parse(scripted_pytester.path / "junit.xml").getroot()
     cases = {case.get("name"): case for case in root.iter("testcase")}
     assert set(cases) == {"test_fast", "test_slow[<script>alert(1)</script>]", "test_slow[a|b]"}
 
@@ -348,9 +349,9 @@ def test_junit_xml_carries_one_property_group_per_threshold(inner: pytest.Pytest
     assert cases["test_slow[a|b]"].find("failure") is not None
 
 
-def test_user_properties_are_plain_python_values(inner: pytest.Pytester) -> None:
-    inner.makeconftest(
-        SCRIPTED
+def test_user_properties_are_plain_python_values(scripted_pytester: pytest.Pytester) -> None:
+    scripted_pytester.makeconftest(
+        SCRIPTED_CONFTEST
         + """
 def pytest_runtest_logreport(report):
     if report.when == "call":
@@ -359,24 +360,26 @@ def pytest_runtest_logreport(report):
         print("checked", len(report.user_properties))
 """
     )
-    inner.makepyfile(TWO_TESTS)
-    result = inner.runpytest("-s")
+    scripted_pytester.makepyfile(TWO_TESTS)
+    result = scripted_pytester.runpytest("-s")
     result.assert_outcomes(passed=1, failed=2)
     out = result.stdout.str()
     assert out.count("checked 12") == 1 and out.count("checked 6") == 2
 
 
-def test_reports_are_written_when_the_session_stops_early(inner: pytest.Pytester) -> None:
-    inner.makepyfile(EVERY_OUTCOME)
-    result = inner.runpytest(
+def test_reports_are_written_when_the_session_stops_early(
+    scripted_pytester: pytest.Pytester,
+) -> None:
+    scripted_pytester.makepyfile(EVERY_OUTCOME)
+    result = scripted_pytester.runpytest(
         "-x", "--latency-json=r.json", "--latency-md=r.md", "--latency-html=r.html"
     )
     result.assert_outcomes(passed=1, failed=1)
-    report = json.loads((inner.path / "r.json").read_text())
+    report = json.loads((scripted_pytester.path / "r.json").read_text())
     assert_schema(report)
     assert [r["outcome"] for r in report["results"]] == ["passed", "failed"]
-    assert "| FAIL |" in (inner.path / "r.md").read_text()
-    assert (inner.path / "r.html").read_text().count("<svg ") == 2
+    assert "| FAIL |" in (scripted_pytester.path / "r.md").read_text()
+    assert (scripted_pytester.path / "r.html").read_text().count("<svg ") == 2
 
 
 def test_summary_counts_a_miss_in_an_xfail_test_apart() -> None:

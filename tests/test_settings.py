@@ -11,7 +11,7 @@ import pytest
 from pytest_latency_sla.recording import settings_key
 from pytest_latency_sla.settings import Settings
 
-from .conftest import INNER_INI
+from .conftest import INNER_INI, SCRIPTED_CONFTEST
 
 
 def _settings(pytester: pytest.Pytester, *args: str, ini: str = "") -> Settings:
@@ -79,23 +79,9 @@ def test_empty_environment_variable_falls_through_to_ini(
     assert _settings(pytester, ini="latency_scale = 4\n").scale == 4.0
 
 
-# A conftest whose ``scripted(durations)`` returns a call that "takes" the next duration (ns)
-# on a fake clock, and a ``plan`` fixture exposing what the test's markers resolved to.
-SCRIPTED = """
-import itertools, pytest
-from pytest_latency_sla import sampler
+# Beside ``scripted``, inner runs get a ``plan`` fixture: what the test's markers resolved to.
+PLAN_FIXTURE = """
 from pytest_latency_sla.recording import item_state_key
-
-@pytest.fixture
-def scripted(monkeypatch):
-    clock = [10**9]
-    monkeypatch.setattr(sampler, "_clock", lambda: clock[0])
-    def make(durations):
-        it = iter(durations)
-        def call():
-            clock[0] += int(next(it))
-        return call
-    return make
 
 @pytest.fixture
 def plan(request):
@@ -105,7 +91,7 @@ def plan(request):
 
 @pytest.fixture
 def inner(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makeconftest(SCRIPTED)
+    pytester.makeconftest(SCRIPTED_CONFTEST + PLAN_FIXTURE)
     return pytester
 
 

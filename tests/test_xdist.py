@@ -7,7 +7,6 @@ import json
 import pytest
 
 from .test_reports import assert_schema
-from .test_settings import SCRIPTED
 
 SUITE = """
 import itertools, pytest
@@ -31,10 +30,9 @@ def test_marker_only():
 """
 
 
-def test_two_workers_one_report(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(SCRIPTED)
-    pytester.makepyfile(SUITE)
-    result = pytester.runpytest_subprocess(
+def test_two_workers_one_report(scripted_pytester: pytest.Pytester) -> None:
+    scripted_pytester.makepyfile(SUITE)
+    result = scripted_pytester.runpytest_subprocess(
         "-n", "2", "--latency-report", "--latency-json=r.json", "--latency-mode=warn"
     )
     result.assert_outcomes(passed=7, warnings=2)
@@ -52,7 +50,7 @@ def test_two_workers_one_report(pytester: pytest.Pytester) -> None:
             "*LatencyMissWarning: latency SLA missed: p99 = 60.0 ms > budget 50 ms*",
         ]
     )
-    report = json.loads((pytester.path / "r.json").read_text())
+    report = json.loads((scripted_pytester.path / "r.json").read_text())
     assert_schema(report)
     assert report["environment"]["xdist_workers"] == 2
     names = sorted(r["nodeid"].split("::")[1] for r in report["results"])
@@ -68,10 +66,9 @@ def test_two_workers_one_report(pytester: pytest.Pytester) -> None:
     assert {r["outcome"] for r in report["results"]} == {"passed"}
 
 
-def test_warning_as_error_under_xdist_fails_the_test(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(SCRIPTED)
-    pytester.makepyfile(SUITE)
-    result = pytester.runpytest_subprocess(
+def test_warning_as_error_under_xdist_fails_the_test(scripted_pytester: pytest.Pytester) -> None:
+    scripted_pytester.makepyfile(SUITE)
+    result = scripted_pytester.runpytest_subprocess(
         "-n", "2", "-W", "error::pytest_latency_sla.LatencySLAWarning", "-k", "overkill"
     )
     result.assert_outcomes(failed=1)
