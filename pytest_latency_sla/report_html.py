@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .report import write_atomic
-from .report_table import HEADER, rows, summary_status, summary_text, tally
+from .report_table import HEADER, environment_line, rows, session_notes, summary
 from .units import format_duration, format_percentile, format_ratio
 
 __all__ = ["render", "write_html"]
@@ -49,8 +49,8 @@ def render(report: dict[str, Any]) -> str:
         f"<style>{_CSS}</style></head><body>",
         "<header><h1>Latency SLA report</h1>",
         f'<p class="summary">{_summary(results, environment.get("mode", ""))}</p>',
-        *(f'<p class="note">{escape(n)}</p>' for n in _notes(environment)),
-        f'<p class="env">{escape(_environment_line(environment))}</p>',
+        *(f'<p class="note">{escape(n)}</p>' for n in session_notes(environment)),
+        f'<p class="env">{escape(environment_line(environment))}</p>',
         f'<p class="env">{escape(str(report.get("created", "")))} &middot; '
         f"{escape(str(report.get('schema', '')))}</p></header>",
     ]
@@ -64,33 +64,8 @@ def render(report: dict[str, Any]) -> str:
 
 
 def _summary(results: Sequence[dict[str, Any]], mode: str) -> str:
-    counts = tally(results)
-    status = summary_status(counts, mode)
-    return f'<span class="{status}">{escape(summary_text(counts))}</span>'
-
-
-def _notes(environment: dict[str, Any]) -> list[str]:
-    notes = []
-    scale = environment.get("scale", 1.0)
-    if scale != 1.0:
-        notes.append(f"Budgets scaled by {scale:g} (--latency-scale).")
-    if environment.get("mode") == "warn":
-        notes.append("Mode warn: a missed budget warns instead of failing the test.")
-    if environment.get("xdist_workers"):
-        notes.append(
-            f"Measured by {environment['xdist_workers']} pytest-xdist workers sharing the CPU "
-            "cores: latencies are pessimistic."
-        )
-    return notes
-
-
-def _environment_line(environment: dict[str, Any]) -> str:
-    from .environment import one_line
-
-    try:
-        return one_line(environment)
-    except KeyError:  # a plugin trimmed the environment through pytest_latency_sla_report
-        return "; ".join(f"{k} {v}" for k, v in environment.items())
+    status, text = summary(results, mode)
+    return f'<span class="{status}">{escape(text)}</span>'
 
 
 def _verdict_class(label: str) -> str:

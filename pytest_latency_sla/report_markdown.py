@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from .report import write_atomic
-from .report_table import render_markdown, rows, summary_status, summary_text, tally
+from .report_table import environment_line, render_markdown, rows, session_notes, summary
 
 __all__ = ["GITHUB", "render", "write_markdown"]
 
@@ -53,7 +53,7 @@ def render(report: dict[str, Any]) -> str:
     results: Sequence[dict[str, Any]] = report.get("results", [])
     environment: dict[str, Any] = report.get("environment", {})
     lines = ["## Latency SLA report", "", _summary(results, environment.get("mode", "")), ""]
-    lines.extend(f"{line}  " for line in _notes(environment))
+    lines.extend(f"{line}  " for line in session_notes(environment, strong="**", code="`"))
     if lines[-1]:
         lines.append("")
     if results:
@@ -61,38 +61,14 @@ def render(report: dict[str, Any]) -> str:
     else:
         lines.append("No latency measurements in this session.")
     lines.append("")
-    lines.append(f"<sub>{_escape(_environment_line(environment))}</sub>")
+    lines.append(f"<sub>{_escape(environment_line(environment))}</sub>")
     return "\n".join(lines) + "\n"
 
 
 def _summary(results: Sequence[dict[str, Any]], mode: str) -> str:
-    counts = tally(results)
+    status, text = summary(results, mode)
     icon = {"bad": ":x:", "warn": ":warning:", "good": ":white_check_mark:"}
-    return f"{icon[summary_status(counts, mode)]} {summary_text(counts)}"
-
-
-def _notes(environment: dict[str, Any]) -> list[str]:
-    notes = []
-    scale = environment.get("scale", 1.0)
-    if scale != 1.0:
-        notes.append(f"Budgets scaled by **{scale:g}** (`--latency-scale`).")
-    if environment.get("mode") == "warn":
-        notes.append("Mode **warn**: a missed budget warns instead of failing the test.")
-    if environment.get("xdist_workers"):
-        notes.append(
-            f"Measured by {environment['xdist_workers']} pytest-xdist workers sharing the CPU "
-            "cores: latencies are pessimistic."
-        )
-    return notes
-
-
-def _environment_line(environment: dict[str, Any]) -> str:
-    from .environment import one_line
-
-    try:
-        return one_line(environment)
-    except KeyError:  # a plugin trimmed the environment through pytest_latency_sla_report
-        return "; ".join(f"{k} {v}" for k, v in environment.items())
+    return f"{icon[status]} {text}"
 
 
 def _escape(text: str) -> str:

@@ -1,4 +1,5 @@
-"""The latency table: rows built from result dicts, rendered for the terminal or as Markdown."""
+"""The latency table: rows built from result dicts, rendered for the terminal or as Markdown;
+and what every report file shows around it: the summary line, session notes, environment."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from .units import format_duration, format_percentile, format_ratio
 
 __all__ = [
     "HEADER",
+    "environment_line",
     "footnotes",
     "md_code",
     "render_markdown",
     "render_text",
     "rows",
+    "session_notes",
+    "summary",
     "summary_status",
     "summary_text",
     "tally",
@@ -83,6 +87,41 @@ def summary_text(counts: dict[str, int]) -> str:
         if counts["crashed_expected"]:
             text += f" ({counts['crashed_expected']} in xfail tests)"
     return text
+
+
+def summary(results: Sequence[dict[str, Any]], mode: str) -> tuple[str, str]:
+    """A report's one-line summary: its status (see ``summary_status``) and its text."""
+    counts = tally(results)
+    return summary_status(counts, mode), summary_text(counts)
+
+
+def session_notes(environment: dict[str, Any], strong: str = "", code: str = "") -> list[str]:
+    """What changes how the whole table reads (scaled budgets, warn mode, xdist workers).
+    ``strong`` and ``code`` are the markup put around a setting's value and an option's name."""
+    notes = []
+    scale = environment.get("scale", 1.0)
+    if scale != 1.0:
+        notes.append(f"Budgets scaled by {strong}{scale:g}{strong} ({code}--latency-scale{code}).")
+    if environment.get("mode") == "warn":
+        notes.append(
+            f"Mode {strong}warn{strong}: a missed budget warns instead of failing the test."
+        )
+    if environment.get("xdist_workers"):
+        notes.append(
+            f"Measured by {environment['xdist_workers']} pytest-xdist workers sharing the CPU "
+            "cores: latencies are pessimistic."
+        )
+    return notes
+
+
+def environment_line(environment: dict[str, Any]) -> str:
+    """The environment in one line, for a report file."""
+    from .environment import one_line
+
+    try:
+        return one_line(environment)
+    except KeyError:  # a plugin trimmed the environment through pytest_latency_sla_report
+        return "; ".join(f"{k} {v}" for k, v in environment.items())
 
 
 def rows(results: Sequence[dict[str, Any]]) -> list[tuple[str, ...]]:
