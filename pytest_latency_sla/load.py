@@ -29,7 +29,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from .sampler import AUTO_WARMUP_CALLS, AUTO_WARMUP_SECONDS, AUTO_WARMUP_SHARE, MAX_SAMPLES, Target
+from .sampler import (
+    AUTO_WARMUP_CALLS,
+    AUTO_WARMUP_SECONDS,
+    AUTO_WARMUP_SHARE,
+    MAX_SAMPLES,
+    GcCounter,
+    Target,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -208,43 +215,26 @@ def run_load(
     try:
         warmed = _warm_up(callers[0][0], warmup, max_time)
         gc.collect()
-        collections = [0]
-
-        def on_gc(phase: str, info: dict[str, Any]) -> None:
-            if phase == "start":
-                collections[0] += 1
-
-        was_enabled = gc.isenabled()
-        if gc_mode == "disable":
-            gc.disable()
-        gc.callbacks.append(on_gc)
-        try:
-            with _precise_sleep():
-                if plan.rate is None:
-                    run = load_threads.closed_loop(callers, max_time, max_samples)
+        with GcCounter(gc_mode) as gc_counter, _precise_sleep():
+            if plan.rate is None:
+                run = load_threads.closed_loop(callers, max_time, max_samples)
+            else:
+                offsets = intended_offsets(
+                    plan.rate, plan.arrivals, max_time, plan.seed, max_samples
+                )
+                truncated = plan.rate * max_time > max_samples
+                detector = OverloadDetector(window_ns(max_time))
+                if plan.concurrency == 1:
+                    run = _open_loop_one(callers[0][0], offsets, max_time, plan.rate, detector)
                 else:
-                    offsets = intended_offsets(
-                        plan.rate, plan.arrivals, max_time, plan.seed, max_samples
-                    )
-                    truncated = plan.rate * max_time > max_samples
-                    detector = OverloadDetector(window_ns(max_time))
-                    if plan.concurrency == 1:
-                        run = _open_loop_one(callers[0][0], offsets, max_time, plan.rate, detector)
-                    else:
-                        run = load_threads.open_loop(
-                            callers, offsets, max_time, plan.rate, detector
-                        )
-                    if truncated and run.stopped == "max_time":
-                        run.stopped = "max_samples"
-        finally:
-            gc.callbacks.remove(on_gc)
-            if was_enabled:
-                gc.enable()
+                    run = load_threads.open_loop(callers, offsets, max_time, plan.rate, detector)
+                if truncated and run.stopped == "max_time":
+                    run.stopped = "max_samples"
     finally:
         for _, close in callers:
             close()
     run.warmup = warmed
-    run.gc_collections = collections[0]
+    run.gc_collections = gc_counter.collections
     return run
 
 

@@ -86,6 +86,32 @@ class Gate:
     budget_ns: float
 
 
+class GcCounter:
+    """A block during which garbage collections are counted (``collections``), with the
+    collector off under ``gc_mode="disable"``; afterwards it is on again if it was before."""
+
+    def __init__(self, gc_mode: str) -> None:
+        self.gc_mode = gc_mode
+        self.collections = 0
+        self._was_enabled = False
+
+    def _on_gc(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self.collections += 1
+
+    def __enter__(self) -> GcCounter:
+        self._was_enabled = gc.isenabled()
+        if self.gc_mode == "disable":
+            gc.disable()
+        gc.callbacks.append(self._on_gc)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        gc.callbacks.remove(self._on_gc)
+        if self._was_enabled:
+            gc.enable()
+
+
 @dataclass
 class Sampling:
     samples_ns: npt.NDArray[np.int64]
@@ -135,20 +161,10 @@ def _sample(
     counted = 0
     limit = max_samples if gates else min(max_samples, MEASURE_SAMPLES)
     buf = runner.buf
-    collections = [0]
-
-    def on_gc(phase: str, info: dict[str, Any]) -> None:
-        if phase == "start":
-            collections[0] += 1
-
-    was_enabled = gc.isenabled()
-    if gc_mode == "disable":
-        gc.disable()
-    gc.callbacks.append(on_gc)
-    start = _clock()
-    deadline = start + int(max_time * 1e9)
     stopped = "max_samples" if gates else "sample count"
-    try:
+    with GcCounter(gc_mode) as gc_counter:
+        start = _clock()
+        deadline = start + int(max_time * 1e9)
         while True:
             next_look = looks.next_look()
             timed_out = runner.run(min(next_look or limit, limit) - len(buf), deadline)
@@ -165,10 +181,6 @@ def _sample(
             if n >= limit:
                 break
         end = _clock()
-    finally:
-        gc.callbacks.remove(on_gc)
-        if was_enabled:
-            gc.enable()
     decisions = [
         Decision(_VERDICT_NAMES[int(v)], int(at)) for v, at in zip(looks.verdicts[0], looks.at_n[0])
     ]
@@ -179,7 +191,7 @@ def _sample(
         duration_s=(end - start) / 1e9,
         stopped=stopped,
         decisions=decisions,
-        gc_collections=collections[0],
+        gc_collections=gc_counter.collections,
     )
 
 
