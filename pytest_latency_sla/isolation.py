@@ -21,9 +21,9 @@ import traceback
 import warnings
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
-from .measurement import MeasureSpec, result_from_samples
+from .measurement import MeasureSpec, result_from_samples, sample_spec
 from .result import LatencyResult
-from .sampler import Gate, Target, sample
+from .sampler import Target
 from .verdict import Decision
 
 if TYPE_CHECKING:
@@ -109,7 +109,6 @@ def run_isolated(target: Target, spec: MeasureSpec, name: str = "") -> LatencyRe
             f"isolate=True needs os.fork, which is not available on this platform "
             f"({sys.platform}); the measurement was not run"
         )
-    gates = [Gate(t.percentile / 100.0, t.budget_s * spec.scale * 1e9) for t in spec.thresholds]
     deadline_s = child_deadline_s(spec.max_time)
     read_fd, write_fd = os.pipe()
     with tempfile.TemporaryFile() as crash_log:
@@ -118,7 +117,7 @@ def run_isolated(target: Target, spec: MeasureSpec, name: str = "") -> LatencyRe
         pid = _fork()
         if pid == 0:
             os.close(read_fd)
-            _child(target, gates, spec, write_fd, crash_log)
+            _child(target, spec, write_fd, crash_log)
         os.close(write_fd)
         deadline = time.monotonic() + deadline_s
         try:
@@ -157,9 +156,7 @@ def _fork() -> int:
         return os.fork()
 
 
-def _child(
-    target: Target, gates: list[Gate], spec: MeasureSpec, write_fd: int, crash_log: IO[bytes]
-) -> NoReturn:
+def _child(target: Target, spec: MeasureSpec, write_fd: int, crash_log: IO[bytes]) -> NoReturn:
     """Sample, send the outcome, and leave with ``os._exit``: no atexit handlers, no pytest
     teardown, no second flush of buffers that the parent also holds."""
     code = _CHILD_BROKEN
@@ -177,7 +174,7 @@ def _child(
                 )  # fmt: skip
                 message: tuple[str, dict[str, Any]] = ("ok", {"load_run": load_run})
             else:
-                message = ("ok", _sampled(target, gates, spec))
+                message = ("ok", _sampled(target, spec))
         except BaseException as error:  # everything the call raises goes to the parent
             message = ("error", _error_payload(error))
         _write_all(write_fd, pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
@@ -190,15 +187,8 @@ def _child(
             os._exit(code)
 
 
-def _sampled(target: Target, gates: list[Gate], spec: MeasureSpec) -> dict[str, Any]:
-    sampling = sample(
-        target,
-        gates,
-        confidence=spec.confidence,
-        max_time=spec.max_time,
-        warmup=spec.warmup,
-        gc_mode=spec.gc_mode,
-    )
+def _sampled(target: Target, spec: MeasureSpec) -> dict[str, Any]:
+    sampling = sample_spec(target, spec)
     return {
         "samples": sampling.samples_ns.tobytes(),
         "decisions": [(d.verdict, d.at_n) for d in sampling.decisions],

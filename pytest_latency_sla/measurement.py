@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .result import LatencyResult, ThresholdResult
-from .sampler import Gate, Target, sample
+from .sampler import Gate, Sampling, Target, sample
 from .stats import LookSchedule, fail_cutoff, nearest_rank, pass_cutoff
 from .thresholds import Threshold
 from .verdict import Decision, budget_ns, judge
@@ -47,17 +47,7 @@ def run_measurement(target: Target, spec: MeasureSpec, name: str = "") -> Latenc
         from .load_measurement import run_load_measurement
 
         return run_load_measurement(target, spec, name)
-    gates = [
-        Gate(t.percentile / 100.0, budget_ns(t.budget_s * spec.scale)) for t in spec.thresholds
-    ]
-    sampling = sample(
-        target,
-        gates,
-        confidence=spec.confidence,
-        max_time=spec.max_time,
-        warmup=spec.warmup,
-        gc_mode=spec.gc_mode,
-    )
+    sampling = sample_spec(target, spec)
     return result_from_samples(
         sampling.samples_ns,
         spec,
@@ -67,6 +57,22 @@ def run_measurement(target: Target, spec: MeasureSpec, name: str = "") -> Latenc
         duration_s=sampling.duration_s,
         stopped=sampling.stopped,
         gc_collections=sampling.gc_collections,
+    )
+
+
+def sample_spec(target: Target, spec: MeasureSpec) -> Sampling:
+    """Warm up and sample ``target`` in this process, a sequential gate per threshold (not for
+    a load plan: the load engine measures that)."""
+    gates = [
+        Gate(t.percentile / 100.0, budget_ns(t.budget_s * spec.scale)) for t in spec.thresholds
+    ]
+    return sample(
+        target,
+        gates,
+        confidence=spec.confidence,
+        max_time=spec.max_time,
+        warmup=spec.warmup,
+        gc_mode=spec.gc_mode,
     )
 
 
