@@ -22,11 +22,14 @@ _attached_key = pytest.StashKey[int]()
 
 
 def attach_results(item: pytest.Item, report: pytest.TestReport) -> None:
-    """Put the item's measurements not yet sent on ``report``. Usually that is the call phase,
-    but a fixture may measure during setup, and the test may then never reach its call."""
+    """Put the item's measurements not yet sent on ``report``, and mark the call report of a
+    crashed isolated measurement. Usually measurements go with the call phase, but a fixture
+    may measure during setup, and the test may then never reach its call."""
     state = item.stash.get(item_state_key, None)
     if state is None:
         return
+    if report.when == "call" and state.crashed:
+        setattr(report, CRASHED_ATTR, True)
     sent = item.stash.get(_attached_key, 0)
     fresh = state.results[sent:]
     if fresh:

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .collector import CRASHED_ATTR, Collector, attach_results, collector_key
+from .collector import Collector, attach_results, collector_key
 from .recording import (
     MARKER,
-    item_state_key,
-    measure_for_item,
+    measure_test_body,
+    nothing_measured,
     plan_for_item,
     settings_key,
     state_of,
@@ -72,40 +72,15 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     """Marker-only use: the test body itself is the measured call."""
-    state = pyfuncitem.stash.get(item_state_key, None)
-    if state is None or state.plan is None or MARKER in pyfuncitem.fixturenames:
-        return None
-    if pyfuncitem.config.stash[settings_key].mode == "off":
-        return None
-    from .sampler import Target
-
-    funcargs = pyfuncitem.funcargs
-    testargs = {name: funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
-    measure_for_item(pyfuncitem, Target(pyfuncitem.obj, (), testargs), state.plan, budgeted=True)
-    return True
+    return measure_test_body(pyfuncitem) or None
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     result = yield
-    state = item.stash.get(item_state_key, None)
-    if (
-        state is not None
-        and state.plan is not None
-        and not (state.called or state.results)
-        and item.config.stash[settings_key].mode != "off"
-    ):
-        if MARKER in getattr(item, "fixturenames", ()):
-            why = "requests the latency_sla fixture but never calls it; call latency_sla(fn, ...)"
-        else:  # a unittest.TestCase method or another plugin's item: no body we can call
-            why = (
-                f"is a {type(item).__name__}, whose body only pytest test functions can have "
-                "measured; move the measured call into a pytest test function"
-            )
-        pytest.fail(
-            f"{item.nodeid}: nothing was measured: the test has a latency_sla marker and {why}",
-            pytrace=False,
-        )
+    unmeasured = nothing_measured(item)
+    if unmeasured is not None:
+        pytest.fail(unmeasured, pytrace=False)
     return result
 
 
@@ -115,10 +90,6 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     attach_results(item, report)
-    if report.when == "call":
-        state = item.stash.get(item_state_key, None)
-        if state is not None and state.crashed:
-            setattr(report, CRASHED_ATTR, True)
     return report
 
 

@@ -3,7 +3,7 @@ verdict out. Fixture calls and marker-only tests both go through ``measure_for_i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -18,7 +18,15 @@ from .settings import Settings
 from .thresholds import BadMarkerArgument, Plan, Threshold, marker_calls, plan_from_markers
 from .warning_types import LatencyInconclusiveWarning, LatencyMissWarning, LatencyOverkillWarning
 
-__all__ = ["ItemState", "item_state_key", "measure_for_item", "plan_for_item", "settings_key"]
+__all__ = [
+    "ItemState",
+    "item_state_key",
+    "measure_for_item",
+    "measure_test_body",
+    "nothing_measured",
+    "plan_for_item",
+    "settings_key",
+]
 
 
 @dataclass
@@ -46,8 +54,6 @@ def plan_for_item(item: pytest.Item, settings: Settings) -> Plan | None:
         chosen = threshold if replacement is None else replacement
         _check_threshold(chosen, settings.scale, item.nodeid, hooked=replacement is not None)
         adjusted.append(chosen)
-    from dataclasses import replace
-
     return replace(plan, thresholds=tuple(adjusted))
 
 
@@ -75,6 +81,42 @@ def state_of(item: pytest.Item) -> ItemState:
     if state is None:
         state = item.stash[item_state_key] = ItemState()
     return state
+
+
+def measure_test_body(item: pytest.Function) -> bool:
+    """Marker-only use: measure the test body itself as the call. False when the test is not
+    measured this way (no marker, the fixture is requested, or ``--latency-mode=off``)."""
+    __tracebackhide__ = True
+    state = item.stash.get(item_state_key, None)
+    if state is None or state.plan is None or MARKER in item.fixturenames:
+        return False
+    if item.config.stash[settings_key].mode == "off":
+        return False
+    funcargs = item.funcargs
+    testargs = {name: funcargs[name] for name in item._fixtureinfo.argnames}
+    measure_for_item(item, Target(item.obj, (), testargs), state.plan, budgeted=True)
+    return True
+
+
+def nothing_measured(item: pytest.Item) -> str | None:
+    """Why a test with a ``latency_sla`` marker failed to measure anything, or ``None``."""
+    state = item.stash.get(item_state_key, None)
+    if (
+        state is None
+        or state.plan is None
+        or state.called
+        or state.results
+        or item.config.stash[settings_key].mode == "off"
+    ):
+        return None
+    if MARKER in getattr(item, "fixturenames", ()):
+        why = "requests the latency_sla fixture but never calls it; call latency_sla(fn, ...)"
+    else:  # a unittest.TestCase method or another plugin's item: no body we can call
+        why = (
+            f"is a {type(item).__name__}, whose body only pytest test functions can have "
+            "measured; move the measured call into a pytest test function"
+        )
+    return f"{item.nodeid}: nothing was measured: the test has a latency_sla marker and {why}"
 
 
 def measure_for_item(
@@ -214,7 +256,3 @@ def _warn_and_gate(
         item.warn(LatencyMissWarning(message.splitlines()[0]))
         return
     pytest.fail(message, pytrace=True)
-
-
-def bad_marker_message(error: BadMarkerArgument) -> str:
-    return str(error)
