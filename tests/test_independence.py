@@ -13,7 +13,7 @@ from pytest_latency_sla.environment import measure_timer_overhead_ns
 from pytest_latency_sla.sampler import Gate, Target, sample
 from pytest_latency_sla.stability import DRIFT_RATIO, drift, near_timer_resolution, notes
 
-from .conftest import INNER_INI, FakeClock
+from .conftest import INNER_INI, SCRIPTED_CONFTEST, FakeClock
 
 
 def test_iid_samples_are_rarely_called_unstable() -> None:
@@ -107,45 +107,37 @@ def test_gc_mode_while_sampling(fake_clock: FakeClock, gc_mode: str, collects: b
     assert gc.isenabled()  # restored after sampling
 
 
-INNER_CONFTEST = """
-import itertools
-import pytest
-from pytest_latency_sla import environment, sampler
+# Inner runs: the scripted clock, and a fixed timer overhead so no call is near resolution.
+FIXED_TIMER_OVERHEAD = """
+from pytest_latency_sla import environment
 
 @pytest.fixture(autouse=True)
 def fixed_timer_overhead(monkeypatch):
     monkeypatch.setattr(environment, "timer_overhead_ns", lambda: 50)
-
-@pytest.fixture
-def scripted(monkeypatch):
-    clock = [10**9]
-    monkeypatch.setattr(sampler, "_clock", lambda: clock[0])
-
-    def make(durations, churn=False):
-        it = iter(durations)
-        def call():
-            clock[0] += int(next(it))
-            if churn:
-                for _ in range(50):
-                    cycle = []
-                    cycle.append(cycle)
-        return call
-    return make
 """
 
 
 @pytest.fixture
 def inner(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makeconftest(INNER_CONFTEST)
+    pytester.makeconftest(SCRIPTED_CONFTEST + FIXED_TIMER_OVERHEAD)
     return pytester
 
 
+# Each call leaves reference cycles behind, so the collector runs while sampling.
 CHURN_TEST = """
 import itertools, pytest
 
 @pytest.mark.latency_sla(ms=50, overkill=None)
 def test_churn(latency_sla, scripted):
-    latency_sla(scripted(itertools.repeat(5_000), churn=True))
+    step = scripted(itertools.repeat(5_000))
+
+    def call():
+        step()
+        for _ in range(50):
+            cycle = []
+            cycle.append(cycle)
+
+    latency_sla(call)
 """
 
 
