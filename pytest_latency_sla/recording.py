@@ -197,19 +197,11 @@ def _annotate(result: LatencyResult) -> None:
 
 
 def _call_once(target: Target) -> LatencyResult:
-    import time
-
     import numpy as np
 
-    from .sampler import _AsyncRunner, _SyncRunner
+    from .sampler import time_one_call
 
-    runner = _AsyncRunner(target) if target.is_async else _SyncRunner(target)
-    try:
-        t0 = time.perf_counter_ns()
-        runner._call_once()
-        elapsed = time.perf_counter_ns() - t0
-    finally:
-        runner.close()
+    elapsed = time_one_call(target)
     return LatencyResult(samples_ns=np.array([elapsed], dtype=np.int64), stopped="mode off")
 
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["AwaitableReturned", "Sampling", "Target", "sample"]
+__all__ = ["AwaitableReturned", "Sampling", "Target", "sample", "time_one_call"]
 
 # 16 MiB of int64 samples: a 100 ns call decides long before this; a budget that sits right on
 # the percentile of a very fast call stops here, not confident, instead of filling memory.
@@ -135,7 +135,7 @@ def sample(
     """Warm up, then time calls until every gate has a confident verdict, one has a confident
     fail, ``max_time`` has passed or ``max_samples`` are taken (``MEASURE_SAMPLES`` without gates).
     """
-    runner = _AsyncRunner(target) if target.is_async else _SyncRunner(target)
+    runner = _runner(target)
     try:
         return _sample(runner, gates, confidence, max_time, warmup, gc_mode, max_samples)
     finally:
@@ -193,6 +193,21 @@ def _sample(
         decisions=decisions,
         gc_collections=gc_counter.collections,
     )
+
+
+def time_one_call(target: Target) -> int:
+    """One call of ``target`` (awaited when async), no warm-up: its duration in ns."""
+    runner = _runner(target)
+    try:
+        t0 = time.perf_counter_ns()
+        runner._call_once()
+        return time.perf_counter_ns() - t0
+    finally:
+        runner.close()
+
+
+def _runner(target: Target) -> _SyncRunner:
+    return _AsyncRunner(target) if target.is_async else _SyncRunner(target)
 
 
 class _SyncRunner:
