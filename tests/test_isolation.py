@@ -160,6 +160,27 @@ def test_verdict_from_child_samples_matches_in_process(scripted_pytester: pytest
     assert (record["outcome"], record["n"], record["isolated"]) == ("failed", 10, True)
 
 
+def test_sample_on_a_scaled_budget_passes_alike_isolated(
+    scripted_pytester: pytest.Pytester,
+) -> None:
+    # 262.145 us x 133 is 34865284.99999999 ns in floats: a 34,865,285 ns call sits exactly on
+    # the budget, and both ways of measuring must count it as within it.
+    scripted_pytester.makepyfile(
+        """
+        import itertools, pytest
+
+        @pytest.mark.latency_sla(us=262.145, overkill=None, max_time=30)
+        def test_on_the_budget(latency_sla, scripted):
+            r = latency_sla(scripted(itertools.repeat(34_865_285)))
+            assert r.passed and r.thresholds[0].confident
+        """
+    )
+    in_process = scripted_pytester.runpytest("--latency-scale=133")
+    in_process.assert_outcomes(passed=1)
+    isolated = scripted_pytester.runpytest("--latency-scale=133", "--latency-isolate")
+    isolated.assert_outcomes(passed=1)
+
+
 def test_hanging_call_is_killed_at_the_deadline(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
