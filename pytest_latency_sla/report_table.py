@@ -115,7 +115,7 @@ def session_notes(environment: dict[str, Any], strong: str = "", code: str = "")
 
 
 def environment_line(environment: dict[str, Any]) -> str:
-    """The environment in one line, for a report file."""
+    """The environment in one line, for the terminal table and every report file."""
     from .environment import one_line
 
     try:

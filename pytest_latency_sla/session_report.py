@@ -72,13 +72,12 @@ def print_summary(terminalreporter: Any, config: pytest.Config) -> None:
 
 
 def _print_table(terminalreporter: Any, config: pytest.Config) -> None:
-    from .environment import one_line
-    from .report_table import footnotes, render_text, rows
+    from .report_table import environment_line, footnotes, render_text, rows
 
     settings = config.stash[settings_key]
     report = session_report(config)
     terminalreporter.write_sep("=", "latency SLA report")
-    terminalreporter.write_line(one_line(report["environment"]))
+    terminalreporter.write_line(environment_line(report["environment"]))
     if settings.scale != 1.0:
         terminalreporter.write_line(f"budgets scaled by {settings.scale:g} (--latency-scale)")
     if settings.mode == "warn":

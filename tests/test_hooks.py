@@ -137,3 +137,26 @@ def test_every_hookspec_is_documented() -> None:
     for name in names:
         doc = getattr(hookspecs, name).__doc__
         assert doc and len(doc.split()) > 15, name
+
+
+def test_report_hook_may_drop_environment_keys(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+def pytest_latency_sla_report(report):
+    del report["environment"]["cpu"]
+"""
+    )
+    pytester.makepyfile(
+        """
+import pytest
+
+@pytest.mark.latency_sla(ms=50, overkill=None)
+def test_body():
+    pass
+"""
+    )
+    result = pytester.runpytest("--latency-report", "--latency-md=r.md", "--latency-html=r.html")
+    result.assert_outcomes(passed=1)
+    result.stdout.no_fnmatch_line("*INTERNALERROR*")
+    result.stdout.fnmatch_lines(["python *; platform *; cpu_count *"])
+    assert "; cpu_count " in (pytester.path / "r.md").read_text()
