@@ -19,7 +19,6 @@ saturation fluctuates around a mean and does not grow three windows in a row by 
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import sys
 import time
@@ -242,6 +241,8 @@ def _caller(target: Target) -> tuple[Callable[[], Any], Callable[[], None]]:
     """A no-argument call of the target, and how to clean up after it (one per worker)."""
     fn, args, kwargs = target.fn, target.args, target.kwargs
     if target.is_async:
+        import asyncio  # only for coroutine targets: asyncio costs ~20 ms to import
+
         loop = asyncio.new_event_loop()
         return (lambda: loop.run_until_complete(fn(*args, **kwargs))), loop.close
     if not args and not kwargs:

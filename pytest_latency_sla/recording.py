@@ -4,19 +4,21 @@ verdict out. Fixture calls and marker-only tests both go through ``measure_for_i
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import verdict as _verdict
-from .load import load_plan
-from .load_measurement import capacity_message, load_inconclusive_message, load_note
-from .measurement import MeasureSpec, needed_samples, run_measurement
 from .result import LatencyResult
-from .sampler import AwaitableReturned, Target
 from .settings import Settings
 from .thresholds import BadMarkerArgument, Plan, Threshold, marker_calls, plan_from_markers
 from .warning_types import LatencyInconclusiveWarning, LatencyMissWarning, LatencyOverkillWarning
+
+if TYPE_CHECKING:
+    from .measurement import MeasureSpec
+    from .sampler import Target
+
+# The measuring modules (sampler, measurement, load, verdict) are imported inside the functions
+# that measure: a session whose tests never measure pays for none of them at startup.
 
 __all__ = [
     "ItemState",
@@ -92,6 +94,8 @@ def measure_test_body(item: pytest.Function) -> bool:
         return False
     if item.config.stash[settings_key].mode == "off":
         return False
+    from .sampler import Target
+
     funcargs = item.funcargs
     testargs = {name: funcargs[name] for name in item._fixtureinfo.argnames}
     measure_for_item(item, Target(item.obj, (), testargs), state.plan, budgeted=True)
@@ -124,6 +128,8 @@ def measure_for_item(
 ) -> LatencyResult:
     """Measure ``target`` for ``item``; record, warn, and fail the test on a missed budget."""
     __tracebackhide__ = True
+    from .sampler import AwaitableReturned
+
     try:
         return _measure(item, target, plan, budgeted=budgeted)
     except AwaitableReturned as error:
@@ -135,6 +141,9 @@ def _measure(
     item: pytest.Item, target: Target, plan: Plan | None, *, budgeted: bool
 ) -> LatencyResult:
     __tracebackhide__ = True
+    from .load import load_plan
+    from .measurement import MeasureSpec, run_measurement
+
     settings = item.config.stash[settings_key]
     state = state_of(item)
     if settings.mode == "off":
@@ -223,6 +232,10 @@ def _warn_and_gate(
     item: pytest.Item, result: LatencyResult, spec: MeasureSpec, settings: Settings
 ) -> None:
     __tracebackhide__ = True
+    from . import verdict as _verdict
+    from .load_measurement import capacity_message, load_inconclusive_message, load_note
+    from .measurement import needed_samples
+
     for t in result.thresholds:
         if t.overkill:
             item.warn(LatencyOverkillWarning(_verdict.overkill_message(t)))

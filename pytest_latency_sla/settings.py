@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -167,6 +166,8 @@ def _report_path(raw: Any, source: str, base: Path) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # A real write probe: os.access() says yes to root even on a read-only file system.
+        import tempfile
+
         fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=path.parent)
         os.close(fd)
         os.unlink(probe)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from fractions import Fraction
 from functools import lru_cache
 
 __all__ = [
@@ -102,6 +101,8 @@ def min_samples_to_pass(q: float, alpha: float) -> int:
 
 def nearest_rank(n: int, percentile: float) -> int:
     """1-based nearest rank: the smallest rank with at least ``percentile`` % at or below it."""
+    from fractions import Fraction  # exact: 99.9 * 1000 / 100 is 999.0000000000001 in floats
+
     exact = Fraction(repr(float(percentile))) * n / 100
     return max(1, min(n, math.ceil(exact)))
 

@@ -6,7 +6,6 @@ Pure functions on plain data; the pytest edge passes markers in closest-first or
 
 from __future__ import annotations
 
-import difflib
 import math
 import numbers
 from collections.abc import Iterable, Mapping, Sequence
@@ -124,6 +123,8 @@ def _parse_one(mark: MarkerCall, defaults: Defaults, where: str) -> dict[str, An
         )
     for name in mark.kwargs:
         if name not in ARGUMENTS:
+            import difflib  # only for a misspelt argument
+
             close = difflib.get_close_matches(name, ARGUMENTS, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             raise BadMarkerArgument(
