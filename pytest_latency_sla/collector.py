@@ -47,7 +47,12 @@ class Collector:
     expected_failures: set[str] = field(default_factory=set)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        for data in getattr(report, RESULTS_ATTR, None) or ():
+        carried = getattr(report, RESULTS_ATTR, None)
+        if not carried and report.nodeid not in self.by_test:
+            # a test that measured nothing so far: its earlier phases passed (or it would have
+            # ended there), so nothing about it needs keeping; most tests of a suite stop here
+            return
+        for data in carried or ():
             record = dict(data)
             self.results[record["nodeid"]] = record
             names = self.by_test.setdefault(report.nodeid, [])

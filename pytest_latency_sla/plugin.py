@@ -12,16 +12,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from .collector import Collector, attach_results, collector_key
-from .recording import (
-    MARKER,
-    measure_test_body,
-    nothing_measured,
-    plan_for_item,
-    settings_key,
-    state_of,
-)
+from .recording import MARKER, measure_test_body, nothing_measured, settings_key, setup_plan
 from .settings import add_options, read_settings
-from .thresholds import BadMarkerArgument
 
 if TYPE_CHECKING:
     from .fixture import LatencySLA
@@ -61,12 +53,9 @@ def latency_sla(request: pytest.FixtureRequest) -> LatencySLA:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    try:
-        state_of(item).plan = plan_for_item(item, item.config.stash[settings_key])
-        return
-    except BadMarkerArgument as error:
-        message = str(error)
-    pytest.fail(message, pytrace=False)
+    message = setup_plan(item)
+    if message is not None:
+        pytest.fail(message, pytrace=False)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .result import LatencyResult
 from .settings import Settings
-from .thresholds import BadMarkerArgument, Plan, Threshold, marker_calls, plan_from_markers
-from .warning_types import LatencyInconclusiveWarning, LatencyMissWarning, LatencyOverkillWarning
 
 if TYPE_CHECKING:
     from .measurement import MeasureSpec
+    from .result import LatencyResult
     from .sampler import Target
+    from .thresholds import Plan
 
 # The measuring modules (sampler, measurement, load, verdict) are imported inside the functions
 # that measure: a session whose tests never measure pays for none of them at startup.
@@ -49,6 +48,8 @@ def plan_for_item(item: pytest.Item, settings: Settings) -> Plan | None:
     marks = list(item.iter_markers_with_node(MARKER))
     if not marks:
         return None
+    from .thresholds import marker_calls, plan_from_markers
+
     plan = plan_from_markers(marker_calls(marks), settings.defaults, item.nodeid)
     adjusted = []
     for threshold in plan.thresholds:
@@ -64,6 +65,8 @@ def _check_threshold(threshold: Any, scale: float, where: str, *, hooked: bool) 
     infinite budget would pass anything and cannot be written to the JSON report."""
     import math
 
+    from .thresholds import BadMarkerArgument, Threshold
+
     if hooked and not isinstance(threshold, Threshold):
         raise BadMarkerArgument(
             f"{where}: pytest_latency_sla_threshold returned {threshold!r:.60}; "
@@ -76,6 +79,19 @@ def _check_threshold(threshold: Any, scale: float, where: str, *, hooked: bool) 
             f"{where}: {source} {threshold.label} (x scale {scale:g} = {budget!r} s): a budget "
             "must be a positive finite number of seconds, a percentile 0 < p < 100"
         )
+
+
+def setup_plan(item: pytest.Item) -> str | None:
+    """Parse and keep the item's plan at setup; the message of a bad marker argument, if any."""
+    from .thresholds import BadMarkerArgument
+
+    try:
+        plan = plan_for_item(item, item.config.stash[settings_key])
+    except BadMarkerArgument as error:
+        return str(error)
+    if plan is not None:
+        state_of(item).plan = plan
+    return None
 
 
 def state_of(item: pytest.Item) -> ItemState:
@@ -181,6 +197,7 @@ def _measure_isolated(
     import numpy as np
 
     from .isolation import ChildCrashed, ChildTimedOut, IsolationUnavailable, run_isolated
+    from .result import LatencyResult
 
     try:
         return run_isolated(target, spec, name)
@@ -208,6 +225,7 @@ def _annotate(result: LatencyResult) -> None:
 def _call_once(target: Target) -> LatencyResult:
     import numpy as np
 
+    from .result import LatencyResult
     from .sampler import time_one_call
 
     elapsed = time_one_call(target)
@@ -235,6 +253,11 @@ def _warn_and_gate(
     from . import verdict as _verdict
     from .load_measurement import capacity_message, load_inconclusive_message, load_note
     from .measurement import needed_samples
+    from .warning_types import (
+        LatencyInconclusiveWarning,
+        LatencyMissWarning,
+        LatencyOverkillWarning,
+    )
 
     for t in result.thresholds:
         if t.overkill:

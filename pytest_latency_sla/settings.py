@@ -10,11 +10,13 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
 
-from .thresholds import Defaults
+if TYPE_CHECKING:
+    from .thresholds import Defaults
+
 
 __all__ = ["Settings", "add_options", "read_settings"]
 
@@ -94,6 +96,8 @@ class Settings:
 
     @property
     def defaults(self) -> Defaults:
+        from .thresholds import Defaults
+
         return Defaults(
             percentile=self.percentile,
             overkill=self.overkill,
