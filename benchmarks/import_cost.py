@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 
-from _common import LAST_CPU, Row, median, print_rows, run_pytest, scratch
+from pathlib import Path
+
+from _common import LAST_CPU, QUIET_PLUGINS, Row, median, print_rows, run_pytest, scratch
 
 TESTS = 1000
 CONFTEST = """
@@ -60,7 +62,33 @@ def run(repeats: int = 9) -> list[Row]:
                 a / b <= 1.02 and not loaded,
             )
         )
+    a, b = (_function_calls(path, *off, *([] if p else ["-p", "no:latency_sla"])) for p in (1, 0))
+    rows.append(
+        Row(
+            f"import cost: {TESTS:,} tests that never use the plugin (Python function calls)",
+            f"-p no:latency_sla {b:,}",
+            f"{a:,} (+{a - b:,})",
+            a / b,
+            "<= 1.02x",
+            a / b <= 1.02,
+        )
+    )
     return rows
+
+
+def _function_calls(path: Path, *args: str) -> int:
+    """Python function calls in one whole run, counted by cProfile: the same count every run,
+    whatever else the machine is doing (wall and CPU time here swing by +-10% between runs)."""
+    import pstats
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "profile"
+        cmd = [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "pytest", *QUIET_PLUGINS]
+        subprocess.run([*cmd, *args], cwd=path, capture_output=True, check=True)
+        return int(pstats.Stats(str(out)).total_calls)  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":
