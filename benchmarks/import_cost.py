@@ -8,7 +8,6 @@ medians over repeats.
 from __future__ import annotations
 
 import argparse
-
 from pathlib import Path
 
 from _common import LAST_CPU, QUIET_PLUGINS, Row, median, print_rows, run_pytest, scratch
