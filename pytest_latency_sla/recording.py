@@ -11,6 +11,7 @@ import pytest
 from .settings import Settings
 
 if TYPE_CHECKING:
+    from .load import LoadPlan
     from .measurement import MeasureSpec
     from .result import LatencyResult
     from .sampler import Target
@@ -157,7 +158,6 @@ def _measure(
     item: pytest.Item, target: Target, plan: Plan | None, *, budgeted: bool
 ) -> LatencyResult:
     __tracebackhide__ = True
-    from .load import load_plan
     from .measurement import MeasureSpec, run_measurement
 
     settings = item.config.stash[settings_key]
@@ -171,7 +171,7 @@ def _measure(
         warmup=plan.warmup if plan is not None else None,
         scale=settings.scale,
         gc_mode=settings.gc,
-        load=load_plan(plan),
+        load=_load_plan(plan),
     )
     count = len(state.results) + 1
     name = item.nodeid if count == 1 else f"{item.nodeid}#{count}"
@@ -186,6 +186,15 @@ def _measure(
     item.config.hook.pytest_latency_sla_result(item=item, result=result)
     _warn_and_gate(item, result, spec, settings)
     return result
+
+
+def _load_plan(plan: Plan | None) -> LoadPlan | None:
+    # the load engine is imported only for a test that asks for load
+    if plan is None or (plan.rate is None and plan.concurrency == 1):
+        return None
+    from .load import load_plan
+
+    return load_plan(plan)
 
 
 def _measure_isolated(
@@ -251,7 +260,6 @@ def _warn_and_gate(
 ) -> None:
     __tracebackhide__ = True
     from . import verdict as _verdict
-    from .load_measurement import capacity_message, load_inconclusive_message, load_note
     from .measurement import needed_samples
     from .warning_types import (
         LatencyInconclusiveWarning,
@@ -263,6 +271,8 @@ def _warn_and_gate(
         if t.overkill:
             item.warn(LatencyOverkillWarning(_verdict.overkill_message(t)))
         if not t.confident and spec.load is not None:
+            from .load_measurement import load_inconclusive_message
+
             message = load_inconclusive_message(result, t, spec.max_time)
             item.warn(LatencyInconclusiveWarning(message))
         elif not t.confident:
@@ -274,11 +284,17 @@ def _warn_and_gate(
             )
             item.warn(LatencyInconclusiveWarning(message))
     missed = [t for t in result.thresholds if not t.passed]
-    capacity = capacity_message(result)
+    capacity = None
+    if spec.load is not None:
+        from .load_measurement import capacity_message
+
+        capacity = capacity_message(result)
     if not missed and capacity is None:
         return
     message = capacity or _verdict.failure_message(result, missed[0])
     if spec.load is not None and "load" in result.extra:
+        from .load_measurement import load_note
+
         message += f"\n  under load {load_note(result.extra['load'])}"
     if settings.mode == "warn":
         item.warn(LatencyMissWarning(message.splitlines()[0]))
