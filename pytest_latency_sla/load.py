@@ -28,14 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from .sampler import (
-    AUTO_WARMUP_CALLS,
-    AUTO_WARMUP_SECONDS,
-    AUTO_WARMUP_SHARE,
-    MAX_SAMPLES,
-    GcCounter,
-    Target,
-)
+from .sampler import MAX_SAMPLES, GcCounter, Target, _reject_awaitable, warm_up
 
 if TYPE_CHECKING:
     import numpy as np
@@ -212,7 +205,7 @@ def run_load(
 
     callers = [_caller(target) for _ in range(plan.concurrency)]
     try:
-        warmed = _warm_up(callers[0][0], warmup, max_time)
+        warmed = _warm_up(target, callers[0][0], warmup, max_time)
         gc.collect()
         with GcCounter(gc_mode) as gc_counter, _precise_sleep():
             if plan.rate is None:
@@ -237,6 +230,14 @@ def run_load(
     return run
 
 
+def _warm_up(target: Target, call: Callable[[], Any], warmup: int | None, max_time: float) -> int:
+    """The sampler's warm-up, which also turns away a plain function that returns an awaitable
+    (it would be timed creating coroutines, never running them)."""
+    if target.is_async:
+        return warm_up(call, warmup, max_time)
+    return warm_up(lambda: _reject_awaitable(call(), target.fn), warmup, max_time)
+
+
 def _caller(target: Target) -> tuple[Callable[[], Any], Callable[[], None]]:
     """A no-argument call of the target, and how to clean up after it (one per worker)."""
     fn, args, kwargs = target.fn, target.args, target.kwargs
@@ -248,21 +249,6 @@ def _caller(target: Target) -> tuple[Callable[[], Any], Callable[[], None]]:
     if not args and not kwargs:
         return fn, lambda: None
     return (lambda: fn(*args, **kwargs)), lambda: None
-
-
-def _warm_up(call: Callable[[], Any], warmup: int | None, max_time: float) -> int:
-    if warmup is not None:
-        for _ in range(warmup):
-            call()
-        return warmup
-    deadline = _clock() + int(min(max_time * AUTO_WARMUP_SHARE, AUTO_WARMUP_SECONDS) * 1e9)
-    done = 0
-    while done < AUTO_WARMUP_CALLS:
-        call()
-        done += 1
-        if _clock() >= deadline:
-            break
-    return done
 
 
 def _open_loop_one(

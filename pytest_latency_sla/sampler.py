@@ -210,27 +210,33 @@ def _runner(target: Target) -> _SyncRunner:
     return _AsyncRunner(target) if target.is_async else _SyncRunner(target)
 
 
+def warm_up(call: Callable[[], Any], warmup: int | None, max_time: float) -> int:
+    """Un-timed calls before sampling: ``warmup`` of them, or the automatic amount (see
+    ``AUTO_WARMUP_*``). Returns how many were made."""
+    if warmup is not None:
+        for _ in range(warmup):
+            call()
+        return warmup
+    start = _clock()
+    deadline = start + int(min(max_time * AUTO_WARMUP_SHARE, AUTO_WARMUP_SECONDS) * 1e9)
+    enough = start + int(AUTO_WARMUP_ENOUGH_SECONDS * 1e9)
+    done = 0
+    while done < AUTO_WARMUP_CALLS:
+        call()
+        done += 1
+        now = _clock()
+        if now >= deadline or (done >= AUTO_WARMUP_MIN_CALLS and now >= enough):
+            break
+    return done
+
+
 class _SyncRunner:
     def __init__(self, target: Target) -> None:
         self.target = target
         self.buf = array("q")
 
     def warm_up(self, warmup: int | None, max_time: float) -> int:
-        if warmup is not None:
-            for _ in range(warmup):
-                self._call_once()
-            return warmup
-        start = _clock()
-        deadline = start + int(min(max_time * AUTO_WARMUP_SHARE, AUTO_WARMUP_SECONDS) * 1e9)
-        enough = start + int(AUTO_WARMUP_ENOUGH_SECONDS * 1e9)
-        done = 0
-        while done < AUTO_WARMUP_CALLS:
-            self._call_once()
-            done += 1
-            now = _clock()
-            if now >= deadline or (done >= AUTO_WARMUP_MIN_CALLS and now >= enough):
-                break
-        return done
+        return warm_up(self._call_once, warmup, max_time)
 
     def _call_once(self) -> None:
         _reject_awaitable(self.target.fn(*self.target.args, **self.target.kwargs), self.target.fn)

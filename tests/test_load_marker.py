@@ -151,3 +151,28 @@ def test_isolated_load_run_measures_on_the_schedule_in_the_child(pytester: pytes
     (record,) = json.loads((pytester.path / "out.json").read_text())["results"]
     assert record["isolated"] is True and record["load"]["rate"] == 100
     assert record["n"] == 50 and record["load"]["start_delay_p99_s"] is not None
+
+
+@pytest.mark.parametrize("load", ["rate=2000", "concurrency=2"])
+def test_plain_function_returning_a_coroutine_is_refused_under_load(
+    pytester: pytest.Pytester, load: str
+) -> None:
+    pytester.makepyfile(
+        f"""
+        import pytest
+
+        async def fetch():
+            return 1
+
+        def wrapper():
+            return fetch()
+
+        @pytest.mark.latency_sla(ms=50, max_time=0.2, {load})
+        def test_wrapped(latency_sla):
+            latency_sla(wrapper)
+        """
+    )
+    result = pytester.runpytest("-W", "error::RuntimeWarning")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*'wrapper' is not an async def function but returned coroutine*"])
+    result.stdout.no_fnmatch_line("*was never awaited*")
