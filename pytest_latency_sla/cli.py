@@ -169,43 +169,26 @@ def _as_option(message: str) -> str:
 
 
 def _report(result: Any, spec: Any, args: argparse.Namespace) -> int:
-    from . import verdict
     from .environment import describe, one_line
-    from .load_measurement import capacity_message, load_inconclusive_message
-    from .measurement import needed_samples
+    from .measurement import findings
     from .report_table import render_text, rows
 
+    found = findings(result, spec)
     data = dict(result.to_dict(), nodeid=args.model)
-    capacity = capacity_message(result)
-    passed = result.passed and capacity is None
-    data["outcome"] = "passed" if passed else "failed"
+    data["outcome"] = "passed" if found.miss is None else "failed"
     environment = describe("keep")
     print(one_line(environment))
     for line in render_text(rows([data])):
         print(line)
-    for t in result.thresholds:
-        if t.overkill:
-            print(f"LatencyOverkillWarning: {verdict.overkill_message(t)}")
-        if t.confident:
-            continue
-        if spec.load is not None:
-            message = load_inconclusive_message(result, t, spec.max_time)
-        else:
-            exceed = float((result.samples_ns > t.budget * 1e9).mean()) if result.n else 0.0
-            q, alpha = t.percentile / 100.0, 1 - spec.confidence
-            needed = needed_samples(exceed, q, alpha, t.verdict, result.n)
-            message = verdict.inconclusive_message(
-                result, t, max_time=spec.max_time, needed_n=needed
-            )
-        print(f"LatencyInconclusiveWarning: {message}")
-    if not passed:
-        missed = [t for t in result.thresholds if not t.passed]
-        print(capacity or verdict.failure_message(result, missed[0]))
+    for category, text in found.warnings:
+        print(f"{category.__name__}: {text}")
+    if found.miss is not None:
+        print(found.miss)
     if args.json is not None:
         from .report import build_report, write_json
 
         write_json(args.json, build_report([data], environment))
-    return EXIT_PASS if passed else EXIT_MISS
+    return EXIT_PASS if found.miss is None else EXIT_MISS
 
 
 if __name__ == "__main__":  # pragma: no cover

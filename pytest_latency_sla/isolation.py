@@ -21,14 +21,13 @@ import traceback
 import warnings
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
-from .measurement import MeasureSpec, result_from_samples, sample_spec
+from .measurement import MeasureSpec, collect, judge_collected
 from .result import LatencyResult
 from .sampler import Target
-from .verdict import Decision
 
 if TYPE_CHECKING:
-    import numpy as np
-    import numpy.typing as npt
+    from .load import LoadRun
+    from .sampler import Sampling
 
 __all__ = [
     "ChildCrashed",
@@ -165,16 +164,7 @@ def _child(target: Target, spec: MeasureSpec, write_fd: int, crash_log: IO[bytes
         # instead of the terminal that pytest's faulthandler writes to.
         faulthandler.enable(file=crash_log, all_threads=False)
         try:
-            if spec.load is not None:
-                from .load import run_load
-
-                load_run = run_load(
-                    target, spec.load, max_time=spec.max_time, warmup=spec.warmup,
-                    gc_mode=spec.gc_mode,
-                )  # fmt: skip
-                message: tuple[str, dict[str, Any]] = ("ok", {"load_run": load_run})
-            else:
-                message = ("ok", _sampled(target, spec))
+            message: tuple[str, Any] = ("ok", collect(target, spec))
         except BaseException as error:  # everything the call raises goes to the parent
             message = ("error", _error_payload(error))
         _write_all(write_fd, pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
@@ -185,18 +175,6 @@ def _child(target: Target, spec: MeasureSpec, write_fd: int, crash_log: IO[bytes
             _flush_std_streams()
         finally:
             os._exit(code)
-
-
-def _sampled(target: Target, spec: MeasureSpec) -> dict[str, Any]:
-    sampling = sample_spec(target, spec)
-    return {
-        "samples": sampling.samples_ns.tobytes(),
-        "decisions": [(d.verdict, d.at_n) for d in sampling.decisions],
-        "warmup": sampling.warmup,
-        "duration_s": sampling.duration_s,
-        "stopped": sampling.stopped,
-        "gc_collections": sampling.gc_collections,
-    }
 
 
 def _error_payload(error: BaseException) -> dict[str, Any]:
@@ -234,26 +212,8 @@ def _raise_child_error(payload: dict[str, Any]) -> NoReturn:
     raise error from RemoteTraceback(payload["traceback"])
 
 
-def _result(data: dict[str, Any], spec: MeasureSpec, name: str) -> LatencyResult:
-    import numpy as np
-
-    if "load_run" in data:
-        from .load_measurement import result_from_run
-
-        loaded = result_from_run(data["load_run"], spec, name)
-        loaded.extra["isolated"] = True
-        return loaded
-    samples: npt.NDArray[np.int64] = np.frombuffer(data["samples"], dtype=np.int64).copy()
-    result = result_from_samples(
-        samples,
-        spec,
-        decisions=[Decision(verdict, at_n) for verdict, at_n in data["decisions"]],
-        name=name,
-        warmup=data["warmup"],
-        duration_s=data["duration_s"],
-        stopped=data["stopped"],
-        gc_collections=data["gc_collections"],
-    )
+def _result(collected: Sampling | LoadRun, spec: MeasureSpec, name: str) -> LatencyResult:
+    result = judge_collected(collected, spec, name)
     result.extra["isolated"] = True
     return result
 
@@ -323,7 +283,7 @@ def _trim(trace: str) -> str:
     return "\n".join(lines)
 
 
-def _loads(payload: bytes) -> tuple[str, dict[str, Any]] | None:
+def _loads(payload: bytes) -> tuple[str, Any] | None:
     try:
         message = pickle.loads(payload)
     except Exception:

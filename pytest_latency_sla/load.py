@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from .sampler import MAX_SAMPLES, GcCounter, Target, _reject_awaitable, warm_up
+from .sampler import MAX_SAMPLES, GcCounter, Target, reject_awaitable, warm_up
 
 if TYPE_CHECKING:
     import numpy as np
@@ -235,7 +235,7 @@ def _warm_up(target: Target, call: Callable[[], Any], warmup: int | None, max_ti
     (it would be timed creating coroutines, never running them)."""
     if target.is_async:
         return warm_up(call, warmup, max_time)
-    return warm_up(lambda: _reject_awaitable(call(), target.fn), warmup, max_time)
+    return warm_up(lambda: reject_awaitable(call(), target.fn), warmup, max_time)
 
 
 def _caller(target: Target) -> tuple[Callable[[], Any], Callable[[], None]]:

@@ -15,25 +15,13 @@ from .verdict import budget_ns
 if TYPE_CHECKING:
     from .load import LoadRun
     from .measurement import MeasureSpec
-    from .sampler import Target
     from .thresholds import Threshold
 
 __all__ = [
     "capacity_message",
     "load_inconclusive_message",
     "load_note",
-    "run_load_measurement",
 ]
-
-
-def run_load_measurement(target: Target, spec: MeasureSpec, name: str = "") -> LatencyResult:
-    from .load import run_load
-
-    assert spec.load is not None
-    run = run_load(
-        target, spec.load, max_time=spec.max_time, warmup=spec.warmup, gc_mode=spec.gc_mode
-    )
-    return result_from_run(run, spec, name)
 
 
 def result_from_run(run: LoadRun, spec: MeasureSpec, name: str) -> LatencyResult:

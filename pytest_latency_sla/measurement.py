@@ -20,9 +20,9 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-    from .load import LoadPlan
+    from .load import LoadPlan, LoadRun
 
-__all__ = ["MeasureSpec", "needed_samples", "run_measurement"]
+__all__ = ["Findings", "MeasureSpec", "findings", "needed_samples", "run_measurement"]
 
 # pytest leaves this module's frames out of a test's traceback: an exception raised by the
 # measured call reads as if the test had called it directly (``--fulltrace`` shows them).
@@ -43,20 +43,35 @@ class MeasureSpec:
 
 
 def run_measurement(target: Target, spec: MeasureSpec, name: str = "") -> LatencyResult:
-    if spec.load is not None:
-        from .load_measurement import run_load_measurement
+    return judge_collected(collect(target, spec), spec, name)
 
-        return run_load_measurement(target, spec, name)
-    sampling = sample_spec(target, spec)
+
+def collect(target: Target, spec: MeasureSpec) -> Sampling | LoadRun:
+    """The raw measurement, no verdict yet: plain picklable data, so an isolated child can
+    send it to the parent, which judges it as an in-process measurement is judged."""
+    if spec.load is not None:
+        from .load import run_load
+
+        return run_load(
+            target, spec.load, max_time=spec.max_time, warmup=spec.warmup, gc_mode=spec.gc_mode
+        )
+    return sample_spec(target, spec)
+
+
+def judge_collected(collected: Sampling | LoadRun, spec: MeasureSpec, name: str) -> LatencyResult:
+    if not isinstance(collected, Sampling):
+        from .load_measurement import result_from_run
+
+        return result_from_run(collected, spec, name)
     return result_from_samples(
-        sampling.samples_ns,
+        collected.samples_ns,
         spec,
-        decisions=sampling.decisions,
+        decisions=collected.decisions,
         name=name,
-        warmup=sampling.warmup,
-        duration_s=sampling.duration_s,
-        stopped=sampling.stopped,
-        gc_collections=sampling.gc_collections,
+        warmup=collected.warmup,
+        duration_s=collected.duration_s,
+        stopped=collected.stopped,
+        gc_collections=collected.gc_collections,
     )
 
 
@@ -135,3 +150,52 @@ def needed_samples(exceedance_rate: float, q: float, alpha: float, side: str, st
             if look.side == side == "fail" and expected >= fail_cutoff(n, q, look.alpha):
                 return n
     return 0
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What a finished measurement has to say: warnings (category, text) and, on a missed
+    budget or an overloaded rate, the failure message (its first line is the summary)."""
+
+    warnings: tuple[tuple[type[Warning], str], ...]
+    miss: str | None
+
+
+def findings(result: LatencyResult, spec: MeasureSpec) -> Findings:
+    """The words for ``result``, the same for a test and for the ``latency-sla`` command."""
+    from . import verdict
+    from .warning_types import LatencyInconclusiveWarning, LatencyOverkillWarning
+
+    warnings: list[tuple[type[Warning], str]] = []
+    for t in result.thresholds:
+        if t.overkill:
+            warnings.append((LatencyOverkillWarning, verdict.overkill_message(t)))
+        if t.confident:
+            continue
+        if spec.load is not None:
+            from .load_measurement import load_inconclusive_message
+
+            message = load_inconclusive_message(result, t, spec.max_time)
+        else:
+            over = result.samples_ns > budget_ns(t.budget)
+            exceed = float(over.mean()) if result.n else 0.0
+            q, alpha = t.percentile / 100.0, 1 - spec.confidence
+            needed = needed_samples(exceed, q, alpha, t.verdict, result.n)
+            message = verdict.inconclusive_message(
+                result, t, max_time=spec.max_time, needed_n=needed
+            )
+        warnings.append((LatencyInconclusiveWarning, message))
+    missed = [t for t in result.thresholds if not t.passed]
+    capacity = None
+    if spec.load is not None:
+        from .load_measurement import capacity_message
+
+        capacity = capacity_message(result)
+    if not missed and capacity is None:
+        return Findings(tuple(warnings), None)
+    miss = capacity or verdict.failure_message(result, missed[0])
+    if spec.load is not None and "load" in result.extra:
+        from .load_measurement import load_note
+
+        miss += f"\n  under load {load_note(result.extra['load'])}"
+    return Findings(tuple(warnings), miss)

@@ -259,43 +259,15 @@ def _warn_and_gate(
     item: pytest.Item, result: LatencyResult, spec: MeasureSpec, settings: Settings
 ) -> None:
     __tracebackhide__ = True
-    from . import verdict as _verdict
-    from .measurement import needed_samples
-    from .warning_types import (
-        LatencyInconclusiveWarning,
-        LatencyMissWarning,
-        LatencyOverkillWarning,
-    )
+    from .measurement import findings
+    from .warning_types import LatencyMissWarning
 
-    for t in result.thresholds:
-        if t.overkill:
-            item.warn(LatencyOverkillWarning(_verdict.overkill_message(t)))
-        if not t.confident and spec.load is not None:
-            from .load_measurement import load_inconclusive_message
-
-            message = load_inconclusive_message(result, t, spec.max_time)
-            item.warn(LatencyInconclusiveWarning(message))
-        elif not t.confident:
-            q = t.percentile / 100.0
-            exceed = float((result.samples_ns > t.budget * 1e9).mean()) if result.n else 0.0
-            needed = needed_samples(exceed, q, 1 - spec.confidence, t.verdict, result.n)
-            message = _verdict.inconclusive_message(
-                result, t, max_time=spec.max_time, needed_n=needed
-            )
-            item.warn(LatencyInconclusiveWarning(message))
-    missed = [t for t in result.thresholds if not t.passed]
-    capacity = None
-    if spec.load is not None:
-        from .load_measurement import capacity_message
-
-        capacity = capacity_message(result)
-    if not missed and capacity is None:
+    found = findings(result, spec)
+    for category, text in found.warnings:
+        item.warn(category(text))
+    if found.miss is None:
         return
-    message = capacity or _verdict.failure_message(result, missed[0])
-    if spec.load is not None and "load" in result.extra:
-        from .load_measurement import load_note
-
-        message += f"\n  under load {load_note(result.extra['load'])}"
+    message = found.miss
     if settings.mode == "warn":
         item.warn(LatencyMissWarning(message.splitlines()[0]))
         return

@@ -54,7 +54,7 @@ class AwaitableReturned(TypeError):
     """A plain function returned an awaitable: timing it would time creating a coroutine."""
 
 
-def _reject_awaitable(value: Any, fn: Callable[..., Any]) -> None:
+def reject_awaitable(value: Any, fn: Callable[..., Any]) -> None:
     if inspect.isawaitable(value):
         if inspect.iscoroutine(value):
             value.close()  # never awaited on purpose: no "was never awaited" warning
@@ -239,7 +239,7 @@ class _SyncRunner:
         return warm_up(self._call_once, warmup, max_time)
 
     def _call_once(self) -> None:
-        _reject_awaitable(self.target.fn(*self.target.args, **self.target.kwargs), self.target.fn)
+        reject_awaitable(self.target.fn(*self.target.args, **self.target.kwargs), self.target.fn)
 
     def run(self, count: int, deadline: int) -> bool:
         """Time ``count`` calls; return True when the deadline passed."""
@@ -252,7 +252,7 @@ class _SyncRunner:
             t0 = clock()
             out = fn(*args, **kwargs)
             t1 = clock()
-            _reject_awaitable(out, fn)
+            reject_awaitable(out, fn)
             append(t1 - t0)
             if t1 > deadline:
                 return True
