@@ -12,9 +12,11 @@ import time
 import numpy as np
 from _common import MODEL, Row, median, print_rows
 
-from pytest_latency_sla.measurement import MeasureSpec, run_measurement
+from pytest_latency_sla.engine.collect import MeasureSpec
+from pytest_latency_sla.engine.sampler import MEASURE_SAMPLES
+from pytest_latency_sla.engine.target import Target
 from pytest_latency_sla.onnx import example_inputs, load_session
-from pytest_latency_sla.sampler import MEASURE_SAMPLES, Target
+from pytest_latency_sla.verdict.measure import run_measurement
 
 WARMUP = 200
 

@@ -13,7 +13,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pytest_latency_sla.looks import FAIL, PASS  # noqa: E402
+from pytest_latency_sla.stats.looks import FAIL, PASS  # noqa: E402
 from tests.test_simulation import DISTRIBUTIONS, N_MAX, N_MIN_P99, simulate  # noqa: E402
 
 CASES = [

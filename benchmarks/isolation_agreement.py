@@ -14,10 +14,10 @@ import argparse
 import statistics
 from pathlib import Path
 
-from pytest_latency_sla.isolation import run_isolated
-from pytest_latency_sla.measurement import MeasureSpec, run_measurement
+from pytest_latency_sla.engine.collect import MeasureSpec
+from pytest_latency_sla.engine.target import Target
 from pytest_latency_sla.onnx import example_inputs, load_session
-from pytest_latency_sla.sampler import Target
+from pytest_latency_sla.verdict.measure import run_isolated, run_measurement
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from pytest_latency_sla import looks, measurement, sampler
-from pytest_latency_sla.thresholds import Threshold
+from pytest_latency_sla.plan import Threshold
 
 
 def peak_rss_mib() -> float:

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from pytest_latency_sla.load import LoadPlan, run_load
+from pytest_latency_sla.engine.load.run import run_load
+from pytest_latency_sla.engine.load.schedule import LoadPlan
+from pytest_latency_sla.engine.target import Target
 from pytest_latency_sla.onnx import example_inputs, load_session
-from pytest_latency_sla.sampler import Target
 from pytest_latency_sla.units import format_duration
 
 MODEL = Path(__file__).resolve().parent.parent / "models" / "funnel.onnx"

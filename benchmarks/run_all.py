@@ -18,7 +18,7 @@ import tail_fidelity
 import time_to_verdict
 from _common import Row, print_rows
 
-from pytest_latency_sla.environment import cpu_name
+from pytest_latency_sla.engine.environment import cpu_name
 
 
 def main() -> None:

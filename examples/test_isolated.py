@@ -14,7 +14,7 @@ def test_funnel_isolated(latency_sla, funnel):
     """The session was created before the fork; the child uses its copy."""
     session, inputs = funnel
     result = latency_sla(session.run, None, inputs)
-    assert result.extra["isolated"]
+    assert result.isolated
 
 
 @pytest.mark.xfail(strict=True, reason="intentional segfault: fails this test, the run goes on")

@@ -1,5 +1,21 @@
 """pytest-latency-sla: hold p99 latency budgets in pytest, decided with confidence bounds.
 
+The documented surface is what this package exports (below), the ``latency_sla`` marker and
+fixture, the hooks of ``hookspecs``, ``pytest_latency_sla.onnx`` and the ``latency-sla``
+command. Everything else is internal and may change.
+
+The package is built in layers; a layer imports only the layers before it (checked by
+``tests/test_layers.py``):
+
+1. foundation -- ``records`` (types of what crosses a layer), ``units``, ``messages`` (every
+   sentence a user reads), ``plan`` (what a test asks for), ``warning_types``, ``onnx``;
+2. ``stats`` -- bounds, sequential looks, batch means, drift;
+3. ``engine`` -- the one clock, the sampler, the load engine, isolation;
+4. ``verdict`` -- the one judge and the result records;
+5. ``reports`` -- JSON, terminal and Markdown table, HTML;
+6. the pytest edge -- ``plugin`` (hooks only), ``_item``, ``fixture``, ``collector``,
+   ``_session``, ``settings``, ``markers``, ``hookspecs``, and the ``cli``.
+
 Importing this package loads neither numpy nor onnxruntime, and the names below are loaded on
 first use, so a session that never measures pays almost nothing for the plugin.
 """
@@ -10,8 +26,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .result import LatencyResult, ThresholdResult
-    from .thresholds import Threshold
+    from .plan import Threshold
+    from .verdict.result import LatencyResult, ThresholdResult
     from .warning_types import (
         LatencyInconclusiveWarning,
         LatencyMissWarning,
@@ -32,9 +48,9 @@ __all__ = [
 __version__ = "0.1.0"
 
 _HOMES = {
-    "LatencyResult": ".result",
-    "ThresholdResult": ".result",
-    "Threshold": ".thresholds",
+    "LatencyResult": ".verdict.result",
+    "ThresholdResult": ".verdict.result",
+    "Threshold": ".plan",
     "LatencySLAWarning": ".warning_types",
     "LatencyOverkillWarning": ".warning_types",
     "LatencyInconclusiveWarning": ".warning_types",

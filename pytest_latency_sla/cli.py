@@ -10,7 +10,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .engine.collect import MeasureSpec
+    from .plan import Plan
+    from .verdict.result import LatencyResult
 
 __all__ = ["main"]
 
@@ -109,20 +114,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError, ImportError) as error:
         print(f"latency-sla: error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    from .measurement import run_measurement
-    from .sampler import Target
+    from .engine.target import Target
+    from .verdict.measure import run_measurement
 
     result = run_measurement(Target(session.run, (None, inputs)), spec, name=args.model)
     return _report(result, spec, args)
 
 
-def _plan(args: argparse.Namespace) -> tuple[Any, Any]:
+def _plan(args: argparse.Namespace) -> tuple[Plan, MeasureSpec]:
     """The arguments as a marker would give them, checked by the same rules."""
     import math
 
-    from .load import load_plan
-    from .measurement import MeasureSpec
-    from .thresholds import BadMarkerArgument, Defaults, MarkerCall, plan_from_markers
+    from .engine.collect import MeasureSpec
+    from .engine.load.schedule import load_plan
+    from .markers import BadMarkerArgument, MarkerCall, plan_from_markers
+    from .plan import Defaults
 
     if not 0.5 < args.confidence < 1:
         raise ValueError(f"--confidence: expected 0.5 < C < 1, got {args.confidence:g}")
@@ -168,16 +174,17 @@ def _as_option(message: str) -> str:
     )
 
 
-def _report(result: Any, spec: Any, args: argparse.Namespace) -> int:
-    from .environment import describe, one_line
-    from .measurement import findings
-    from .report_table import render_text, rows
+def _report(result: LatencyResult, spec: MeasureSpec, args: argparse.Namespace) -> int:
+    from . import messages
+    from .engine.environment import describe
+    from .reports.table import render_text, rows
+    from .verdict.measure import findings
 
     found = findings(result, spec)
-    data = dict(result.to_dict(), nodeid=args.model)
+    data = result.to_dict()
     data["outcome"] = "passed" if found.miss is None else "failed"
     environment = describe("keep")
-    print(one_line(environment))
+    print(messages.environment_line(environment))
     for line in render_text(rows([data])):
         print(line)
     for category, text in found.warnings:
@@ -185,7 +192,7 @@ def _report(result: Any, spec: Any, args: argparse.Namespace) -> int:
     if found.miss is not None:
         print(found.miss)
     if args.json is not None:
-        from .report import build_report, write_json
+        from .reports.document import build_report, write_json
 
         write_json(args.json, build_report([data], environment))
     return EXIT_PASS if found.miss is None else EXIT_MISS

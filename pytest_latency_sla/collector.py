@@ -4,13 +4,22 @@ plain dicts on ``TestReport``s; the ``Collector`` gathers them with each test's 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import cast
 
 import pytest
 
-from .recording import item_state_key
+from ._item import item_state_key
+from .records import Outcome, ResultDict
 
-__all__ = ["CRASHED_ATTR", "RESULTS_ATTR", "Collector", "attach_results", "collector_key"]
+__all__ = [
+    "CRASHED_ATTR",
+    "RESULTS_ATTR",
+    "Collector",
+    "attach_results",
+    "collector_key",
+    "is_worker",
+    "xdist_workers",
+]
 
 # The attribute that carries plain result dicts on a TestReport (it survives xdist's
 # serialization, as every plain attribute of a report does).
@@ -19,6 +28,18 @@ RESULTS_ATTR = "latency_sla_results"
 CRASHED_ATTR = "latency_sla_crashed"
 
 _attached_key = pytest.StashKey[int]()
+
+
+def is_worker(config: pytest.Config) -> bool:
+    """Whether this process is a pytest-xdist worker (it measures; the controller reports)."""
+    return hasattr(config, "workerinput")
+
+
+def xdist_workers(config: pytest.Config) -> int:
+    """How many xdist workers this (controller) process runs; 0 without xdist."""
+    if is_worker(config) or not config.pluginmanager.hasplugin("dsession"):
+        return 0
+    return len(getattr(config.option, "tx", None) or ())
 
 
 def attach_results(item: pytest.Item, report: pytest.TestReport) -> None:
@@ -33,7 +54,7 @@ def attach_results(item: pytest.Item, report: pytest.TestReport) -> None:
     sent = item.stash.get(_attached_key, 0)
     fresh = state.results[sent:]
     if fresh:
-        setattr(report, RESULTS_ATTR, [dict(r.to_dict(), nodeid=r.name) for r in fresh])
+        setattr(report, RESULTS_ATTR, [r.to_dict() for r in fresh])
         item.stash[_attached_key] = len(state.results)
 
 
@@ -41,9 +62,9 @@ def attach_results(item: pytest.Item, report: pytest.TestReport) -> None:
 class Collector:
     """Registered as a plugin on the process that reports: gathers every result and outcome."""
 
-    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    results: dict[str, ResultDict] = field(default_factory=dict)
     by_test: dict[str, list[str]] = field(default_factory=dict)
-    outcomes: dict[str, str] = field(default_factory=dict)
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
     expected_failures: set[str] = field(default_factory=set)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -53,7 +74,7 @@ class Collector:
             # ended there), so nothing about it needs keeping; most tests of a suite stop here
             return
         for data in carried or ():
-            record = dict(data)
+            record = cast(ResultDict, dict(data))
             self.results[record["nodeid"]] = record
             names = self.by_test.setdefault(report.nodeid, [])
             if record["nodeid"] not in names:
@@ -62,13 +83,14 @@ class Collector:
         if hasattr(report, "wasxfail") and report.skipped:
             self.expected_failures.add(report.nodeid)
 
-    def ordered(self) -> list[dict[str, Any]]:
+    def ordered(self) -> list[ResultDict]:
         """Every result in arrival order, each with its test's outcome so far."""
         out = []
         for test, names in self.by_test.items():
             outcome = self.outcomes.get(test, "passed")
             for name in names:
-                record = dict(self.results[name], outcome=outcome)
+                record = self.results[name].copy()
+                record["outcome"] = outcome
                 if test in self.expected_failures:
                     # an xfail test that crashed is "crashed" yet expected: say so
                     record["xfail"] = True
@@ -76,7 +98,7 @@ class Collector:
         return out
 
 
-def _merge(previous: str | None, report: pytest.TestReport) -> str:
+def _merge(previous: Outcome | None, report: pytest.TestReport) -> Outcome:
     """The test's outcome after one more phase: the call decides, a failed setup or teardown
     makes it an error, and a crash of the measured call sticks."""
     if previous == "crashed" or getattr(report, CRASHED_ATTR, False):
@@ -87,7 +109,7 @@ def _merge(previous: str | None, report: pytest.TestReport) -> str:
         return previous or "passed"
     if hasattr(report, "wasxfail"):
         return "xfailed" if report.skipped else "xpassed"
-    return str(report.outcome)
+    return cast(Outcome, report.outcome)
 
 
 collector_key = pytest.StashKey[Collector]()

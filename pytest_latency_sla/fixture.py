@@ -7,9 +7,10 @@ from typing import Any, Callable
 
 import pytest
 
-from .recording import MARKER, measure_for_item, state_of
-from .result import LatencyResult
-from .sampler import Target
+from . import messages
+from ._item import measure_for_item, state_of
+from .engine.target import Target
+from .verdict.result import LatencyResult
 
 __all__ = ["LatencySLA"]
 
@@ -28,12 +29,7 @@ class LatencySLA:
         __tracebackhide__ = True
         plan = state_of(self._item).plan
         if plan is None:
-            pytest.fail(
-                f"{self._item.nodeid}: latency_sla(...) needs a budget: add a marker such as "
-                f"@pytest.mark.{MARKER}(ms=50) to the test, or call latency_sla.measure(fn) to "
-                "sample without a budget",
-                pytrace=False,
-            )
+            pytest.fail(messages.needs_budget(self._item.nodeid), pytrace=False)
         state_of(self._item).called = True
         return measure_for_item(self._item, _target(fn, args, kwargs), plan, budgeted=True)
 
@@ -52,15 +48,7 @@ def _target(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any
     __tracebackhide__ = True
     if inspect.iscoroutine(fn):
         fn.close()  # refused, not forgotten: no "coroutine was never awaited" warning
-        pytest.fail(
-            "latency_sla(fn, ...) got a coroutine object; pass the coroutine function itself "
-            "(latency_sla(fetch, arg), not latency_sla(fetch(arg))) so it can be awaited once "
-            "per timed call",
-            pytrace=False,
-        )
+        pytest.fail(messages.coroutine_object(), pytrace=False)
     if not callable(fn):
-        pytest.fail(
-            f"latency_sla(fn, ...) needs a callable to time; got {type(fn).__name__} {fn!r:.60}",
-            pytrace=False,
-        )
+        pytest.fail(messages.not_callable(fn), pytrace=False)
     return Target(fn, args, kwargs)

@@ -5,13 +5,14 @@ Registered in ``pytest_addhooks``; implement them as plain functions named like 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
-    from .result import LatencyResult
-    from .thresholds import Threshold
+    from .plan import Threshold
+    from .records import ReportDict
+    from .verdict.result import LatencyResult
 
 
 @pytest.hookspec(firstresult=True)
@@ -25,6 +26,7 @@ def pytest_latency_sla_threshold(item: pytest.Item, threshold: Threshold) -> Thr
     """
 
 
+@pytest.hookspec
 def pytest_latency_sla_result(item: pytest.Item, result: LatencyResult) -> None:
     """Called after every finished measurement of a test (each fixture call is one), before
     the verdict fails the test, on the process that measured it (an xdist worker under
@@ -32,7 +34,8 @@ def pytest_latency_sla_result(item: pytest.Item, result: LatencyResult) -> None:
     to a metrics store; nothing is called in ``--latency-mode=off``."""
 
 
-def pytest_latency_sla_report(config: pytest.Config, report: dict[str, Any]) -> None:
+@pytest.hookspec
+def pytest_latency_sla_report(config: pytest.Config, report: ReportDict) -> None:
     """Called once per session that asks for a report (``--latency-report``, ``-json``,
     ``-md`` or ``-html``), on the controller under xdist, with the JSON-able report
     (schema ``pytest-latency-sla/1``, every test's result in ``report["results"]``) before the

@@ -1,7 +1,7 @@
 """pytest hooks of pytest-latency-sla; each one hands over to the module that does the work.
 
-Data flow: marker -> thresholds (``thresholds``) -> samples (``sampler``) -> verdict
-(``verdict``) -> result (``result``) -> report (``collector``, ``report*``).
+Data flow: marker -> plan (``markers``, ``_item``) -> samples (``engine``) -> verdict
+(``verdict``) -> report (``collector``, ``_session``, ``reports``).
 """
 
 from __future__ import annotations
@@ -11,12 +11,17 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .collector import Collector, attach_results, collector_key
-from .recording import MARKER, measure_test_body, nothing_measured, settings_key, setup_plan
-from .settings import add_options, read_settings
+from ._item import MARKER, measure_test_body, nothing_measured, setup_plan
+from .collector import Collector, attach_results, collector_key, is_worker
+
+# The one clock is bound now, before any test or conftest can patch time (see ``engine.clock``).
+from .engine import clock as _clock  # noqa: F401
+from .settings import add_options, read_settings, settings_key
 
 if TYPE_CHECKING:
     from .fixture import LatencySLA
+
+_COLLECTOR = "latency_sla_collector"
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -38,8 +43,16 @@ def pytest_configure(config: pytest.Config) -> None:
         "(decided with confidence bounds). See pytest-latency-sla's README.",
     )
     config.stash[settings_key] = read_settings(config)
-    collector = config.stash[collector_key] = Collector()
-    config.pluginmanager.register(collector, "latency_sla_collector")
+    if not is_worker(config):  # the process that reports gathers every result
+        collector = config.stash[collector_key] = Collector()
+        config.pluginmanager.register(collector, _COLLECTOR)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    collector = config.stash.get(collector_key, None)
+    if collector is not None:
+        del config.stash[collector_key]
+        config.pluginmanager.unregister(collector)
 
 
 @pytest.fixture
@@ -84,16 +97,16 @@ def pytest_runtest_makereport(
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     # --collect-only measures nothing: keep the last real report instead of an empty one
-    if hasattr(session.config, "workerinput") or session.config.option.collectonly:
+    if is_worker(session.config) or session.config.option.collectonly:
         return
-    from .session_report import write_files
+    from ._session import write_files
 
     write_files(session.config)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    if hasattr(config, "workerinput") or config.option.collectonly:
+    if is_worker(config) or config.option.collectonly:
         return
-    from .session_report import print_summary
+    from ._session import print_summary
 
     print_summary(terminalreporter, config)

@@ -10,15 +10,14 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 import pytest
 
-if TYPE_CHECKING:
-    from .thresholds import Defaults
+from .plan import Defaults
+from .records import GcMode, Mode
 
-
-__all__ = ["Settings", "add_options", "read_settings"]
+__all__ = ["Settings", "add_options", "read_settings", "settings_key"]
 
 MODES = ("enforce", "warn", "off")
 GC_MODES = ("keep", "disable")
@@ -81,13 +80,15 @@ def add_options(parser: pytest.Parser) -> None:
 
 @dataclass(frozen=True)
 class Settings:
-    mode: str = "enforce"
+    """Every setting of the session, from its winning source."""
+
+    mode: Mode = "enforce"
     scale: float = 1.0
     percentile: float = 99.0
     overkill: float | None = 1000.0
     confidence: float = 0.95
     max_time: float = 3.0
-    gc: str = "keep"
+    gc: GcMode = "keep"
     isolate: bool = False
     report: bool = False
     json: Path | None = None
@@ -96,8 +97,6 @@ class Settings:
 
     @property
     def defaults(self) -> Defaults:
-        from .thresholds import Defaults
-
         return Defaults(
             percentile=self.percentile,
             overkill=self.overkill,
@@ -225,3 +224,6 @@ def read_settings(config: pytest.Config) -> Settings:
         else:
             values[key] = _PARSERS[option.name](raw, source)
     return Settings(**values)
+
+
+settings_key = pytest.StashKey[Settings]()

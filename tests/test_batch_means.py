@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from pytest_latency_sla.batch_means import block_bounds, design_effect
+from pytest_latency_sla.stats.batch_means import block_bounds, design_effect
 
 RUNS = 400
 CALLS = 20_000
@@ -84,7 +84,7 @@ def test_absurd_margin_passes_confidently(mm1_half: npt.NDArray[np.int64]) -> No
 def test_binomial_bounds_would_be_wrong_here(mm1_half: npt.NDArray[np.int64]) -> None:
     """Why the design effect: the closed-loop binomial test, which assumes independent calls,
     passes a clearly missed budget (true p98) far more often than its 5%."""
-    from pytest_latency_sla.stats import pass_cutoff
+    from pytest_latency_sla.stats.bounds import pass_cutoff
 
     budget = mm1_percentile(0.98, 0.8)
     runs = mm1_sojourn(300, CALLS, 0.8, seed=5)

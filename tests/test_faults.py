@@ -12,8 +12,9 @@ import time
 
 import pytest
 
-from pytest_latency_sla import sampler
-from tests.conftest import FakeClock
+from pytest_latency_sla.engine import sampler
+from pytest_latency_sla.engine.clock import ScriptedClock
+from pytest_latency_sla.engine.target import Target
 
 FINISHED_FIRST = """
 import itertools, pathlib, time, pytest
@@ -147,16 +148,16 @@ def test_garbage_collection_storms_are_counted_not_fatal(pytester: pytest.Pytest
     assert all(r["gc_collections"] > 0 for r in records)
 
 
-def test_sampling_stops_at_the_sample_cap(fake_clock: FakeClock) -> None:
+def test_sampling_stops_at_the_sample_cap(scripted_clock: ScriptedClock) -> None:
     # p99 right on the budget: exactly 1 call in 100 is over it, so no look can decide and
     # only the cap ends the measurement (max_time is far away on the fake clock).
     durations = itertools.cycle([1_000] * 99 + [3_000])
 
     def call() -> None:
-        fake_clock.advance(next(durations))
+        scripted_clock.advance(next(durations))
 
     sampling = sampler.sample(
-        sampler.Target(call),
+        Target(call),
         [sampler.Gate(0.99, 2_000)],
         confidence=0.95,
         max_time=1e6,

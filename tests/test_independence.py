@@ -9,11 +9,14 @@ import json
 import numpy as np
 import pytest
 
-from pytest_latency_sla.environment import measure_timer_overhead_ns
-from pytest_latency_sla.sampler import Gate, Target, sample
-from pytest_latency_sla.stability import DRIFT_RATIO, drift, near_timer_resolution, notes
+from pytest_latency_sla.engine.clock import ScriptedClock, measure_timer_overhead_ns
+from pytest_latency_sla.engine.sampler import Gate, sample
+from pytest_latency_sla.engine.target import Target
+from pytest_latency_sla.messages import stability_notes
+from pytest_latency_sla.records import ResultDict
+from pytest_latency_sla.stats.drift import DRIFT_RATIO, drift, near_timer_resolution
 
-from .conftest import INNER_INI, SCRIPTED_CONFTEST, FakeClock
+from .conftest import INNER_INI, SCRIPTED_CONFTEST
 
 
 def test_iid_samples_are_rarely_called_unstable() -> None:
@@ -55,13 +58,23 @@ def test_near_timer_resolution() -> None:
 
 
 def test_notes_text() -> None:
-    text = notes(
-        unstable=True,
-        half_medians_s=(5.1e-6, 7.02e-6),
-        near_resolution=True,
-        p50_s=1.2e-7,
-        timer_overhead_s=5.2e-8,
-    )
+    result: ResultDict = {
+        "nodeid": "t.py::test",
+        "n": 100,
+        "warmup": 0,
+        "duration_s": 0.0,
+        "mean_s": None,
+        "quantiles_s": {"50": 1.2e-7},
+        "thresholds": [],
+        "stopped": "decided",
+        "gc_collections": 0,
+        "confidence": 0.95,
+        "unstable": True,
+        "half_medians_s": [5.1e-6, 7.02e-6],
+        "near_timer_resolution": True,
+        "timer_overhead_s": 5.2e-8,
+    }
+    text = stability_notes(result)
     assert text == [
         "unstable: the median moved from 5.10 us in the first half of the samples to 7.02 us "
         "in the second (the bounds assume it does not)",
@@ -81,7 +94,7 @@ def test_timer_overhead_is_the_median_of_back_to_back_reads() -> None:
     assert measure_timer_overhead_ns(clock, pairs=1000) == 40
 
 
-def _churn(clock: FakeClock) -> object:
+def _churn(clock: ScriptedClock) -> object:
     def call() -> None:
         clock.advance(1_000)
         for _ in range(50):  # reference cycles: only the cyclic collector frees them
@@ -92,10 +105,12 @@ def _churn(clock: FakeClock) -> object:
 
 
 @pytest.mark.parametrize(("gc_mode", "collects"), [("keep", True), ("disable", False)])
-def test_gc_mode_while_sampling(fake_clock: FakeClock, gc_mode: str, collects: bool) -> None:
+def test_gc_mode_while_sampling(
+    scripted_clock: ScriptedClock, gc_mode: str, collects: bool
+) -> None:
     assert gc.isenabled()
     s = sample(
-        Target(_churn(fake_clock)),  # type: ignore[arg-type]
+        Target(_churn(scripted_clock)),  # type: ignore[arg-type]
         [Gate(0.99, 1e6)],
         confidence=0.95,
         max_time=3,
@@ -109,11 +124,11 @@ def test_gc_mode_while_sampling(fake_clock: FakeClock, gc_mode: str, collects: b
 
 # Inner runs: the scripted clock, and a fixed timer overhead so no call is near resolution.
 FIXED_TIMER_OVERHEAD = """
-from pytest_latency_sla import environment
+from pytest_latency_sla.engine import clock
 
 @pytest.fixture(autouse=True)
 def fixed_timer_overhead(monkeypatch):
-    monkeypatch.setattr(environment, "timer_overhead_ns", lambda: 50)
+    monkeypatch.setattr(clock, "timer_overhead_ns", lambda: 50)
 """
 
 

@@ -9,37 +9,24 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from pytest_latency_sla import load
-from pytest_latency_sla.load import LoadPlan, OverloadDetector, intended_offsets, run_load
-from pytest_latency_sla.sampler import Target
-
-
-class ScriptedClock:
-    """A clock that moves only when a call takes time or the scheduler waits."""
-
-    def __init__(self) -> None:
-        self.now = 10**9
-
-    def __call__(self) -> int:
-        return self.now
-
-    def wait_until(self, deadline: int) -> None:
-        self.now = max(self.now, deadline)
+from pytest_latency_sla.engine.clock import ScriptedClock
+from pytest_latency_sla.engine.load.run import run_load
+from pytest_latency_sla.engine.load.schedule import (
+    LoadPlan,
+    OverloadDetector,
+    intended_offsets,
+    precise_sleep,
+)
+from pytest_latency_sla.engine.target import Target
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> ScriptedClock:
-    fake = ScriptedClock()
-    monkeypatch.setattr(load, "_clock", fake)
-    monkeypatch.setattr(load, "_wait_until", fake.wait_until)
-    return fake
+def clock(scripted_clock: ScriptedClock) -> ScriptedClock:
+    return scripted_clock
 
 
 def scripted_call(clock: ScriptedClock, durations_ns: Iterator[int]) -> Target:
-    def call() -> None:
-        clock.now += next(durations_ns)
-
-    return Target(call)
+    return Target(clock.calls(durations_ns))
 
 
 def test_constant_schedule_is_evenly_spaced() -> None:
@@ -154,7 +141,7 @@ def test_timer_slack_is_1ns_during_a_run_and_restored_after() -> None:
 
     prctl = ctypes.CDLL(None, use_errno=True).prctl
     before = prctl(30, 0, 0, 0, 0)  # PR_GET_TIMERSLACK
-    with load._precise_sleep():
+    with precise_sleep():
         assert prctl(30, 0, 0, 0, 0) == 1
     assert prctl(30, 0, 0, 0, 0) == before
 

@@ -51,19 +51,13 @@ def test_load_marker_reports_rates_and_fails_fast_above_capacity(
     pytester.makeconftest(
         SCRIPTED_CONFTEST
         + """
-from pytest_latency_sla import load
+import itertools
 
 @pytest.fixture
-def load_clock(monkeypatch):
-    clock = [10**9]
-    monkeypatch.setattr(load, "_clock", lambda: clock[0])
-    monkeypatch.setattr(load, "_wait_until", lambda t: clock.__setitem__(0, max(clock[0], t)))
-
-    def call(ns):
-        def run():
-            clock[0] += ns
-        return run
-    return call
+def load_clock():
+    clock = ScriptedClock()
+    with clock.installed():
+        yield lambda ns: clock.calls(itertools.repeat(ns))
 """
     )
     pytester.makepyfile(
@@ -74,7 +68,7 @@ def load_clock(monkeypatch):
         def test_keeps_up(latency_sla, load_clock):
             r = latency_sla(load_clock(300_000))
             assert r.n == 5000 and r.passed and r.thresholds[0].confident
-            assert r.extra["load"] == {"rate": 1000.0, "arrivals": "constant", "concurrency": 1,
+            assert r.load == {"rate": 1000.0, "arrivals": "constant", "concurrency": 1,
                 "achieved_rate": pytest.approx(1000, rel=0.01), "start_delay_p99_s": 0.0}
 
         @pytest.mark.latency_sla(ms=50, rate=20_000, max_time=30)
@@ -117,7 +111,7 @@ def test_marker_only_body_under_load_and_closed_loop_callers(pytester: pytest.Py
         @pytest.mark.latency_sla(s=1, rate=100, max_time=0.2)
         def test_measure_on_a_schedule(latency_sla):
             r = latency_sla.measure(sum, [1, 2])
-            assert r.thresholds == () and r.extra["load"]["rate"] == 100
+            assert r.thresholds == () and r.load["rate"] == 100
         """
     )
     result = pytester.runpytest("--latency-report", "--latency-json=out.json")

@@ -17,26 +17,26 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_latency_sla import sampler
-from pytest_latency_sla.looks import FAIL, PASS, Looks
-from pytest_latency_sla.stats import (
-    LookSchedule,
+from pytest_latency_sla.engine import sampler
+from pytest_latency_sla.engine.clock import ScriptedClock
+from pytest_latency_sla.engine.sampler import Decision
+from pytest_latency_sla.engine.target import Target
+from pytest_latency_sla.markers import (
+    ARGUMENTS,
+    BadMarkerArgument,
+    MarkerCall,
+    plan_from_markers,
+)
+from pytest_latency_sla.plan import Defaults, Plan, Threshold
+from pytest_latency_sla.stats.bounds import (
     bound_ranks,
     fail_cutoff,
     min_samples_to_pass,
     nearest_rank,
     pass_cutoff,
 )
-from pytest_latency_sla.thresholds import (
-    ARGUMENTS,
-    BadMarkerArgument,
-    Defaults,
-    MarkerCall,
-    Plan,
-    Threshold,
-    plan_from_markers,
-)
-from pytest_latency_sla.verdict import Decision, judge
+from pytest_latency_sla.stats.looks import FAIL, PASS, Looks, LookSchedule
+from pytest_latency_sla.verdict.judge import closed_loop_bounds, judge
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -130,8 +130,9 @@ percentiles = st.sampled_from([50.0, 90.0, 95.0, 99.0, 99.9])
 
 def _judge(ns: list[int], percentile: float, budget_ns: int, scale: float = 1.0) -> Any:
     threshold = Threshold(percentile, budget_ns / 1e9, f"{budget_ns} ns", overkill=None)
+    threshold = threshold.scaled(scale)
     ordered = np.sort(np.array(ns, dtype=np.int64))
-    return judge(ordered, threshold, Decision(), confidence=0.95, scale=scale)
+    return judge(threshold, closed_loop_bounds(ordered, threshold, Decision(), 0.95))
 
 
 @FAST
@@ -232,16 +233,12 @@ def test_never_a_confident_pass_before_n_min(q: float, alpha: float, data: st.Da
 
 
 def _sample_scripted(durations: list[int], budget_ns: float, q: float) -> sampler.Sampling:
-    clock = [10**9]
-    it = itertools.cycle(durations)
-
-    def call() -> None:
-        clock[0] += next(it)
-
+    clock = ScriptedClock()
+    call = clock.calls(itertools.cycle(durations))
     # gc.collect() before sampling walks every object of this test process: skipped here.
-    with mock.patch.object(sampler, "_clock", lambda: clock[0]), mock.patch("gc.collect"):
+    with clock.installed(), mock.patch("gc.collect"):
         return sampler.sample(
-            sampler.Target(call),
+            Target(call),
             [sampler.Gate(q, budget_ns)],
             confidence=0.95,
             max_time=1e6,

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from pytest_latency_sla.report import SCHEMA, write_atomic, write_json
+from pytest_latency_sla.reports.document import SCHEMA, write_json
+from pytest_latency_sla.reports.files import write_atomic
 from tests.conftest import SCRIPTED_CONFTEST
 
 OUTCOMES = {"passed", "failed", "error", "skipped", "xfailed", "xpassed", "crashed"}
@@ -269,7 +270,7 @@ def test_html_is_self_contained_and_escapes_every_id(scripted_pytester: pytest.P
 
 
 def test_html_histogram_axis_is_logarithmic_only_where_the_range_calls_for_it() -> None:
-    from pytest_latency_sla.report_html import render
+    from pytest_latency_sla.reports.html import render
 
     def report(edges: list[float]) -> dict[str, Any]:
         counts = [5] * (len(edges) - 1)
@@ -383,7 +384,8 @@ def test_reports_are_written_when_the_session_stops_early(
 
 
 def test_summary_counts_a_miss_in_an_xfail_test_apart() -> None:
-    from pytest_latency_sla.report_table import summary_status, summary_text, tally
+    from pytest_latency_sla.messages import summary_text
+    from pytest_latency_sla.reports.table import summary_status, tally
 
     def result(outcome: str, verdict: str, confident: bool = True) -> dict[str, Any]:
         t = {"verdict": verdict, "confident": confident, "overkill": False}
@@ -401,7 +403,7 @@ def test_summary_counts_a_miss_in_an_xfail_test_apart() -> None:
 
 
 def test_markdown_code_span_survives_backticks_and_pipes() -> None:
-    from pytest_latency_sla.report_table import md_code
+    from pytest_latency_sla.reports.table import md_code
 
     assert md_code("t.py::test[a|b]") == "`t.py::test[a\\|b]`"
     assert md_code("t.py::test[``x`]") == "```t.py::test[``x`]```"

@@ -8,100 +8,100 @@ from typing import Callable
 
 import pytest
 
-from pytest_latency_sla.sampler import MEASURE_SAMPLES, Gate, Target, sample
+from pytest_latency_sla.engine.clock import ScriptedClock
+from pytest_latency_sla.engine.sampler import MEASURE_SAMPLES, Gate, sample
+from pytest_latency_sla.engine.target import Target
 
-from .conftest import FakeClock
 
-
-def scripted(clock: FakeClock, durations: Iterator[int]) -> Callable[[], None]:
+def scripted(clock: ScriptedClock, durations: Iterator[int]) -> Callable[[], None]:
     def call() -> None:
         clock.advance(next(durations))
 
     return call
 
 
-def run(clock: FakeClock, durations: Iterator[int], gates: list[Gate], **kw):  # type: ignore[no-untyped-def]
+def run(clock: ScriptedClock, durations: Iterator[int], gates: list[Gate], **kw):  # type: ignore[no-untyped-def]
     options = {"confidence": 0.95, "max_time": 3.0, "warmup": 0}
     options.update(kw)
     return sample(Target(scripted(clock, durations)), gates, **options)
 
 
-def test_clear_pass_stops_at_the_first_pass_look(fake_clock: FakeClock) -> None:
-    s = run(fake_clock, itertools.repeat(5_000), [Gate(0.99, 50e6)])
+def test_clear_pass_stops_at_the_first_pass_look(scripted_clock: ScriptedClock) -> None:
+    s = run(scripted_clock, itertools.repeat(5_000), [Gate(0.99, 50e6)])
     assert (s.stopped, s.decisions[0].verdict, s.decisions[0].at_n) == ("decided", "pass", 598)
     assert len(s.samples_ns) == 598 and set(s.samples_ns.tolist()) == {5_000}
 
 
-def test_one_stall_still_passes_at_the_first_look(fake_clock: FakeClock) -> None:
+def test_one_stall_still_passes_at_the_first_look(scripted_clock: ScriptedClock) -> None:
     durations = itertools.chain([5_000] * 300, [90e6], itertools.repeat(5_000))
-    s = run(fake_clock, durations, [Gate(0.99, 50e6)])
+    s = run(scripted_clock, durations, [Gate(0.99, 50e6)])
     assert (s.decisions[0].verdict, len(s.samples_ns)) == ("pass", 598)
 
 
-def test_clear_miss_fails_at_ten_calls(fake_clock: FakeClock) -> None:
-    s = run(fake_clock, itertools.repeat(20_000_000), [Gate(0.99, 1e6)])
+def test_clear_miss_fails_at_ten_calls(scripted_clock: ScriptedClock) -> None:
+    s = run(scripted_clock, itertools.repeat(20_000_000), [Gate(0.99, 1e6)])
     assert (s.stopped, s.decisions[0].verdict, len(s.samples_ns)) == ("decided", "fail", 10)
 
 
-def test_three_slow_calls_in_the_first_ten_fail_there(fake_clock: FakeClock) -> None:
+def test_three_slow_calls_in_the_first_ten_fail_there(scripted_clock: ScriptedClock) -> None:
     durations = itertools.chain([2e6, 5_000, 2e6, 5_000, 2e6], itertools.repeat(5_000))
-    s = run(fake_clock, durations, [Gate(0.99, 1e6)])
+    s = run(scripted_clock, durations, [Gate(0.99, 1e6)])
     assert (s.decisions[0].verdict, len(s.samples_ns)) == ("fail", 10)
 
 
-def test_undecided_runs_until_max_time(fake_clock: FakeClock) -> None:
+def test_undecided_runs_until_max_time(scripted_clock: ScriptedClock) -> None:
     # exactly 1% of calls over budget: the p99 sits on the budget, no bound can decide
     durations = itertools.cycle([2e6] + [1e6 - 1] * 99)
-    s = run(fake_clock, durations, [Gate(0.99, 1.5e6)], max_time=2.0)
+    s = run(scripted_clock, durations, [Gate(0.99, 1.5e6)], max_time=2.0)
     assert s.stopped == "max_time" and s.decisions[0].verdict is None
     assert 1900 <= len(s.samples_ns) <= 2002
 
 
-def test_any_fail_stops_and_all_must_pass(fake_clock: FakeClock) -> None:
+def test_any_fail_stops_and_all_must_pass(scripted_clock: ScriptedClock) -> None:
     # p50 passes at its first look (10); p99 keeps sampling until its own pass look
-    s = run(fake_clock, itertools.repeat(5_000), [Gate(0.5, 1e6), Gate(0.99, 1e6)])
+    s = run(scripted_clock, itertools.repeat(5_000), [Gate(0.5, 1e6), Gate(0.99, 1e6)])
     assert [d.verdict for d in s.decisions] == ["pass", "pass"]
     assert [d.at_n for d in s.decisions] == [10, 598] and len(s.samples_ns) == 598
     # a p50 budget that every call misses stops sampling at the first fail look
-    s = run(fake_clock, itertools.repeat(5_000), [Gate(0.5, 1_000), Gate(0.99, 1e6)])
+    s = run(scripted_clock, itertools.repeat(5_000), [Gate(0.5, 1_000), Gate(0.99, 1e6)])
     assert [d.verdict for d in s.decisions] == ["fail", None] and len(s.samples_ns) == 10
 
 
-def test_measure_takes_3000_samples(fake_clock: FakeClock) -> None:
-    s = run(fake_clock, itertools.repeat(1_000), [])
+def test_measure_takes_3000_samples(scripted_clock: ScriptedClock) -> None:
+    s = run(scripted_clock, itertools.repeat(1_000), [])
     assert (s.stopped, len(s.samples_ns)) == ("sample count", MEASURE_SAMPLES)
 
 
-def test_sample_cap(fake_clock: FakeClock) -> None:
+def test_sample_cap(scripted_clock: ScriptedClock) -> None:
     durations = itertools.cycle([2e6] + [1e6 - 1] * 99)
-    s = run(fake_clock, durations, [Gate(0.99, 1.5e6)], max_time=1e9, max_samples=5000)
+    s = run(scripted_clock, durations, [Gate(0.99, 1.5e6)], max_time=1e9, max_samples=5000)
     assert (s.stopped, len(s.samples_ns)) == ("max_samples", 5000)
 
 
-def test_warmup_calls_are_not_timed(fake_clock: FakeClock) -> None:
+def test_warmup_calls_are_not_timed(scripted_clock: ScriptedClock) -> None:
     durations = itertools.chain([50e6] * 7, itertools.repeat(5_000))
-    s = run(fake_clock, durations, [Gate(0.99, 1e6)], warmup=7)
+    s = run(scripted_clock, durations, [Gate(0.99, 1e6)], warmup=7)
     assert s.warmup == 7 and s.samples_ns.max() == 5_000
 
 
-def test_automatic_warmup_is_bounded(fake_clock: FakeClock) -> None:
-    s = run(fake_clock, itertools.repeat(5_000), [Gate(0.99, 1e6)], warmup=None)
+def test_automatic_warmup_is_bounded(scripted_clock: ScriptedClock) -> None:
+    s = run(scripted_clock, itertools.repeat(5_000), [Gate(0.99, 1e6)], warmup=None)
     assert s.warmup == 200
-    s = run(fake_clock, itertools.repeat(100e6), [Gate(0.99, 1e9)], warmup=None, max_time=1.0)
+    s = run(scripted_clock, itertools.repeat(100e6), [Gate(0.99, 1e9)], warmup=None, max_time=1.0)
     assert 1 <= s.warmup <= 3  # 20% of max_time = 0.2 s of 0.1 s calls
     # a 5 ms call: ten warm-up calls are enough, so a clear miss is decided 20 calls in
-    s = run(fake_clock, itertools.repeat(5e6), [Gate(0.99, 1e6)], warmup=None)
+    s = run(scripted_clock, itertools.repeat(5e6), [Gate(0.99, 1e6)], warmup=None)
     assert (s.warmup, len(s.samples_ns), s.decisions[0].verdict) == (10, 10, "fail")
     # a 50 us call: 200 calls take 10 ms, the full warm-up
-    s = run(fake_clock, itertools.repeat(50e3), [Gate(0.99, 1e9)], warmup=None)
+    s = run(scripted_clock, itertools.repeat(50e3), [Gate(0.99, 1e9)], warmup=None)
     assert s.warmup == 200
 
 
-def test_exceptions_propagate(fake_clock: FakeClock) -> None:
+def test_exceptions_propagate(scripted_clock: ScriptedClock) -> None:
     calls = itertools.count()
 
     def flaky() -> None:
-        fake_clock.advance(1_000)
+        scripted_clock.advance(1_000)
         if next(calls) == 499:
             raise KeyError("on the 500th call")
 
@@ -109,11 +109,11 @@ def test_exceptions_propagate(fake_clock: FakeClock) -> None:
         sample(Target(flaky), [Gate(0.99, 1e6)], confidence=0.95, max_time=3, warmup=0)
 
 
-def test_coroutine_functions_are_awaited_once_per_call(fake_clock: FakeClock) -> None:
+def test_coroutine_functions_are_awaited_once_per_call(scripted_clock: ScriptedClock) -> None:
     awaited = []
 
     async def fetch(x: int) -> int:
-        fake_clock.advance(2_000)
+        scripted_clock.advance(2_000)
         awaited.append(x)
         return x
 
@@ -121,14 +121,14 @@ def test_coroutine_functions_are_awaited_once_per_call(fake_clock: FakeClock) ->
     assert len(awaited) == 5 + len(s.samples_ns) and set(s.samples_ns.tolist()) == {2_000}
 
 
-def test_gc_collections_are_counted(fake_clock: FakeClock) -> None:
+def test_gc_collections_are_counted(scripted_clock: ScriptedClock) -> None:
     import gc
 
     def churn() -> None:
-        fake_clock.advance(1_000)
+        scripted_clock.advance(1_000)
         gc.collect(0)
 
-    s = run(fake_clock, itertools.repeat(0), [])
+    s = run(scripted_clock, itertools.repeat(0), [])
     assert s.gc_collections == 0
     s = sample(Target(churn), [], confidence=0.95, max_time=3, warmup=0)
     assert s.gc_collections >= MEASURE_SAMPLES

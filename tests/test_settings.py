@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from pytest_latency_sla.recording import settings_key
-from pytest_latency_sla.settings import Settings
+from pytest_latency_sla.settings import Settings, settings_key
 
 from .conftest import INNER_INI, SCRIPTED_CONFTEST
 
@@ -81,7 +80,7 @@ def test_empty_environment_variable_falls_through_to_ini(
 
 # Beside ``scripted``, inner runs get a ``plan`` fixture: what the test's markers resolved to.
 PLAN_FIXTURE = """
-from pytest_latency_sla.recording import item_state_key
+from pytest_latency_sla._item import item_state_key
 
 @pytest.fixture
 def plan(request):

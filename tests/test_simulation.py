@@ -17,11 +17,11 @@ from typing import Any, Protocol
 import numpy as np
 import pytest
 
-from pytest_latency_sla.looks import FAIL, PASS, UNDECIDED, Looks
-from pytest_latency_sla.sampler import Gate, Target, sample
-from pytest_latency_sla.stats import min_samples_to_pass
-
-from .conftest import FakeClock
+from pytest_latency_sla.engine.clock import ScriptedClock
+from pytest_latency_sla.engine.sampler import Gate, sample
+from pytest_latency_sla.engine.target import Target
+from pytest_latency_sla.stats.bounds import min_samples_to_pass
+from pytest_latency_sla.stats.looks import FAIL, PASS, UNDECIDED, Looks
 
 GATES = 2000
 ALPHA = 0.05
@@ -224,7 +224,7 @@ def test_stacked_threshold_missed_stops_sampling_at_its_fail(name: str) -> None:
     ("p50_at", "p99_at"), [(0.75, 0.995), (0.55, 0.985)], ids=["inside", "on the edge"]
 )
 def test_the_sampler_reaches_the_same_verdicts_as_the_batch(
-    fake_clock: FakeClock, p50_at: float, p99_at: float
+    scripted_clock: ScriptedClock, p50_at: float, p99_at: float
 ) -> None:
     # the same pre-drawn samples, timed one call at a time by the real sampler loop
     dist = DISTRIBUTIONS["slow path 2%"]
@@ -240,7 +240,7 @@ def test_the_sampler_reaches_the_same_verdicts_as_the_batch(
         durations = iter(drawn[run].tolist())
 
         def call(durations: Iterator[int] = durations) -> None:
-            fake_clock.advance(next(durations))
+            scripted_clock.advance(next(durations))
 
         s = sample(
             Target(call),

@@ -6,15 +6,14 @@ import math
 
 import pytest
 
-from pytest_latency_sla.stats import (
-    FIRST_FAIL_LOOK,
-    LookSchedule,
+from pytest_latency_sla.stats.bounds import (
     bound_ranks,
     fail_cutoff,
     min_samples_to_pass,
     nearest_rank,
     pass_cutoff,
 )
+from pytest_latency_sla.stats.looks import FIRST_FAIL_LOOK, LookSchedule
 
 
 @pytest.mark.parametrize(

@@ -7,12 +7,8 @@ from typing import Any
 
 import pytest
 
-from pytest_latency_sla.thresholds import (
-    BadMarkerArgument,
-    Defaults,
-    MarkerCall,
-    plan_from_markers,
-)
+from pytest_latency_sla.markers import BadMarkerArgument, MarkerCall, plan_from_markers
+from pytest_latency_sla.plan import Defaults
 
 WHERE = "test_x.py::test_y"
 

@@ -5,30 +5,42 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pytest_latency_sla.measurement import MeasureSpec, result_from_samples
-from pytest_latency_sla.thresholds import Threshold
-from pytest_latency_sla.verdict import Decision, failure_message, judge, overkill_message
+from pytest_latency_sla.engine.collect import MeasureSpec
+from pytest_latency_sla.engine.sampler import Decision, Sampling
+from pytest_latency_sla.messages import failure_message, overkill_message
+from pytest_latency_sla.plan import Threshold
+from pytest_latency_sla.verdict.judge import closed_loop_bounds, judge
+from pytest_latency_sla.verdict.measure import judge_collected
+from pytest_latency_sla.verdict.result import LatencyResult, ThresholdResult
 
 P99_50MS = Threshold(percentile=99, budget_s=0.05, budget_text="50 ms")
 
 
-def result_of(samples_ns: list[float], decision: Decision, threshold: Threshold = P99_50MS):  # type: ignore[no-untyped-def]
-    spec = MeasureSpec(thresholds=[threshold])
-    return result_from_samples(
-        np.array(samples_ns, dtype=np.int64),
-        spec,
-        decisions=[decision],
-        name="t.py::test",
+def result_of(
+    samples_ns: list[float], decision: Decision, threshold: Threshold = P99_50MS
+) -> LatencyResult:
+    sampling = Sampling(
+        samples_ns=np.array(samples_ns, dtype=np.int64),
         warmup=3,
         duration_s=0.5,
         stopped="decided",
+        decisions=[decision],
         gc_collections=0,
     )
+    return judge_collected(sampling, MeasureSpec(thresholds=[threshold]), "t.py::test")
+
+
+def judged(
+    sorted_ns: np.ndarray,
+    threshold: Threshold,
+    decision: Decision,  # type: ignore[type-arg]
+) -> ThresholdResult:
+    return judge(threshold, closed_loop_bounds(sorted_ns, threshold, decision, 0.95))
 
 
 def test_confident_verdict_comes_from_the_decision() -> None:
     samples = np.sort(np.full(598, 7_100, dtype=np.int64))
-    t = judge(samples, P99_50MS, Decision("pass", 598), confidence=0.95)
+    t = judged(samples, P99_50MS, Decision("pass", 598))
     assert (t.verdict, t.confident, t.overkill) == ("pass", True, True)
     assert t.estimate == pytest.approx(7.1e-6) and t.margin == pytest.approx(0.05 / 7.1e-6)
     assert t.lower == t.upper == pytest.approx(7.1e-6)
@@ -36,21 +48,22 @@ def test_confident_verdict_comes_from_the_decision() -> None:
 
 def test_without_a_decision_the_point_estimate_decides_not_confidently() -> None:
     samples = np.sort(np.r_[np.full(95, 1e6), np.full(5, 60e6)].astype(np.int64))
-    t = judge(samples, P99_50MS, Decision(), confidence=0.95)
+    t = judged(samples, P99_50MS, Decision())
     assert (t.verdict, t.confident) == ("fail", False)
     assert t.estimate == pytest.approx(0.06) and t.upper is None  # 100 samples: no upper bound
 
 
 def test_scale_multiplies_the_budget_and_is_shown() -> None:
     samples = np.sort(np.full(598, 70e6).astype(np.int64))
-    t = judge(samples, P99_50MS, Decision("pass", 598), confidence=0.95, scale=2.0)
+    t = judged(samples, P99_50MS.scaled(2.0), Decision("pass", 598))
     assert t.budget == pytest.approx(0.1) and t.budget_text == "100 ms (50 ms x 2)"
 
 
 def test_failure_message_first_line_is_specs_format() -> None:
     samples = [61.2e6] * 5 + [40.1e6] * 4 + [80.2e6]
     result = result_of(samples, Decision("fail", 10))
-    message = failure_message(result, result.thresholds[0])
+    record = result.summary()
+    message = failure_message(record, record["thresholds"][0])
     first, *rest = message.splitlines()
     assert first == (
         "latency SLA missed: p99 = 80.2 ms > budget 50 ms (n=10, 95% bounds [61.2 ms, -]; "
@@ -61,7 +74,7 @@ def test_failure_message_first_line_is_specs_format() -> None:
 
 def test_overkill_message() -> None:
     result = result_of([7_100] * 598, Decision("pass", 598))
-    assert overkill_message(result.thresholds[0]) == (
+    assert overkill_message(result.summary()["thresholds"][0]) == (
         "p99 = 7.10 us is 7,042x under the 50 ms budget (overkill threshold 1,000x): "
         "further optimization of this call is wasted effort"
     )

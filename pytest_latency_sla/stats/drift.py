@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .stats import bound_ranks
+from ..messages import RESOLUTION_FACTOR
+from .bounds import bound_ranks
 
 if TYPE_CHECKING:
     import numpy as np
@@ -31,8 +32,6 @@ DRIFT_RATIO = 1.2
 # medians (each one-sided at this level) do not overlap. Under no drift that happens with
 # probability <= 4 x this (either bound wrong, in either direction): 1%.
 DRIFT_ALPHA = 0.0025
-# A p50 under this many timer overheads is said to be near the timer's resolution.
-RESOLUTION_FACTOR = 10
 
 
 @dataclass(frozen=True)
@@ -85,29 +84,3 @@ def _median_and_bounds(
 def near_timer_resolution(p50_ns: float, timer_overhead_ns: float) -> bool:
     """Whether a median call of ``p50_ns`` is within ``RESOLUTION_FACTOR`` clock reads."""
     return timer_overhead_ns > 0 and p50_ns < RESOLUTION_FACTOR * timer_overhead_ns
-
-
-def notes(
-    *,
-    unstable: bool,
-    half_medians_s: tuple[float, float] | list[float] | None,
-    near_resolution: bool,
-    p50_s: float | None,
-    timer_overhead_s: float,
-) -> list[str]:
-    """The words for what the checks found (plain values in, so JSON reports can use it too)."""
-    from .units import format_duration
-
-    found = []
-    if unstable and half_medians_s is not None:
-        first, second = half_medians_s
-        found.append(
-            f"unstable: the median moved from {format_duration(first)} in the first half of the "
-            f"samples to {format_duration(second)} in the second (the bounds assume it does not)"
-        )
-    if near_resolution and p50_s is not None:
-        found.append(
-            f"p50 {format_duration(p50_s)} is under {RESOLUTION_FACTOR}x the timer overhead "
-            f"({format_duration(timer_overhead_s)}): near timer resolution"
-        )
-    return found

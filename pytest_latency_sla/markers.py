@@ -1,4 +1,4 @@
-"""From ``latency_sla`` markers to a measurement plan: thresholds and sampling settings.
+"""From ``latency_sla`` markers to a measurement ``Plan``: thresholds and sampling settings.
 
 Pure functions on plain data; the pytest edge passes markers in closest-first order and turns a
 ``BadMarkerArgument`` into a setup error of that one test.
@@ -12,9 +12,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .plan import Defaults, Plan, Threshold
 from .units import UNIT_SECONDS, format_budget, format_percentile
 
-__all__ = ["BadMarkerArgument", "Defaults", "Plan", "Threshold", "plan_from_markers"]
+__all__ = ["BadMarkerArgument", "MarkerCall", "marker_calls", "plan_from_markers"]
 
 ARGUMENTS = (
     "s", "ms", "us", "percentile", "overkill", "max_time", "warmup", "isolate",
@@ -25,43 +26,6 @@ ARRIVALS = ("constant", "poisson")
 
 class BadMarkerArgument(ValueError):
     """A ``latency_sla`` marker argument that cannot be used; the message is for the user."""
-
-
-@dataclass(frozen=True)
-class Threshold:
-    """One budget: the ``percentile`` of the per-call latency must stay at or below ``budget_s``."""
-
-    percentile: float
-    budget_s: float
-    budget_text: str
-    overkill: float | None = 1000.0
-
-    @property
-    def label(self) -> str:
-        return f"{format_percentile(self.percentile)} <= {self.budget_text}"
-
-
-@dataclass(frozen=True)
-class Defaults:
-    """Session-wide values a marker falls back on (from CLI, environment, ini)."""
-
-    percentile: float = 99.0
-    overkill: float | None = 1000.0
-    max_time: float = 3.0
-    isolate: bool = False
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Everything the markers of one test ask for."""
-
-    thresholds: tuple[Threshold, ...]
-    max_time: float
-    warmup: int | None = None
-    isolate: bool = False
-    rate: float | None = None
-    arrivals: str = "constant"
-    concurrency: int = 1
 
 
 @dataclass(frozen=True)

@@ -1,40 +1,29 @@
-"""End of session, on the controller: the report dict, the terminal table, the files, and
-the few lines of notice that go with them."""
+"""End of session, on the reporting process: the report record, the terminal table, the files,
+and the few lines of notice that go with them."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 
-from .collector import collector_key
-from .recording import settings_key
+from . import messages
+from .collector import collector_key, xdist_workers
+from .records import ReportDict
+from .settings import settings_key
 
-__all__ = ["print_summary", "session_report", "write_files", "xdist_workers"]
+__all__ = ["print_summary", "session_report", "write_files"]
 
-_report_key = pytest.StashKey[dict[str, Any]]()
+_report_key = pytest.StashKey[ReportDict]()
 _notices_key = pytest.StashKey[list[str]]()
 
-XDIST_NOTICE = (
-    "latency-sla: {workers} pytest-xdist workers share this machine's CPU cores, so latencies "
-    "measured under xdist are pessimistic"
-)
 
-
-def xdist_workers(config: pytest.Config) -> int:
-    """How many xdist workers this (controller) process runs; 0 without xdist."""
-    if hasattr(config, "workerinput") or not config.pluginmanager.hasplugin("dsession"):
-        return 0
-    return len(getattr(config.option, "tx", None) or ())
-
-
-def session_report(config: pytest.Config) -> dict[str, Any]:
+def session_report(config: pytest.Config) -> ReportDict:
     """Built once per session, after every result has arrived; other plugins may edit it."""
     report = config.stash.get(_report_key, None)
     if report is None:
-        from .environment import describe
-        from .report import build_report
+        from .engine.environment import describe
+        from .reports.document import build_report
 
         settings = config.stash[settings_key]
         results = config.stash[collector_key].ordered()
@@ -66,18 +55,18 @@ def print_summary(terminalreporter: Any, config: pytest.Config) -> None:
         _print_table(terminalreporter, config)
     workers = xdist_workers(config)
     if workers and has_results:
-        terminalreporter.write_line(XDIST_NOTICE.format(workers=workers), yellow=True)
+        terminalreporter.write_line(messages.XDIST_NOTICE.format(workers=workers), yellow=True)
     for line in config.stash.get(_notices_key, []):
         terminalreporter.write_line(line)
 
 
 def _print_table(terminalreporter: Any, config: pytest.Config) -> None:
-    from .report_table import environment_line, footnotes, render_text, rows
+    from .reports.table import footnotes, render_text, rows
 
     settings = config.stash[settings_key]
     report = session_report(config)
     terminalreporter.write_sep("=", "latency SLA report")
-    terminalreporter.write_line(environment_line(report["environment"]))
+    terminalreporter.write_line(messages.environment_line(report["environment"]))
     if settings.scale != 1.0:
         terminalreporter.write_line(f"budgets scaled by {settings.scale:g} (--latency-scale)")
     if settings.mode == "warn":
@@ -95,31 +84,32 @@ def write_files(config: pytest.Config) -> None:
         return
     report = session_report(config)
     if settings.json:
-        from .report import write_json
+        from .reports.document import write_json
 
         json_path = settings.json
-        _write(config, "JSON", json_path, lambda: write_json(json_path, report))
+        _write(config, "JSON", json_path, lambda: _written("JSON", write_json(json_path, report)))
     if settings.md:
-        from .report_markdown import write_markdown
+        from .reports.markdown import write_markdown
 
         md = settings.md
-        _write(config, "Markdown", md, lambda: write_markdown(md, report, config))
+        _write(config, "Markdown", md, lambda: write_markdown(md, report))
     if settings.html:
-        from .report_html import write_html
+        from .reports.html import write_html
 
         html = settings.html
-        _write(config, "HTML", html, lambda: write_html(html, report))
+        _write(config, "HTML", html, lambda: _written("HTML", write_html(html, report)))
 
 
-def _write(
-    config: pytest.Config, kind: str, target: object, write: Callable[[], Path | None]
-) -> None:
+def _written(kind: str, path: object) -> str:
+    return f"latency-sla: {kind} report written to {path}"
+
+
+def _write(config: pytest.Config, kind: str, target: object, write: Callable[[], str]) -> None:
     """Write one report; say where it went, or why it could not be written (the session's
     verdict stands either way: the tests ran)."""
     try:
-        written = write()
+        said = write()
     except OSError as exc:
         notice(config, f"ERROR: latency-sla: cannot write the {kind} report {target}: {exc}")
         return
-    if written is not None:
-        notice(config, f"latency-sla: {kind} report written to {written}")
+    notice(config, said)

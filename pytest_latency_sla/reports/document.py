@@ -1,23 +1,24 @@
-"""The session report: one JSON-able dict (schema ``pytest-latency-sla/1``) and the files
-written from it, each atomically (a temporary file beside the target, then a rename)."""
+"""The session report: one JSON-able record (schema ``pytest-latency-sla/1``), and its JSON file."""
 
 from __future__ import annotations
 
 import json
 import math
 import os
-import tempfile
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
+
+from ..records import EnvironmentDict, ReportDict, ResultDict
+from .files import write_atomic
 
 SCHEMA = "pytest-latency-sla/1"
 
-__all__ = ["SCHEMA", "build_report", "write_atomic", "write_json"]
+__all__ = ["SCHEMA", "build_report", "write_json"]
 
 
-def build_report(results: Sequence[dict[str, Any]], environment: dict[str, Any]) -> dict[str, Any]:
+def build_report(results: Sequence[ResultDict], environment: EnvironmentDict) -> ReportDict:
     return {
         "schema": SCHEMA,
         "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -38,29 +39,15 @@ _FIRST_KEYS = (
 )
 
 
-def _ordered(result: dict[str, Any]) -> dict[str, Any]:
-    out = {key: result[key] for key in _FIRST_KEYS if key in result}
-    out.update((key, value) for key, value in result.items() if key not in out)
-    return out
+def _ordered(result: ResultDict) -> ResultDict:
+    """The same record with the keys a reader looks for first, first."""
+    items: dict[str, Any] = dict(result)
+    out = {key: items[key] for key in _FIRST_KEYS if key in items}
+    out.update((key, value) for key, value in items.items() if key not in out)
+    return cast(ResultDict, out)
 
 
-def write_atomic(path: Path, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def write_json(path: Path, report: dict[str, Any]) -> Path:
+def write_json(path: Path, report: ReportDict) -> Path:
     """Strict JSON: a NaN or infinity a plugin put in the report becomes ``null``, and a
     numpy scalar its plain value, rather than an unreadable file or a crash at the end."""
     text = json.dumps(_plain(report), indent=2, allow_nan=False, default=_default)

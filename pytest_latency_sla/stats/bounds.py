@@ -1,4 +1,4 @@
-"""Distribution-free bounds for a percentile, and the sequential schedule that looks at them.
+"""Distribution-free bounds for a percentile (Thompson, 1936): exact binomial cut-offs.
 
 Everything here is exact binomial arithmetic on counts, with the standard library only.
 With ``n`` independent samples and budget ``B``, let ``E`` be the number of samples strictly
@@ -15,11 +15,9 @@ and ``X(n - m + 1)`` a lower bound (1-based ranks).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from functools import lru_cache
 
 __all__ = [
-    "LookSchedule",
     "bound_ranks",
     "fail_cutoff",
     "min_samples_to_pass",
@@ -30,8 +28,6 @@ __all__ = [
 # The pmf is summed over a window around the mean that holds all but a negligible (< 1e-40)
 # share of the probability mass: for p99 at n = 640 that is 118 counts, not 641, and the looks
 # of a gate that decides in a few milliseconds are not slowed down by their own arithmetic.
-# The first look for a fail: a handful of calls already tells a clear miss apart.
-FIRST_FAIL_LOOK = 10
 
 
 def _log_pmf(n: int, p: float, k: int) -> float:
@@ -110,63 +106,3 @@ def nearest_rank(n: int, percentile: float) -> int:
 def _check(n: int, q: float, alpha: float) -> None:
     if n < 1 or not 0.0 < q < 1.0 or not 0.0 < alpha < 1.0:
         raise ValueError(f"need n >= 1, 0 < q < 1, 0 < alpha < 1; got n={n}, q={q}, alpha={alpha}")
-
-
-@dataclass(frozen=True)
-class Look:
-    """One planned look at ``n`` samples: check the pass or the fail side at level ``alpha``."""
-
-    n: int
-    side: str  # "pass" or "fail"
-    alpha: float
-
-
-@dataclass(frozen=True)
-class LookSchedule:
-    """Alpha spending over two geometric schedules, one per kind of error.
-
-    A wrong confident pass can only happen when the percentile is really above the budget, a
-    wrong confident fail only when it is really at or below it, so each side may spend the
-    whole ``alpha``. Look ``k`` (1-based) of a side uses ``alpha / 2**k``: the sum over every
-    look stays below ``alpha`` however long sampling runs.
-
-    Fail looks start at ``FIRST_FAIL_LOOK`` samples. Pass looks start at ``2 * n_min``: at
-    ``n_min`` the upper bound is the sample maximum and a single scheduler stall would block a
-    pass; at twice that, it is the second-largest sample or better.
-    """
-
-    q: float
-    alpha: float
-
-    @property
-    def first_pass_look(self) -> int:
-        return 2 * min_samples_to_pass(self.q, self.alpha)
-
-    def looks_at(self, n: int) -> tuple[Look, ...]:
-        """The looks planned at exactly ``n`` samples (zero, one or both sides)."""
-        found = []
-        for side, first in (("fail", FIRST_FAIL_LOOK), ("pass", self.first_pass_look)):
-            k = _doubling_index(n, first)
-            if k is not None:
-                found.append(Look(n, side, self.alpha / 2.0**k))
-        return tuple(found)
-
-    def next_look_after(self, n: int) -> int:
-        """The smallest planned look strictly after ``n`` samples."""
-        return min(_next_doubling(n, FIRST_FAIL_LOOK), _next_doubling(n, self.first_pass_look))
-
-
-def _doubling_index(n: int, first: int) -> int | None:
-    if n < first or n % first:
-        return None
-    ratio = n // first
-    if ratio & (ratio - 1):
-        return None
-    return ratio.bit_length()
-
-
-def _next_doubling(n: int, first: int) -> int:
-    look = first
-    while look <= n:
-        look *= 2
-    return look

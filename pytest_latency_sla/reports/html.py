@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Any
 
-from .report import write_atomic
-from .report_table import HEADER, environment_line, rows, session_notes, summary
-from .units import format_duration, format_percentile, format_ratio
+from .. import messages
+from ..records import ReportDict, ResultDict, ThresholdDict
+from ..units import format_duration, format_percentile, format_ratio
+from .files import write_atomic
+from .table import HEADER, rows, summary
 
 __all__ = ["render", "write_html"]
 
@@ -33,14 +34,14 @@ _NUMERIC = {2, 3, 4, 5, 6}  # table columns aligned right
 _BAR, _BAR_OVER, _BUDGET, _ESTIMATE, _BAND = "#8fa8bd", "#e57373", "#c62828", "#1565c0", "#1565c0"
 
 
-def write_html(path: Path, report: dict[str, Any]) -> Path:
+def write_html(path: Path, report: ReportDict) -> Path:
     write_atomic(path, render(report))
     return Path(path)
 
 
-def render(report: dict[str, Any]) -> str:
-    results: Sequence[dict[str, Any]] = report.get("results", [])
-    environment: dict[str, Any] = report.get("environment", {})
+def render(report: ReportDict) -> str:
+    results = report.get("results", [])
+    environment = report.get("environment", {})
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -49,8 +50,8 @@ def render(report: dict[str, Any]) -> str:
         f"<style>{_CSS}</style></head><body>",
         "<header><h1>Latency SLA report</h1>",
         f'<p class="summary">{_summary(results, environment.get("mode", ""))}</p>',
-        *(f'<p class="note">{escape(n)}</p>' for n in session_notes(environment)),
-        f'<p class="env">{escape(environment_line(environment))}</p>',
+        *(f'<p class="note">{escape(n)}</p>' for n in messages.session_notes(environment)),
+        f'<p class="env">{escape(messages.environment_line(environment))}</p>',
         f'<p class="env">{escape(str(report.get("created", "")))} &middot; '
         f"{escape(str(report.get('schema', '')))}</p></header>",
     ]
@@ -63,7 +64,7 @@ def render(report: dict[str, Any]) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _summary(results: Sequence[dict[str, Any]], mode: str) -> str:
+def _summary(results: Sequence[ResultDict], mode: str) -> str:
     status, text = summary(results, mode)
     return f'<span class="{status}">{escape(text)}</span>'
 
@@ -74,7 +75,7 @@ def _verdict_class(label: str) -> str:
     return "unsure" if label.startswith("~") else ("good" if label.startswith("pass") else "")
 
 
-def _table(results: Sequence[dict[str, Any]]) -> str:
+def _table(results: Sequence[ResultDict]) -> str:
     anchors: dict[str, int] = {}
     for i, result in enumerate(results):
         anchors.setdefault(str(result["nodeid"]), i)
@@ -105,7 +106,7 @@ def _breakable(test_id: str) -> str:
     return "::<wbr>".join(parts)
 
 
-def _card(index: int, result: dict[str, Any]) -> str:
+def _card(index: int, result: ResultDict) -> str:
     outcome = str(result.get("outcome", ""))
     quantiles = result.get("quantiles_s") or {}
     facts = [f"n {result.get('n', 0):,}", f"warm-up {result.get('warmup', 0):,}"]
@@ -168,9 +169,10 @@ def _axis(edges: Sequence[float], marks: Sequence[float]) -> _Axis:
     return _Axis(max(low - pad, low / 10), high + pad, log=False)
 
 
-def _histogram_svg(result: dict[str, Any]) -> str:
-    histogram = result.get("histogram") or {}
-    edges, counts = histogram.get("edges_s") or [], histogram.get("counts") or []
+def _histogram_svg(result: ResultDict) -> str:
+    histogram = result.get("histogram")
+    edges = histogram["edges_s"] if histogram else []
+    counts = histogram["counts"] if histogram else []
     if len(edges) < 2 or not counts or not any(counts):
         return '<p class="empty">no samples to draw</p>'
     thresholds = result.get("thresholds") or []
@@ -186,8 +188,9 @@ def _histogram_svg(result: dict[str, Any]) -> str:
         f'aria-label="{escape("histogram of per-call latency of " + str(result["nodeid"]))}">'
     ]
     for t in thresholds:  # the confidence band of each estimate, under the bars
-        if t.get("lower_s") and t.get("upper_s") and t["upper_s"] <= axis.high:
-            x0, x1 = axis.x(max(t["lower_s"], axis.low)), axis.x(t["upper_s"])
+        lower, upper = t.get("lower_s"), t.get("upper_s")
+        if lower and upper and upper <= axis.high:
+            x0, x1 = axis.x(max(lower, axis.low)), axis.x(upper)
             out.append(
                 f'<rect x="{x0:.1f}" y="{top}" width="{max(x1 - x0, 1):.1f}" '
                 f'height="{base - top}" fill="{_BAND}" opacity="0.08"/>'
@@ -234,7 +237,7 @@ def _axes(axis: _Axis, tallest: int, top: float, base: float) -> list[str]:
 
 
 def _marks(
-    axis: _Axis, threshold: dict[str, Any], top: float, base: float, lanes: tuple[float, float]
+    axis: _Axis, threshold: ThresholdDict, top: float, base: float, lanes: tuple[float, float]
 ) -> list[str]:
     """The budget (dashed) and the measured percentile (solid), each labelled in its lane."""
     out = []

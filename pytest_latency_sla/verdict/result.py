@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .stats import nearest_rank
+from ..records import (
+    HistogramDict,
+    LoadDict,
+    ResultDict,
+    Stopped,
+    ThresholdDict,
+    ThresholdKind,
+    Verdict,
+)
+from ..stats.bounds import nearest_rank
 
 if TYPE_CHECKING:
     import numpy as np
@@ -31,20 +40,22 @@ class ThresholdResult:
     estimate: float
     lower: float | None
     upper: float | None
-    verdict: str
+    verdict: Verdict
     confident: bool
     margin: float
     overkill: bool
     budget_text: str = ""
     overkill_threshold: float | None = None
     scale: float = 1.0
+    kind: ThresholdKind = "absolute"
 
     @property
     def passed(self) -> bool:
         return self.verdict == "pass"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ThresholdDict:
         return {
+            "kind": self.kind,
             "percentile": float(self.percentile),
             "budget_s": float(self.budget),
             "budget_text": self.budget_text,
@@ -69,7 +80,7 @@ class LatencyResult:
     name: str = ""
     warmup: int = 0
     duration_s: float = 0.0
-    stopped: str = "decided"
+    stopped: Stopped = "decided"
     gc_collections: int = 0
     confidence: float = 0.95
     # medians (ns) of the first and second half of the samples; ``unstable`` when they differ
@@ -79,7 +90,17 @@ class LatencyResult:
     # the p50 is under 10x the session's measured timer overhead (``timer_overhead_ns``)
     near_timer_resolution: bool = False
     timer_overhead_ns: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+    # a load run: the rate asked for and served, the start delay (``None`` in closed loop)
+    load: LoadDict | None = None
+    # measured in a forked child (``isolate=True``)
+    isolated: bool = False
+    # onnxruntime's version, when the measuring process had it loaded
+    onnxruntime: str | None = None
+    # how an isolated child ended when it crashed: ``SIGSEGV (signal 11)``
+    crash: str | None = None
+    _sorted_ns: npt.NDArray[np.int64] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def n(self) -> int:
@@ -122,22 +143,24 @@ class LatencyResult:
         return all(t.passed for t in self.thresholds)
 
     def _sorted(self) -> npt.NDArray[np.int64]:
-        cached = self.extra.get("_sorted")
+        cached = self._sorted_ns
         if cached is None:
             import numpy as np
 
             cached = np.sort(self.samples_ns)
-            self.extra["_sorted"] = cached
+            object.__setattr__(self, "_sorted_ns", cached)
         return cached
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON-able form (plain Python values only: numpy scalars break pytest-xdist)."""
+    def summary(self) -> ResultDict:
+        """The JSON-able form without the histogram (plain Python values only: numpy scalars
+        break pytest-xdist)."""
         quantiles = {}
         if self.n:
             for label, p in (("50", 50.0), ("90", 90.0), ("99", 99.0), ("99.9", 99.9)):
                 quantiles[label] = self.percentile(p)
             quantiles["max"] = self.max
-        data: dict[str, Any] = {
+        data: ResultDict = {
+            "nodeid": self.name,
             "n": self.n,
             "warmup": int(self.warmup),
             "duration_s": float(self.duration_s),
@@ -153,14 +176,24 @@ class LatencyResult:
             else [float(m) / 1e9 for m in self.half_medians_ns],
             "near_timer_resolution": bool(self.near_timer_resolution),
             "timer_overhead_s": float(self.timer_overhead_ns) / 1e9,
-            "histogram": self.histogram(),
         }
-        for key, value in self.extra.items():
-            if not key.startswith("_"):
-                data[key] = value
+        if self.load is not None:
+            data["load"] = self.load
+        if self.isolated:
+            data["isolated"] = True
+        if self.onnxruntime:
+            data["onnxruntime"] = self.onnxruntime
+        if self.crash:
+            data["crash"] = self.crash
         return data
 
-    def histogram(self, bins: int = _HISTOGRAM_BINS) -> dict[str, list[float] | list[int]]:
+    def to_dict(self) -> ResultDict:
+        """``summary()`` and the histogram: what the reports keep of this measurement."""
+        data = self.summary()
+        data["histogram"] = self.histogram()
+        return data
+
+    def histogram(self, bins: int = _HISTOGRAM_BINS) -> HistogramDict:
         """Counts over log-spaced bins between the fastest and the slowest call."""
         if not self.n:
             return {"edges_s": [], "counts": []}

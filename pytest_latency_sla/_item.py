@@ -1,34 +1,39 @@
-"""The pytest edge of a measurement: a test's plan in, a recorded result, warnings and the
+"""One test at the pytest edge: its plan at setup, each measurement recorded, warnings and the
 verdict out. Fixture calls and marker-only tests both go through ``measure_for_item``."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .settings import Settings
+from . import messages
+from .plan import Plan, Threshold
+from .settings import Settings, settings_key
 
 if TYPE_CHECKING:
-    from .load import LoadPlan
-    from .measurement import MeasureSpec
-    from .result import LatencyResult
-    from .sampler import Target
-    from .thresholds import Plan
+    from .engine.collect import MeasureSpec
+    from .engine.target import Target
+    from .verdict.result import LatencyResult
 
-# The measuring modules (sampler, measurement, load, verdict) are imported inside the functions
-# that measure: a session whose tests never measure pays for none of them at startup.
+# The measuring modules (engine, verdict) are imported inside the functions that measure: a
+# session whose tests never measure pays for none of them at startup.
 
 __all__ = [
+    "MARKER",
     "ItemState",
     "item_state_key",
     "measure_for_item",
     "measure_test_body",
     "nothing_measured",
     "plan_for_item",
-    "settings_key",
+    "setup_plan",
+    "state_of",
 ]
+
+MARKER = "latency_sla"
 
 
 @dataclass
@@ -39,17 +44,16 @@ class ItemState:
     results: list[LatencyResult] = field(default_factory=list)
 
 
-settings_key = pytest.StashKey[Settings]()
 item_state_key = pytest.StashKey[ItemState]()
-MARKER = "latency_sla"
 
 
 def plan_for_item(item: pytest.Item, settings: Settings) -> Plan | None:
-    """Parse the item's markers (closest first) and let other plugins adjust each threshold."""
+    """Parse the item's markers (closest first), let other plugins adjust each threshold, and
+    scale every budget by ``--latency-scale``: the one place a budget is scaled."""
     marks = list(item.iter_markers_with_node(MARKER))
     if not marks:
         return None
-    from .thresholds import marker_calls, plan_from_markers
+    from .markers import marker_calls, plan_from_markers
 
     plan = plan_from_markers(marker_calls(marks), settings.defaults, item.nodeid)
     adjusted = []
@@ -57,16 +61,14 @@ def plan_for_item(item: pytest.Item, settings: Settings) -> Plan | None:
         replacement = item.config.hook.pytest_latency_sla_threshold(item=item, threshold=threshold)
         chosen = threshold if replacement is None else replacement
         _check_threshold(chosen, settings.scale, item.nodeid, hooked=replacement is not None)
-        adjusted.append(chosen)
+        adjusted.append(chosen.scaled(settings.scale))
     return replace(plan, thresholds=tuple(adjusted))
 
 
 def _check_threshold(threshold: Any, scale: float, where: str, *, hooked: bool) -> None:
     """What a hook returned, and a budget times ``--latency-scale``, must still be usable: an
     infinite budget would pass anything and cannot be written to the JSON report."""
-    import math
-
-    from .thresholds import BadMarkerArgument, Threshold
+    from .markers import BadMarkerArgument
 
     if hooked and not isinstance(threshold, Threshold):
         raise BadMarkerArgument(
@@ -84,7 +86,7 @@ def _check_threshold(threshold: Any, scale: float, where: str, *, hooked: bool) 
 
 def setup_plan(item: pytest.Item) -> str | None:
     """Parse and keep the item's plan at setup; the message of a bad marker argument, if any."""
-    from .thresholds import BadMarkerArgument
+    from .markers import BadMarkerArgument
 
     try:
         plan = plan_for_item(item, item.config.stash[settings_key])
@@ -111,7 +113,7 @@ def measure_test_body(item: pytest.Function) -> bool:
         return False
     if item.config.stash[settings_key].mode == "off":
         return False
-    from .sampler import Target
+    from .engine.target import Target
 
     funcargs = item.funcargs
     testargs = {name: funcargs[name] for name in item._fixtureinfo.argnames}
@@ -130,14 +132,9 @@ def nothing_measured(item: pytest.Item) -> str | None:
         or item.config.stash[settings_key].mode == "off"
     ):
         return None
-    if MARKER in getattr(item, "fixturenames", ()):
-        why = "requests the latency_sla fixture but never calls it; call latency_sla(fn, ...)"
-    else:  # a unittest.TestCase method or another plugin's item: no body we can call
-        why = (
-            f"is a {type(item).__name__}, whose body only pytest test functions can have "
-            "measured; move the measured call into a pytest test function"
-        )
-    return f"{item.nodeid}: nothing was measured: the test has a latency_sla marker and {why}"
+    # a unittest.TestCase method or another plugin's item has no body we can call
+    kind = None if MARKER in getattr(item, "fixturenames", ()) else type(item).__name__
+    return messages.nothing_measured(item.nodeid, kind)
 
 
 def measure_for_item(
@@ -145,11 +142,11 @@ def measure_for_item(
 ) -> LatencyResult:
     """Measure ``target`` for ``item``; record, warn, and fail the test on a missed budget."""
     __tracebackhide__ = True
-    from .sampler import AwaitableReturned
+    from .engine.target import TargetError
 
     try:
         return _measure(item, target, plan, budgeted=budgeted)
-    except AwaitableReturned as error:
+    except TargetError as error:
         message = f"{item.nodeid}: {error}"
     pytest.fail(message, pytrace=False)
 
@@ -158,7 +155,9 @@ def _measure(
     item: pytest.Item, target: Target, plan: Plan | None, *, budgeted: bool
 ) -> LatencyResult:
     __tracebackhide__ = True
-    from .measurement import MeasureSpec, run_measurement
+    from .engine.collect import MeasureSpec
+    from .engine.load.schedule import load_plan
+    from .verdict.measure import run_measurement
 
     settings = item.config.stash[settings_key]
     state = state_of(item)
@@ -169,9 +168,8 @@ def _measure(
         confidence=settings.confidence,
         max_time=plan.max_time if plan is not None else settings.max_time,
         warmup=plan.warmup if plan is not None else None,
-        scale=settings.scale,
         gc_mode=settings.gc,
-        load=_load_plan(plan),
+        load=load_plan(plan),
     )
     count = len(state.results) + 1
     name = item.nodeid if count == 1 else f"{item.nodeid}#{count}"
@@ -180,7 +178,6 @@ def _measure(
         result = _measure_isolated(state, target, spec, name)
     else:
         result = run_measurement(target, spec, name)
-    _annotate(result)
     state.results.append(result)
     _add_user_properties(item, result)
     item.config.hook.pytest_latency_sla_result(item=item, result=result)
@@ -188,25 +185,17 @@ def _measure(
     return result
 
 
-def _load_plan(plan: Plan | None) -> LoadPlan | None:
-    # the load engine is imported only for a test that asks for load
-    if plan is None or (plan.rate is None and plan.concurrency == 1):
-        return None
-    from .load import load_plan
-
-    return load_plan(plan)
-
-
 def _measure_isolated(
     state: ItemState, target: Target, spec: MeasureSpec, name: str
 ) -> LatencyResult:
-    """``run_isolated`` at the pytest edge: skip without fork; a crashed or killed child
+    """An isolated measurement at the pytest edge: skip without fork; a crashed or killed child
     fails the test and leaves an empty result, so the reports still list the test."""
     __tracebackhide__ = True
     import numpy as np
 
-    from .isolation import ChildCrashed, ChildTimedOut, IsolationUnavailable, run_isolated
-    from .result import LatencyResult
+    from .engine.isolation import ChildCrashed, ChildTimedOut, IsolationUnavailable
+    from .verdict.measure import run_isolated
+    from .verdict.result import LatencyResult
 
     try:
         return run_isolated(target, spec, name)
@@ -214,28 +203,31 @@ def _measure_isolated(
         pytest.skip(str(error))
     except ChildCrashed as error:
         state.crashed = True
-        failure, ended = error.message(), f"crashed: {error.how}"
+        failure = error.message()
+        empty = LatencyResult(
+            samples_ns=np.zeros(0, dtype=np.int64),
+            name=name,
+            stopped="crashed",
+            isolated=True,
+            crash=error.how,
+        )
     except ChildTimedOut as error:
-        failure, ended = str(error), "killed at deadline"
-    empty = LatencyResult(samples_ns=np.zeros(0, dtype=np.int64), name=name, stopped=ended)
-    empty.extra["isolated"] = True
+        failure = str(error)
+        empty = LatencyResult(
+            samples_ns=np.zeros(0, dtype=np.int64),
+            name=name,
+            stopped="killed at deadline",
+            isolated=True,
+        )
     state.results.append(empty)
     pytest.fail(failure, pytrace=False)
-
-
-def _annotate(result: LatencyResult) -> None:
-    from .environment import onnxruntime_version
-
-    version = onnxruntime_version()
-    if version:
-        result.extra["onnxruntime"] = version
 
 
 def _call_once(target: Target) -> LatencyResult:
     import numpy as np
 
-    from .result import LatencyResult
-    from .sampler import time_one_call
+    from .engine.sampler import time_one_call
+    from .verdict.result import LatencyResult
 
     elapsed = time_one_call(target)
     return LatencyResult(samples_ns=np.array([elapsed], dtype=np.int64), stopped="mode off")
@@ -259,7 +251,7 @@ def _warn_and_gate(
     item: pytest.Item, result: LatencyResult, spec: MeasureSpec, settings: Settings
 ) -> None:
     __tracebackhide__ = True
-    from .measurement import findings
+    from .verdict.measure import findings
     from .warning_types import LatencyMissWarning
 
     found = findings(result, spec)

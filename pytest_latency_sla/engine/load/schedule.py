@@ -1,11 +1,4 @@
-"""Latency under load: calls on a schedule of intended starts (open loop), or N closed-loop callers.
-
-Back-to-back calls measure service time and hide queueing (coordinated omission): a slow call
-delays every later call, and those delays are never timed. Here each call ``i`` has an intended
-start ``t0 + offset[i]`` fixed in advance; its latency is *completion - intended start*, so time
-spent waiting behind a slow call counts, as it would for a real client (wrk2's approach).
-
-No pytest here. The clock and the wait are module attributes so tests can script them.
+"""The load engine's records and schedule: intended starts, overload detection, the run's data.
 
 **Overload.** When the call cannot keep up, the backlog (how late the next call starts) grows
 without bound and sampling it to ``max_time`` only measures the queue. The run is checked once
@@ -19,57 +12,42 @@ saturation fluctuates around a mean and does not grow three windows in a row by 
 
 from __future__ import annotations
 
-import gc
 import sys
-import time
 from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
-from .sampler import MAX_SAMPLES, GcCounter, Target, reject_awaitable, warm_up
+from ...plan import Plan
+from ...records import Arrivals, Stopped
+from ..sampler import MAX_SAMPLES
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
-
-    from .thresholds import Plan
 
 __all__ = [
     "LoadPlan",
     "LoadRun",
     "Overload",
     "OverloadDetector",
+    "finish_run",
     "intended_offsets",
     "load_plan",
-    "run_load",
+    "overload_from",
+    "precise_sleep",
+    "window_ns",
 ]
 
 # Overload: backlog growth per window, as a share of the window, in this many windows in a row.
 GROWTH = 0.05
 WINDOWS = 3
-# Waits longer than this sleep first and spin only for the rest; shorter waits spin, which is what
-# keeps start delays under a microsecond. With the timer slack at 1 ns (below), a sleeper wakes
-# ~10 us late (p99 ~40 us on a busy 2-core machine) instead of 60-100 us; sleeping most of each gap
-# also leaves the CPU to other processes, so the scheduler is not preempted for spinning.
-SPIN_NS = 50_000
 _PR_SET_TIMERSLACK, _PR_GET_TIMERSLACK = 29, 30
-
-_clock = time.perf_counter_ns
-
-
-def _wait_until(deadline_ns: int) -> None:
-    """Return at ``deadline_ns`` (``_clock`` time): sleep most of a long wait, spin the rest."""
-    remaining = deadline_ns - _clock()
-    if remaining > SPIN_NS:
-        time.sleep((remaining - SPIN_NS) / 1e9)
-    while _clock() < deadline_ns:
-        pass
 
 
 @contextmanager
-def _precise_sleep() -> Iterator[None]:
+def precise_sleep() -> Iterator[None]:
     """Linux: timer slack of 1 ns for this thread and the workers it starts (they inherit it),
     so ``time.sleep`` wakes close to its deadline; restored afterwards. Elsewhere: no change."""
     prctl: Callable[..., int] | None = None
@@ -98,7 +76,7 @@ class LoadPlan:
     """How to load the call: ``rate`` arrivals/s (``None``: closed loop), their spacing, workers."""
 
     rate: float | None
-    arrivals: str = "constant"
+    arrivals: Arrivals = "constant"
     concurrency: int = 1
     seed: int = 0
 
@@ -122,7 +100,7 @@ class LoadRun:
     duration_s: float
     achieved_rate: float
     warmup: int
-    stopped: str  # "max_time", "max_samples" or "rate above capacity"
+    stopped: Stopped  # "max_time", "max_samples" or "rate above capacity"
     gc_collections: int
     overload: Overload | None = None
 
@@ -182,120 +160,13 @@ class OverloadDetector:
 
 def load_plan(plan: Plan | None) -> LoadPlan | None:
     """The load a test's plan asks for: a rate, or more than one worker; ``None`` otherwise."""
-    if plan is None or (plan.rate is None and plan.concurrency == 1):
+    if plan is None or not plan.under_load:
         return None
     return LoadPlan(rate=plan.rate, arrivals=plan.arrivals, concurrency=plan.concurrency)
 
 
 def window_ns(max_time: float) -> int:
     return int(min(0.25, max(0.05, max_time / 20)) * 1e9)
-
-
-def run_load(
-    target: Target,
-    plan: LoadPlan,
-    *,
-    max_time: float,
-    warmup: int | None = None,
-    gc_mode: str = "keep",
-    max_samples: int = MAX_SAMPLES,
-) -> LoadRun:
-    """Warm up, then load ``target`` for ``max_time`` seconds (less when overloaded)."""
-    from . import load_threads
-
-    callers = [_caller(target) for _ in range(plan.concurrency)]
-    try:
-        warmed = _warm_up(target, callers[0][0], warmup, max_time)
-        gc.collect()
-        with GcCounter(gc_mode) as gc_counter, _precise_sleep():
-            if plan.rate is None:
-                run = load_threads.closed_loop(callers, max_time, max_samples)
-            else:
-                offsets = intended_offsets(
-                    plan.rate, plan.arrivals, max_time, plan.seed, max_samples
-                )
-                truncated = plan.rate * max_time > max_samples
-                detector = OverloadDetector(window_ns(max_time))
-                if plan.concurrency == 1:
-                    run = _open_loop_one(callers[0][0], offsets, max_time, plan.rate, detector)
-                else:
-                    run = load_threads.open_loop(callers, offsets, max_time, plan.rate, detector)
-                if truncated and run.stopped == "max_time":
-                    run.stopped = "max_samples"
-    finally:
-        for _, close in callers:
-            close()
-    run.warmup = warmed
-    run.gc_collections = gc_counter.collections
-    return run
-
-
-def _warm_up(target: Target, call: Callable[[], Any], warmup: int | None, max_time: float) -> int:
-    """The sampler's warm-up, which also turns away a plain function that returns an awaitable
-    (it would be timed creating coroutines, never running them)."""
-    if target.is_async:
-        return warm_up(call, warmup, max_time)
-    return warm_up(lambda: reject_awaitable(call(), target.fn), warmup, max_time)
-
-
-def _caller(target: Target) -> tuple[Callable[[], Any], Callable[[], None]]:
-    """A no-argument call of the target, and how to clean up after it (one per worker)."""
-    fn, args, kwargs = target.fn, target.args, target.kwargs
-    if target.is_async:
-        import asyncio  # only for coroutine targets: asyncio costs ~20 ms to import
-
-        loop = asyncio.new_event_loop()
-        return (lambda: loop.run_until_complete(fn(*args, **kwargs))), loop.close
-    if not args and not kwargs:
-        return fn, lambda: None
-    return (lambda: fn(*args, **kwargs)), lambda: None
-
-
-def _open_loop_one(
-    call: Callable[[], Any],
-    offsets: npt.NDArray[np.int64],
-    max_time: float,
-    rate: float,
-    detector: OverloadDetector,
-) -> LoadRun:
-    """One worker, in this thread: the tight loop that keeps start delays in microseconds."""
-    clock = _clock
-    wait_until = _wait_until
-    latencies = array("q")
-    delays = array("q")
-    add_latency, add_delay = latencies.append, delays.append
-    t0 = clock() + 1000
-    end = t0 + int(max_time * 1e9)
-    detector.start(t0)
-    next_check = detector.next_check
-    overload = None
-    stopped = "max_time"
-    started = 0
-    for chunk_start in range(0, len(offsets), 65536):
-        for offset in offsets[chunk_start : chunk_start + 65536].tolist():
-            intended = t0 + offset
-            now = clock()
-            if now < intended:
-                wait_until(intended)
-                now = clock()
-            elif now >= end:
-                stopped = "max_time"
-                break
-            call()
-            done = clock()
-            add_delay(now - intended)
-            add_latency(done - intended)
-            started += 1
-            if done >= next_check:
-                next_intended = t0 + int(offsets[started]) if started < len(offsets) else done
-                if detector.observe(done, done - next_intended, started):
-                    overload = overload_from(detector, rate, done - next_intended, done - t0)
-                    break
-                next_check = detector.next_check
-        else:
-            continue
-        break
-    return finish_run(latencies, delays, t0, clock(), overload, stopped)
 
 
 def overload_from(detector: OverloadDetector, rate: float, backlog: int, after: int) -> Overload:
@@ -313,7 +184,7 @@ def finish_run(
     t0: int,
     t_end: int,
     overload: Overload | None,
-    stopped: str,
+    stopped: Stopped,
 ) -> LoadRun:
     import numpy as np
 

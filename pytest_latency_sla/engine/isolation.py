@@ -1,10 +1,10 @@
 """Crash isolation: warm-up and sampling run in a forked child; the parent judges.
 
-Only what the verdict needs travels back over a pipe: the samples, the sequential decisions,
-the warm-up count, the gc count and the duration. The parent turns them into a
-``LatencyResult`` with the same ``result_from_samples`` as an in-process measurement, so a
-crash of the measured call (a segfault in a native library, an abort, ``os._exit``, the OOM
-killer) ends only the child, and the parent can say how it ended.
+Only what the verdict needs travels back over a pipe: the raw measurement of ``collect`` (the
+samples, the sequential decisions, the warm-up count, the gc count and the duration). The
+parent judges it as it judges an in-process measurement, so a crash of the measured call (a
+segfault in a native library, an abort, ``os._exit``, the OOM killer) ends only the child, and
+the parent can say how it ended.
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ import traceback
 import warnings
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
-from .measurement import MeasureSpec, collect, judge_collected
-from .result import LatencyResult
-from .sampler import Target
+from .. import messages
+from .collect import MeasureSpec, collect
+from .target import Target
 
 if TYPE_CHECKING:
-    from .load import LoadRun
+    from .load.schedule import LoadRun
     from .sampler import Sampling
 
 __all__ = [
@@ -48,7 +48,8 @@ CRASH_TRACE_LINES = 12
 # Exit status of a child whose own machinery (not the measured call) failed to report.
 _CHILD_BROKEN = 70
 # Python 3.12+ warns when a process with threads forks; see ``_fork`` for why that is handled.
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_PACKAGE = __name__.split(".")[0]
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _FORK_WARNING = r"This process \(pid=\d+\) is multi-threaded, use of fork\(\) may lead to deadlocks"
 
 
@@ -62,13 +63,11 @@ class ChildCrashed(Exception):
     def __init__(self, how: str, trace: str = "") -> None:
         self.how = how
         self.trace = trace
-        super().__init__(f"measured call crashed: {how}")
+        super().__init__(messages.crashed(how))
 
     def message(self) -> str:
         """The failure text: the one-line cause, then the child's crash traceback if any."""
-        if not self.trace:
-            return str(self)
-        return f"{self}\nfaulthandler in the isolated process:\n{self.trace}"
+        return messages.crash_with_trace(self.how, self.trace)
 
 
 class ChildTimedOut(Exception):
@@ -95,8 +94,8 @@ def child_deadline_s(max_time: float) -> float:
     return 2.0 * max_time + GRACE_S
 
 
-def run_isolated(target: Target, spec: MeasureSpec, name: str = "") -> LatencyResult:
-    """Warm up and sample ``target`` in a forked child; judge the samples here.
+def run_isolated(target: Target, spec: MeasureSpec) -> Sampling | LoadRun:
+    """Warm up and sample ``target`` in a forked child; return its raw measurement.
 
     Raises ``IsolationUnavailable`` without ``os.fork``, ``ChildCrashed`` or ``ChildTimedOut``
     when the child ends badly, and the measured call's own exception (its child traceback as
@@ -104,10 +103,7 @@ def run_isolated(target: Target, spec: MeasureSpec, name: str = "") -> LatencyRe
     """
     __tracebackhide__ = True
     if not hasattr(os, "fork"):
-        raise IsolationUnavailable(
-            f"isolate=True needs os.fork, which is not available on this platform "
-            f"({sys.platform}); the measurement was not run"
-        )
+        raise IsolationUnavailable(messages.isolation_unavailable(sys.platform))
     deadline_s = child_deadline_s(spec.max_time)
     read_fd, write_fd = os.pipe()
     with tempfile.TemporaryFile() as crash_log:
@@ -129,11 +125,7 @@ def run_isolated(target: Target, spec: MeasureSpec, name: str = "") -> LatencyRe
             os.close(read_fd)
         if status is None:
             _kill(pid)
-            raise ChildTimedOut(
-                f"measured call did not finish: the isolated process was still running after "
-                f"{deadline_s:.3g} s (2 x max_time {spec.max_time:.3g} s + {GRACE_S:.3g} s, "
-                "warm-up included) and was killed"
-            )
+            raise ChildTimedOut(messages.child_timed_out(deadline_s, spec.max_time, GRACE_S))
         crash_log.seek(0)
         trace = crash_log.read().decode("utf-8", "replace")
     message = _loads(payload) if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 else None
@@ -141,7 +133,8 @@ def run_isolated(target: Target, spec: MeasureSpec, name: str = "") -> LatencyRe
         raise ChildCrashed(_describe(status), _trim(trace))
     if message[0] == "error":
         _raise_child_error(message[1])
-    return _result(message[1], spec, name)
+    collected: Sampling | LoadRun = message[1]
+    return collected
 
 
 def _fork() -> int:
@@ -212,12 +205,6 @@ def _raise_child_error(payload: dict[str, Any]) -> NoReturn:
     raise error from RemoteTraceback(payload["traceback"])
 
 
-def _result(collected: Sampling | LoadRun, spec: MeasureSpec, name: str) -> LatencyResult:
-    result = judge_collected(collected, spec, name)
-    result.extra["isolated"] = True
-    return result
-
-
 def _read_all(fd: int, deadline: float) -> tuple[bytes, bool]:
     """Everything the child writes until it closes the pipe; ``False`` when time ran out."""
     chunks: list[bytes] = []
@@ -275,7 +262,7 @@ def _trim(trace: str) -> str:
 
     machinery = tuple(
         f'File "{os.path.dirname(module.__file__ or "")}{os.sep}'
-        for module in (sys.modules[__package__ or "pytest_latency_sla"], _pytest, pluggy)
+        for module in (sys.modules[_PACKAGE], _pytest, pluggy)
     )
     lines = [line for line in trace.strip().splitlines() if not line.strip().startswith(machinery)]
     if len(lines) > CRASH_TRACE_LINES:

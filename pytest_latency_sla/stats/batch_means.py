@@ -33,7 +33,8 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .stats import fail_cutoff, nearest_rank, pass_cutoff
+from ..records import Verdict
+from .bounds import fail_cutoff, nearest_rank, pass_cutoff
 
 if TYPE_CHECKING:
     import numpy as np
@@ -50,7 +51,7 @@ MIN_TAIL_CALLS = 20
 class BlockBounds:
     """The verdict on one threshold of a load run; durations in seconds."""
 
-    verdict: str  # "pass" or "fail"
+    verdict: Verdict
     confident: bool
     estimate: float
     lower: float | None
@@ -80,7 +81,7 @@ def block_bounds(
     ordered = np.sort(latency_ns)
     estimate_ns = ordered[nearest_rank(n, q * 100) - 1]
     estimate = float(estimate_ns) / 1e9
-    point = "pass" if estimate_ns <= budget_ns else "fail"
+    point: Verdict = "pass" if estimate_ns <= budget_ns else "fail"
     if n * (1.0 - q) < MIN_TAIL_CALLS:
         return BlockBounds(point, False, estimate, None, None, math.nan, 0)
     over_budget = latency_ns > budget_ns
@@ -94,6 +95,7 @@ def block_bounds(
     pass_at = pass_cutoff(n_eff, q, alpha)  # pass iff E / D <= pass_at
     fail_at = fail_cutoff(n_eff, q, alpha)  # fail iff E / D >= fail_at
     exceedances = int(np.count_nonzero(over_budget)) / effect
+    verdict: Verdict
     if exceedances <= pass_at:
         verdict, confident = "pass", True
     elif exceedances >= fail_at:

@@ -1,21 +1,21 @@
 """Warm-up, then one timed call after another until the looks decide or time runs out.
 
-Each call is timed on its own with ``time.perf_counter_ns`` (never a batch divided by its
-size). Samples go into an ``array('q')``, cheap to append to; numpy views it at each look.
+Each call is timed on its own with the one clock (``clock.CLOCK``), never a batch divided by its
+size. Samples go into an ``array('q')``, cheap to append to; numpy views it at each look.
 """
 
 from __future__ import annotations
 
 import gc
-import inspect
-import time
 from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from .looks import FAIL, PASS, UNDECIDED, Looks
-from .verdict import Decision
+from ..records import GcMode, Stopped, Verdict
+from ..stats.looks import FAIL, PASS, UNDECIDED, Looks
+from .clock import CLOCK
+from .target import Target, reject_awaitable
 
 if TYPE_CHECKING:
     import asyncio
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["AwaitableReturned", "Sampling", "Target", "sample", "time_one_call"]
+__all__ = ["Decision", "Gate", "GcCounter", "Sampling", "sample", "time_one_call", "warm_up"]
 
 # 16 MiB of int64 samples: a 100 ns call decides long before this; a budget that sits right on
 # the percentile of a very fast call stops here, not confident, instead of filling memory.
@@ -42,40 +42,20 @@ AUTO_WARMUP_SECONDS = 0.25
 AUTO_WARMUP_MIN_CALLS = 10
 AUTO_WARMUP_ENOUGH_SECONDS = 0.01
 
-_clock = time.perf_counter_ns
-_VERDICT_NAMES = {PASS: "pass", FAIL: "fail", UNDECIDED: None}
+_VERDICT_NAMES: dict[int, Verdict | None] = {PASS: "pass", FAIL: "fail", UNDECIDED: None}
 
 # pytest leaves this module's frames out of a test's traceback: an exception raised by the
 # measured call reads as if the test had called it directly (``--fulltrace`` shows them).
 __tracebackhide__ = True
 
 
-class AwaitableReturned(TypeError):
-    """A plain function returned an awaitable: timing it would time creating a coroutine."""
-
-
-def reject_awaitable(value: Any, fn: Callable[..., Any]) -> None:
-    if inspect.isawaitable(value):
-        if inspect.iscoroutine(value):
-            value.close()  # never awaited on purpose: no "was never awaited" warning
-        raise AwaitableReturned(
-            f"latency_sla(fn, ...): {getattr(fn, '__qualname__', fn)!r} is not an async def "
-            f"function but returned {type(value).__name__} {value!r:.60}; pass an async def "
-            "function so each timed call is awaited"
-        )
-
-
 @dataclass(frozen=True)
-class Target:
-    """The measured call: ``fn(*args, **kwargs)``, awaited when ``fn`` is a coroutine function."""
+class Decision:
+    """What the sequential looks concluded for a threshold: a confident verdict, or ``None``,
+    and the sample count it came at."""
 
-    fn: Callable[..., Any]
-    args: tuple[Any, ...] = ()
-    kwargs: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def is_async(self) -> bool:
-        return inspect.iscoroutinefunction(self.fn)
+    verdict: Verdict | None = None
+    at_n: int = 0
 
 
 @dataclass(frozen=True)
@@ -90,7 +70,7 @@ class GcCounter:
     """A block during which garbage collections are counted (``collections``), with the
     collector off under ``gc_mode="disable"``; afterwards it is on again if it was before."""
 
-    def __init__(self, gc_mode: str) -> None:
+    def __init__(self, gc_mode: GcMode) -> None:
         self.gc_mode = gc_mode
         self.collections = 0
         self._was_enabled = False
@@ -117,7 +97,7 @@ class Sampling:
     samples_ns: npt.NDArray[np.int64]
     warmup: int
     duration_s: float
-    stopped: str
+    stopped: Stopped
     decisions: list[Decision]
     gc_collections: int
 
@@ -129,7 +109,7 @@ def sample(
     confidence: float,
     max_time: float,
     warmup: int | None,
-    gc_mode: str = "keep",
+    gc_mode: GcMode = "keep",
     max_samples: int = MAX_SAMPLES,
 ) -> Sampling:
     """Warm up, then time calls until every gate has a confident verdict, one has a confident
@@ -148,7 +128,7 @@ def _sample(
     confidence: float,
     max_time: float,
     warmup: int | None,
-    gc_mode: str,
+    gc_mode: GcMode,
     max_samples: int,
 ) -> Sampling:
     import numpy as np
@@ -161,9 +141,10 @@ def _sample(
     counted = 0
     limit = max_samples if gates else min(max_samples, MEASURE_SAMPLES)
     buf = runner.buf
-    stopped = "max_samples" if gates else "sample count"
+    stopped: Stopped = "max_samples" if gates else "sample count"
+    clock = CLOCK.now_ns
     with GcCounter(gc_mode) as gc_counter:
-        start = _clock()
+        start = clock()
         deadline = start + int(max_time * 1e9)
         while True:
             next_look = looks.next_look()
@@ -180,7 +161,7 @@ def _sample(
                 break
             if n >= limit:
                 break
-        end = _clock()
+        end = clock()
     decisions = [
         Decision(_VERDICT_NAMES[int(v)], int(at)) for v, at in zip(looks.verdicts[0], looks.at_n[0])
     ]
@@ -198,10 +179,11 @@ def _sample(
 def time_one_call(target: Target) -> int:
     """One call of ``target`` (awaited when async), no warm-up: its duration in ns."""
     runner = _runner(target)
+    clock = CLOCK.now_ns
     try:
-        t0 = time.perf_counter_ns()
-        runner._call_once()
-        return time.perf_counter_ns() - t0
+        t0 = clock()
+        runner.call_once()
+        return clock() - t0
     finally:
         runner.close()
 
@@ -217,14 +199,15 @@ def warm_up(call: Callable[[], Any], warmup: int | None, max_time: float) -> int
         for _ in range(warmup):
             call()
         return warmup
-    start = _clock()
+    clock = CLOCK.now_ns
+    start = clock()
     deadline = start + int(min(max_time * AUTO_WARMUP_SHARE, AUTO_WARMUP_SECONDS) * 1e9)
     enough = start + int(AUTO_WARMUP_ENOUGH_SECONDS * 1e9)
     done = 0
     while done < AUTO_WARMUP_CALLS:
         call()
         done += 1
-        now = _clock()
+        now = clock()
         if now >= deadline or (done >= AUTO_WARMUP_MIN_CALLS and now >= enough):
             break
     return done
@@ -236,16 +219,16 @@ class _SyncRunner:
         self.buf = array("q")
 
     def warm_up(self, warmup: int | None, max_time: float) -> int:
-        return warm_up(self._call_once, warmup, max_time)
+        return warm_up(self.call_once, warmup, max_time)
 
-    def _call_once(self) -> None:
+    def call_once(self) -> None:
         reject_awaitable(self.target.fn(*self.target.args, **self.target.kwargs), self.target.fn)
 
     def run(self, count: int, deadline: int) -> bool:
         """Time ``count`` calls; return True when the deadline passed."""
         fn, args, kwargs = self.target.fn, self.target.args, self.target.kwargs
         append = self.buf.append
-        clock = _clock
+        clock = CLOCK.now_ns
         if count > 0 and not self.buf:
             # The first timed call is checked too: with warmup=0 no warm-up call has been.
             count -= 1
@@ -281,7 +264,7 @@ class _SyncRunner:
                 append(t1 - t0)
                 if t1 > deadline:
                     return True
-        return _clock() > deadline
+        return clock() > deadline
 
     def close(self) -> None:
         pass
@@ -319,7 +302,7 @@ class _AsyncRunner(_SyncRunner):
             self.loop.call_soon_threadsafe(_cancel_tasks, self.loop)
             raise
 
-    def _call_once(self) -> None:
+    def call_once(self) -> None:
         self._complete(self.target.fn(*self.target.args, **self.target.kwargs))
 
     def run(self, count: int, deadline: int) -> bool:
@@ -328,7 +311,7 @@ class _AsyncRunner(_SyncRunner):
     async def _run(self, count: int, deadline: int) -> bool:
         fn, args, kwargs = self.target.fn, self.target.args, self.target.kwargs
         append = self.buf.append
-        clock = _clock
+        clock = CLOCK.now_ns
         for _ in range(count):
             t0 = clock()
             await fn(*args, **kwargs)
@@ -336,7 +319,7 @@ class _AsyncRunner(_SyncRunner):
             append(t1 - t0)
             if t1 > deadline:
                 return True
-        return _clock() > deadline
+        return clock() > deadline
 
     def close(self) -> None:
         if self.worker is None:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import itertools
 import threading
-import time
 from array import array
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import load as _load
-from .load import LoadRun, Overload, OverloadDetector, finish_run, overload_from
+from ...records import Stopped
+from ..clock import CLOCK
+from .schedule import LoadRun, Overload, OverloadDetector, finish_run, overload_from
 
 if TYPE_CHECKING:
     import numpy as np
@@ -27,15 +27,6 @@ Caller = tuple[Callable[[], Any], Callable[[], None]]
 Record = tuple["array[int]", "array[int]", "array[int]"]  # call index, start delay, latency
 
 
-def _wait_until_sharing(deadline_ns: int) -> None:
-    """As ``_wait_until``, for worker threads: sleep the whole wait. A spinning thread holds the
-    GIL, and a thread coming back from a call (ONNX Runtime runs without the GIL) could wait up
-    to the 5 ms switch interval for it; a sleeper wakes tens of microseconds late instead."""
-    remaining = deadline_ns - _load._clock()
-    if remaining > 0:
-        time.sleep(remaining / 1e9)
-
-
 def open_loop(
     callers: Sequence[Caller],
     offsets: npt.NDArray[np.int64],
@@ -45,7 +36,7 @@ def open_loop(
 ) -> LoadRun:
     """N workers take the calls in intended order, each as soon as it is free and due (an
     M/G/N queue with one shared line); a call waits for a free worker, and that wait counts."""
-    clock = _load._clock
+    clock = CLOCK.now_ns
     schedule = offsets.tolist()
     total = len(schedule)
     claim = itertools.count()
@@ -67,7 +58,7 @@ def open_loop(
                 intended = t0 + schedule[i]
                 now = clock()
                 if now < intended:
-                    _wait_until_sharing(intended)
+                    CLOCK.sleep_until(intended)
                     now = clock()
                 elif now >= end:
                     state["stopped"] = "max_time"
@@ -119,7 +110,7 @@ def closed_loop(
     max_samples: int,
 ) -> LoadRun:
     """N callers, each calling back to back: the latency of a call is its own duration."""
-    clock = _load._clock
+    clock = CLOCK.now_ns
     claim = itertools.count()
     stop = threading.Event()
     state: dict[str, Any] = {"overload": None, "stopped": "max_time", "error": None}
@@ -130,7 +121,7 @@ def closed_loop(
     def work(call: Callable[[], Any], record: Record) -> None:
         indices, _, latencies = record
         try:
-            _wait_until_sharing(t0)
+            CLOCK.sleep_until(t0)
             while not stop.is_set():
                 i = next(claim)
                 if i >= max_samples:
@@ -174,7 +165,7 @@ def _merge(
     t0: int,
     t_end: int,
     overload: Overload | None,
-    stopped: str,
+    stopped: Stopped,
 ) -> LoadRun:
     import numpy as np
 

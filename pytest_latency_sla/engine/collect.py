@@ -1,0 +1,61 @@
+"""One raw measurement: a plan's sampling settings and a target in, samples out, no verdict.
+
+``collect`` runs the closed-loop sampler or the load engine. What it returns is plain picklable
+data, so an isolated child can send it to the parent, which judges it as an in-process
+measurement is judged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..plan import Threshold
+from ..records import GcMode
+from .sampler import Gate, Sampling, sample
+from .target import Target
+
+if TYPE_CHECKING:
+    from .load.schedule import LoadPlan, LoadRun
+
+__all__ = ["MeasureSpec", "collect"]
+
+# pytest leaves this module's frames out of a test's traceback: an exception raised by the
+# measured call reads as if the test had called it directly (``--fulltrace`` shows them).
+__tracebackhide__ = True
+
+
+@dataclass(frozen=True)
+class MeasureSpec:
+    """How to measure: the thresholds (scaled; empty for ``measure``) and sampling settings."""
+
+    thresholds: Sequence[Threshold]
+    confidence: float = 0.95
+    max_time: float = 3.0
+    warmup: int | None = None
+    gc_mode: GcMode = "keep"
+    load: LoadPlan | None = None  # a rate or several workers: the load engine measures
+
+    @property
+    def gates(self) -> list[Gate]:
+        return [Gate(t.percentile / 100.0, t.budget_ns) for t in self.thresholds]
+
+
+def collect(target: Target, spec: MeasureSpec) -> Sampling | LoadRun:
+    """Warm up and sample ``target`` in this process: the closed-loop sampler with a sequential
+    gate per threshold, or the load engine for a load plan."""
+    if spec.load is not None:
+        from .load.run import run_load
+
+        return run_load(
+            target, spec.load, max_time=spec.max_time, warmup=spec.warmup, gc_mode=spec.gc_mode
+        )
+    return sample(
+        target,
+        spec.gates,
+        confidence=spec.confidence,
+        max_time=spec.max_time,
+        warmup=spec.warmup,
+        gc_mode=spec.gc_mode,
+    )

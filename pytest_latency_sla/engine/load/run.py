@@ -1,0 +1,145 @@
+"""Latency under load: calls on a schedule of intended starts (open loop), or N closed-loop callers.
+
+Back-to-back calls measure service time and hide queueing (coordinated omission): a slow call
+delays every later call, and those delays are never timed. Here each call ``i`` has an intended
+start ``t0 + offset[i]`` fixed in advance; its latency is *completion - intended start*, so time
+spent waiting behind a slow call counts, as it would for a real client (wrk2's approach).
+
+One worker runs in this thread (``_open_loop_one``): it sleeps until 50 us before each intended
+start and spins the rest, which keeps start delays in microseconds. Several workers run in
+threads (``workers``). Every read of time goes through ``clock.CLOCK``.
+"""
+
+from __future__ import annotations
+
+import gc
+from array import array
+from typing import TYPE_CHECKING, Any, Callable
+
+from ...records import GcMode, Stopped
+from ..clock import CLOCK
+from ..sampler import MAX_SAMPLES, GcCounter, warm_up
+from ..target import Target, reject_awaitable
+from . import workers
+from .schedule import (
+    LoadPlan,
+    LoadRun,
+    Overload,
+    OverloadDetector,
+    finish_run,
+    intended_offsets,
+    overload_from,
+    precise_sleep,
+    window_ns,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+__all__ = ["run_load"]
+
+
+def run_load(
+    target: Target,
+    plan: LoadPlan,
+    *,
+    max_time: float,
+    warmup: int | None = None,
+    gc_mode: GcMode = "keep",
+    max_samples: int = MAX_SAMPLES,
+) -> LoadRun:
+    """Warm up, then load ``target`` for ``max_time`` seconds (less when overloaded)."""
+    callers = [_caller(target) for _ in range(plan.concurrency)]
+    try:
+        warmed = _warm_up(target, callers[0][0], warmup, max_time)
+        gc.collect()
+        with GcCounter(gc_mode) as gc_counter, precise_sleep():
+            if plan.rate is None:
+                run = workers.closed_loop(callers, max_time, max_samples)
+            else:
+                offsets = intended_offsets(
+                    plan.rate, plan.arrivals, max_time, plan.seed, max_samples
+                )
+                truncated = plan.rate * max_time > max_samples
+                detector = OverloadDetector(window_ns(max_time))
+                if plan.concurrency == 1:
+                    run = _open_loop_one(callers[0][0], offsets, max_time, plan.rate, detector)
+                else:
+                    run = workers.open_loop(callers, offsets, max_time, plan.rate, detector)
+                if truncated and run.stopped == "max_time":
+                    run.stopped = "max_samples"
+    finally:
+        for _, close in callers:
+            close()
+    run.warmup = warmed
+    run.gc_collections = gc_counter.collections
+    return run
+
+
+def _warm_up(target: Target, call: Callable[[], Any], warmup: int | None, max_time: float) -> int:
+    """The sampler's warm-up, which also turns away a plain function that returns an awaitable
+    (it would be timed creating coroutines, never running them)."""
+    if target.is_async:
+        return warm_up(call, warmup, max_time)
+    return warm_up(lambda: reject_awaitable(call(), target.fn), warmup, max_time)
+
+
+def _caller(target: Target) -> tuple[Callable[[], Any], Callable[[], None]]:
+    """A no-argument call of the target, and how to clean up after it (one per worker)."""
+    fn, args, kwargs = target.fn, target.args, target.kwargs
+    if target.is_async:
+        import asyncio  # only for coroutine targets: asyncio costs ~20 ms to import
+
+        loop = asyncio.new_event_loop()
+        return (lambda: loop.run_until_complete(fn(*args, **kwargs))), loop.close
+    if not args and not kwargs:
+        return fn, lambda: None
+    return (lambda: fn(*args, **kwargs)), lambda: None
+
+
+def _open_loop_one(
+    call: Callable[[], Any],
+    offsets: npt.NDArray[np.int64],
+    max_time: float,
+    rate: float,
+    detector: OverloadDetector,
+) -> LoadRun:
+    """One worker, in this thread: the tight loop that keeps start delays in microseconds."""
+    clock = CLOCK.now_ns
+    wait_until = CLOCK.wait_until
+    latencies = array("q")
+    delays = array("q")
+    add_latency, add_delay = latencies.append, delays.append
+    t0 = clock() + 1000
+    end = t0 + int(max_time * 1e9)
+    detector.start(t0)
+    next_check = detector.next_check
+    overload: Overload | None = None
+    stopped: Stopped = "max_time"
+    started = 0
+    for chunk_start in range(0, len(offsets), 65536):
+        for offset in offsets[chunk_start : chunk_start + 65536].tolist():
+            intended = t0 + offset
+            now = clock()
+            if now < intended:
+                wait_until(intended)
+                now = clock()
+            elif now >= end:
+                stopped = "max_time"
+                break
+            call()
+            done = clock()
+            add_delay(now - intended)
+            add_latency(done - intended)
+            started += 1
+            if done >= next_check:
+                next_intended = t0 + int(offsets[started]) if started < len(offsets) else done
+                if detector.observe(done, done - next_intended, started):
+                    overload = overload_from(detector, rate, done - next_intended, done - t0)
+                    break
+                next_check = detector.next_check
+        else:
+            continue
+        break
+    return finish_run(latencies, delays, t0, clock(), overload, stopped)

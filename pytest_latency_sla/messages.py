@@ -1,0 +1,369 @@
+"""Every sentence a user reads: failure lines, warnings, notes, advice, summaries, and the
+errors of a measurement. One module, so that the test, the ``latency-sla`` command and every
+report word the same thing the same way.
+
+Plain data in (the report's ``ResultDict`` / ``ThresholdDict`` records, numbers, names), text
+out. Durations are printed by ``units`` with ASCII units.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from .records import EnvironmentDict, LoadDict, ResultDict, ThresholdDict
+from .units import format_duration, format_percentile, format_ratio
+
+# A p50 under this many timer overheads is said to be near the timer's resolution.
+RESOLUTION_FACTOR = 10
+
+XDIST_NOTICE = (
+    "latency-sla: {workers} pytest-xdist workers share this machine's CPU cores, so latencies "
+    "measured under xdist are pessimistic"
+)
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``1 call``, ``2 calls``, ``1,000 calls``."""
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
+def per_second(rate: float) -> str:
+    """``28,000/s``; below 10/s three significant digits (``2.5/s``)."""
+    return f"{rate:,.0f}/s" if rate >= 10 else f"{rate:.3g}/s"
+
+
+# --- a verdict -------------------------------------------------------------------------------
+
+
+def bounds_text(result: ResultDict, t: ThresholdDict) -> str:
+    """``95% bounds [55.0 ms, 70.3 ms]``."""
+    return (
+        f"{result['confidence'] * 100:g}% bounds "
+        f"[{format_duration(t['lower_s'])}, {format_duration(t['upper_s'])}]"
+    )
+
+
+def failure_message(result: ResultDict, t: ThresholdDict) -> str:
+    """``latency SLA missed: p99 = 61.2 ms > budget 50 ms (n=412, 95% bounds [...]; p50 ...,
+    max ...)``, then why the verdict is (or is not) confident and how the samples were taken."""
+    quantiles = result["quantiles_s"]
+    head = (
+        f"latency SLA missed: {format_percentile(t['percentile'])} = "
+        f"{format_duration(t['estimate_s'])} > budget {t['budget_text']} (n={result['n']}, "
+        f"{bounds_text(result, t)}; p50 {format_duration(quantiles.get('50'))}, "
+        f"max {format_duration(quantiles.get('max'))})"
+    )
+    if t["confident"]:
+        why = (
+            f"confident: the {result['confidence'] * 100:g}% lower bound of the "
+            f"{format_percentile(t['percentile'])} is above the budget"
+        )
+    else:
+        why = (
+            f"not confident: sampling stopped ({result['stopped']}) before the bounds could "
+            "decide; the verdict is the point estimate"
+        )
+    return f"{head}\n  {why}\n  {sampling_context(result)}"
+
+
+def sampling_context(result: ResultDict) -> str:
+    """``598 timed calls in 1.26 s after 10 warm-up calls; 0 garbage collections while
+    sampling``, and what the stability checks found."""
+    text = (
+        f"{result['n']} timed calls in {format_duration(result['duration_s'])} after "
+        f"{result['warmup']} warm-up calls; {result['gc_collections']} garbage collections "
+        "while sampling"
+    )
+    return "; ".join([text, *stability_notes(result)])
+
+
+def overkill_message(t: ThresholdDict) -> str:
+    """``p99 = 7.1 us is 7,042x under the 50 ms budget (overkill threshold 1,000x): ...``"""
+    margin = t["margin"] if t["margin"] is not None else math.inf
+    limit = t["overkill_threshold"] if t["overkill_threshold"] is not None else math.inf
+    return (
+        f"{format_percentile(t['percentile'])} = {format_duration(t['estimate_s'])} is "
+        f"{format_ratio(margin)} under the {t['budget_text']} budget (overkill threshold "
+        f"{format_ratio(limit)}): further optimization of this call is wasted effort"
+    )
+
+
+def inconclusive_message(
+    result: ResultDict, t: ThresholdDict, *, max_time: float, needed_n: int
+) -> str:
+    """Why no confident verdict came, and what ``max_time`` would give one (``needed_n``: the
+    sample count at which the current exceedance rate would decide, 0 if none would)."""
+    relation = "<=" if t["verdict"] == "pass" else ">"
+    n = result["n"]
+    per_call = result["duration_s"] / n if n else 0.0
+    if needed_n > n:
+        advice = (
+            f"raise max_time to about {round_up_seconds(needed_n * per_call * 1.2)} s "
+            f"(a confident verdict needs n >= {needed_n} at {format_duration(per_call)} a call)"
+        )
+    else:
+        advice = f"raise max_time above {max_time:g} s (the percentile sits close to the budget)"
+    text = (
+        f"no confident verdict for {format_percentile(t['percentile'])} <= {t['budget_text']} "
+        f"after n={n} in {format_duration(result['duration_s'])}: estimate "
+        f"{format_duration(t['estimate_s'])} {relation} budget, {bounds_text(result, t)}; "
+        f"decided by the point estimate; {advice}"
+    )
+    return "; ".join([text, *stability_notes(result)])
+
+
+def round_up_seconds(seconds: float) -> str:
+    """A ``max_time`` to suggest: tenths below a second, whole seconds above."""
+    if seconds < 1:
+        return f"{math.ceil(seconds * 10) / 10:g}"
+    return f"{math.ceil(seconds):d}"
+
+
+# --- load ------------------------------------------------------------------------------------
+
+
+def load_note(load: LoadDict) -> str:
+    """``@ 28,000/s (served 27,950/s, start delay p99 3.00 us)`` for the threshold cell."""
+    workers = load.get("concurrency", 1)
+    threads = f", {workers} threads" if workers > 1 else ""
+    served = f"served {per_second(load['achieved_rate'])}"
+    rate = load.get("rate")
+    if rate is None:
+        return f"@ {workers} callers ({served})"
+    delay = format_duration(load.get("start_delay_p99_s"))
+    return f"@ {per_second(rate)}{threads} ({served}, start delay p99 {delay})"
+
+
+def overload_message(result: ResultDict) -> str | None:
+    """``rate above capacity: target 28,000/s, served 9,870/s`` and why, for a load run stopped
+    because its backlog kept growing; ``None`` for any other result."""
+    load = result.get("load")
+    if load is None or "overload" not in load or load.get("rate") is None:
+        return None
+    overload = load["overload"]
+    rate = load["rate"] or 0.0
+    head = (
+        f"rate above capacity: target {per_second(rate)}, "
+        f"served {per_second(overload['served_rate'])}"
+    )
+    workers = load["concurrency"]
+    return (
+        f"{head}\n  the start delay kept growing: {format_duration(overload['backlog_s'])} behind "
+        f"schedule after {format_duration(overload['after_s'])} (stopped early, not at "
+        f"max_time)\n  {result['n']:,} calls on {plural(workers, 'worker')}, p50 latency "
+        f"{format_duration(result['quantiles_s'].get('50'))}; lower the rate or add workers "
+        "(concurrency=)"
+    )
+
+
+def load_inconclusive_message(result: ResultDict, t: ThresholdDict, *, max_time: float) -> str:
+    """Why a load run gave no confident verdict: too short for its correlation."""
+    relation = "<=" if t["verdict"] == "pass" else ">"
+    load = result.get("load")
+    note = f" ({load_note(load)})" if load is not None else ""
+    return (
+        f"no confident verdict for {format_percentile(t['percentile'])} <= {t['budget_text']} "
+        f"under load{note} after n={result['n']} in {format_duration(result['duration_s'])}: "
+        f"estimate {format_duration(t['estimate_s'])} {relation} budget, "
+        f"{bounds_text(result, t)} (latencies under load are correlated: the bounds count "
+        f"blocks of calls, not calls); decided by the point estimate; raise max_time above "
+        f"{max_time:g} s"
+    )
+
+
+def under_load_line(load: LoadDict) -> str:
+    """The line a load miss adds under its failure message."""
+    return f"under load {load_note(load)}"
+
+
+# --- what the samples themselves say ---------------------------------------------------------
+
+
+def stability_notes(result: ResultDict) -> list[str]:
+    """Drift between the halves, and a call near the timer's resolution."""
+    found = []
+    halves = result.get("half_medians_s")
+    if result.get("unstable") and halves is not None:
+        first, second = halves
+        found.append(
+            f"unstable: the median moved from {format_duration(first)} in the first half of the "
+            f"samples to {format_duration(second)} in the second (the bounds assume it does not)"
+        )
+    p50 = result.get("quantiles_s", {}).get("50")
+    if result.get("near_timer_resolution") and p50 is not None:
+        found.append(
+            f"p50 {format_duration(p50)} is under {RESOLUTION_FACTOR}x the timer overhead "
+            f"({format_duration(result.get('timer_overhead_s', 0.0))}): near timer resolution"
+        )
+    return found
+
+
+def result_notes(result: ResultDict) -> list[str]:
+    """The notes under the table for one result: collections while sampling, then
+    ``stability_notes``."""
+    found = stability_notes(result)
+    collections = result.get("gc_collections", 0)
+    if collections:
+        found.insert(0, f"{plural(collections, 'garbage collection')} while sampling")
+    return found
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+def verdict_label(t: ThresholdDict) -> str:
+    """``pass``, ``~pass`` (not confident), ``pass overkill``, ``FAIL``, ``~FAIL``."""
+    if t["verdict"] == "pass":
+        label = "pass" if t["confident"] else "~pass"
+        return f"{label} overkill" if t["overkill"] else label
+    return "FAIL" if t["confident"] else "~FAIL"
+
+
+def threshold_text(t: ThresholdDict) -> str:
+    """``p99 <= 50 ms`` (the budget as written, or ``100 ms (50 ms x 2)`` when scaled)."""
+    budget = t.get("budget_text") or format_duration(t["budget_s"])
+    return f"{format_percentile(t['percentile'])} <= {budget}"
+
+
+def estimate_text(t: ThresholdDict) -> str:
+    """``25.4 us [14.8 us, 33.5 us]``."""
+    return (
+        f"{format_duration(t['estimate_s'])} "
+        f"[{format_duration(t['lower_s'])}, {format_duration(t['upper_s'])}]"
+    )
+
+
+def summary_text(counts: Mapping[str, int]) -> str:
+    """``7 measurements, 8 budgets: 6 met, 2 missed (1 in xfail tests), 1 overkill``"""
+    text = (
+        f"{plural(counts['measurements'], 'measurement')}, "
+        f"{plural(counts['budgets'], 'budget')}: {counts['met']} met, {counts['missed']} missed"
+    )
+    if counts["missed_expected"]:
+        text += f" ({counts['missed_expected']} in xfail tests)"
+    for key, label in (("not_confident", "not confident"), ("overkill", "overkill")):
+        if counts[key]:
+            text += f", {counts[key]} {label}"
+    if counts["crashed"]:
+        text += f", {counts['crashed']} crashed"
+        if counts["crashed_expected"]:
+            text += f" ({counts['crashed_expected']} in xfail tests)"
+    return text
+
+
+def session_notes(environment: EnvironmentDict, strong: str = "", code: str = "") -> list[str]:
+    """What changes how the whole table reads (scaled budgets, warn mode, xdist workers).
+    ``strong`` and ``code`` are the markup put around a setting's value and an option's name."""
+    notes = []
+    scale = environment.get("scale", 1.0)
+    if scale != 1.0:
+        notes.append(f"Budgets scaled by {strong}{scale:g}{strong} ({code}--latency-scale{code}).")
+    if environment.get("mode") == "warn":
+        notes.append(
+            f"Mode {strong}warn{strong}: a missed budget warns instead of failing the test."
+        )
+    workers = environment.get("xdist_workers")
+    if workers:
+        notes.append(
+            f"Measured by {workers} pytest-xdist workers sharing the CPU cores: latencies are "
+            "pessimistic."
+        )
+    return notes
+
+
+def environment_line(environment: Mapping[str, Any]) -> str:
+    """``Python 3.11.7; CPU AMD EPYC (2 cores); clock ...; timer overhead 61 ns; GC on ...``.
+    A plugin may have trimmed the environment through ``pytest_latency_sla_report``: then the
+    keys it left, as they are."""
+    try:
+        parts = [
+            f"Python {environment['python']}",
+            f"CPU {environment['cpu']} ({environment['cpu_count']} cores)",
+            f"clock {environment['clock']}",
+            f"timer overhead {environment['timer_overhead_ns']} ns",
+            f"GC {environment['gc']}",
+        ]
+    except KeyError:
+        return "; ".join(f"{k} {v}" for k, v in environment.items())
+    if environment.get("onnxruntime"):
+        parts.append(f"onnxruntime {environment['onnxruntime']}")
+    if environment.get("xdist_workers"):
+        parts.append(f"xdist {environment['xdist_workers']} workers")
+    return "; ".join(parts)
+
+
+def gc_setting(gc_mode: str) -> str:
+    """The environment line's GC setting."""
+    return "disabled while sampling" if gc_mode == "disable" else "on (gc.collect() before)"
+
+
+# --- errors of a measurement -----------------------------------------------------------------
+
+
+def needs_budget(nodeid: str) -> str:
+    return (
+        f"{nodeid}: latency_sla(...) needs a budget: add a marker such as "
+        "@pytest.mark.latency_sla(ms=50) to the test, or call latency_sla.measure(fn) to "
+        "sample without a budget"
+    )
+
+
+def coroutine_object() -> str:
+    return (
+        "latency_sla(fn, ...) got a coroutine object; pass the coroutine function itself "
+        "(latency_sla(fetch, arg), not latency_sla(fetch(arg))) so it can be awaited once "
+        "per timed call"
+    )
+
+
+def not_callable(fn: object) -> str:
+    return f"latency_sla(fn, ...) needs a callable to time; got {type(fn).__name__} {fn!r:.60}"
+
+
+def awaitable_returned(fn: object, value: object) -> str:
+    return (
+        f"latency_sla(fn, ...): {getattr(fn, '__qualname__', fn)!r} is not an async def "
+        f"function but returned {type(value).__name__} {value!r:.60}; pass an async def "
+        "function so each timed call is awaited"
+    )
+
+
+def nothing_measured(nodeid: str, item_kind: str | None) -> str:
+    """A test with a marker that ended without a measurement; ``item_kind`` is the class name
+    of an item that has no body to measure, ``None`` for a test that never called the fixture."""
+    if item_kind is None:
+        why = "requests the latency_sla fixture but never calls it; call latency_sla(fn, ...)"
+    else:
+        why = (
+            f"is a {item_kind}, whose body only pytest test functions can have measured; move "
+            "the measured call into a pytest test function"
+        )
+    return f"{nodeid}: nothing was measured: the test has a latency_sla marker and {why}"
+
+
+def crashed(how: str) -> str:
+    """``measured call crashed: SIGSEGV (signal 11)``."""
+    return f"measured call crashed: {how}"
+
+
+def crash_with_trace(how: str, trace: str) -> str:
+    if not trace:
+        return crashed(how)
+    return f"{crashed(how)}\nfaulthandler in the isolated process:\n{trace}"
+
+
+def child_timed_out(deadline_s: float, max_time: float, grace_s: float) -> str:
+    return (
+        f"measured call did not finish: the isolated process was still running after "
+        f"{deadline_s:.3g} s (2 x max_time {max_time:.3g} s + {grace_s:.3g} s, warm-up "
+        "included) and was killed"
+    )
+
+
+def isolation_unavailable(platform: str) -> str:
+    return (
+        f"isolate=True needs os.fork, which is not available on this platform ({platform}); "
+        "the measurement was not run"
+    )

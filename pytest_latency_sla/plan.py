@@ -1,0 +1,84 @@
+"""What a test asks for: its thresholds and how to sample. Plain frozen records.
+
+``markers`` builds a ``Plan`` from a test's ``latency_sla`` markers (the ``latency-sla`` command
+from its options); every layer below reads it. A budget is multiplied by ``--latency-scale``
+once, when the plan is made (``Threshold.scaled``): everything downstream sees the scaled value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .records import Arrivals
+from .units import format_duration, format_percentile
+
+__all__ = ["Defaults", "Plan", "Threshold", "budget_ns"]
+
+
+def budget_ns(budget_s: float) -> float:
+    """``budget_s`` in ns, rounded to 1/1000 ns (see ``Threshold.budget_ns``)."""
+    return round(budget_s * 1e9, 3)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """One budget: the ``percentile`` of the per-call latency must stay at or below ``budget_s``
+    (seconds). ``budget_text`` is the budget as written (``"50 ms"``); ``scale`` the factor
+    ``budget_s`` already includes."""
+
+    percentile: float
+    budget_s: float
+    budget_text: str
+    overkill: float | None = 1000.0
+    scale: float = 1.0
+
+    @property
+    def shown_budget(self) -> str:
+        """``50 ms``, or ``100 ms (50 ms x 2)`` for a scaled budget."""
+        if self.scale == 1.0:
+            return self.budget_text
+        return f"{format_duration(self.budget_s)} ({self.budget_text} x {self.scale:g})"
+
+    @property
+    def label(self) -> str:
+        """``p99 <= 50 ms``."""
+        return f"{format_percentile(self.percentile)} <= {self.shown_budget}"
+
+    @property
+    def budget_ns(self) -> float:
+        """The budget in ns as samples (integer ns) are compared with it. Rounded to 1/1000 ns,
+        so float noise from units and scale (262145e-9 * 133 * 1e9 = 34865284.99999999) cannot
+        make a sample equal to the budget count as over it in one unit and not in another."""
+        return budget_ns(self.budget_s)
+
+    def scaled(self, scale: float) -> Threshold:
+        """This threshold with its budget multiplied by ``scale``."""
+        return replace(self, budget_s=self.budget_s * scale, scale=self.scale * scale)
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """Session-wide values a marker falls back on (from CLI, environment, ini)."""
+
+    percentile: float = 99.0
+    overkill: float | None = 1000.0
+    max_time: float = 3.0
+    isolate: bool = False
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything the markers of one test ask for."""
+
+    thresholds: tuple[Threshold, ...]
+    max_time: float
+    warmup: int | None = None
+    isolate: bool = False
+    rate: float | None = None
+    arrivals: Arrivals = "constant"
+    concurrency: int = 1
+
+    @property
+    def under_load(self) -> bool:
+        """A rate, or more than one worker: the load engine measures."""
+        return self.rate is not None or self.concurrency > 1

@@ -1,0 +1,143 @@
+"""The records that cross a layer: verdict, mode and stop-reason literals, and the JSON-able
+dicts of the report (schema ``pytest-latency-sla/1``) that every renderer reads.
+
+Types only: nothing here runs. The dicts are plain ``dict`` objects at run time (they travel
+inside pytest-xdist reports and are written as JSON); the ``TypedDict`` classes name their keys
+for the type checker and the reader.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NotRequired, TypedDict
+
+__all__ = [
+    "Arrivals",
+    "EnvironmentDict",
+    "GcMode",
+    "HistogramDict",
+    "LoadDict",
+    "Mode",
+    "Outcome",
+    "OverloadDict",
+    "ReportDict",
+    "ResultDict",
+    "Stopped",
+    "ThresholdDict",
+    "ThresholdKind",
+    "Verdict",
+]
+
+Verdict = Literal["pass", "fail"]
+Mode = Literal["enforce", "warn", "off"]
+GcMode = Literal["keep", "disable"]
+Arrivals = Literal["constant", "poisson"]
+ThresholdKind = Literal["absolute", "ratio"]
+# Why sampling ended. "decided": every threshold confident (or one confident fail).
+Stopped = Literal[
+    "decided",
+    "max_time",
+    "max_samples",
+    "sample count",
+    "rate above capacity",
+    "mode off",
+    "crashed",
+    "killed at deadline",
+    "interrupted",
+]
+# The test's pytest outcome, or what ended its measurement.
+Outcome = Literal[
+    "passed", "failed", "error", "skipped", "xfailed", "xpassed", "crashed", "interrupted"
+]
+
+
+class ThresholdDict(TypedDict):
+    """One threshold's verdict. Durations in seconds; ``margin`` is budget / estimate."""
+
+    kind: ThresholdKind
+    percentile: float
+    budget_s: float
+    budget_text: str
+    scale: float
+    estimate_s: float
+    lower_s: float | None
+    upper_s: float | None
+    verdict: Verdict
+    confident: bool
+    margin: float | None
+    overkill: bool
+    overkill_threshold: float | None
+
+
+class OverloadDict(TypedDict):
+    served_rate: float
+    backlog_s: float
+    after_s: float
+
+
+class LoadDict(TypedDict):
+    """What a load run asked for and got: arrivals per second, workers, the start delay."""
+
+    rate: float | None
+    arrivals: Arrivals
+    concurrency: int
+    achieved_rate: float
+    start_delay_p99_s: float | None
+    overload: NotRequired[OverloadDict]
+
+
+class HistogramDict(TypedDict):
+    edges_s: list[float]
+    counts: list[int]
+
+
+class ResultDict(TypedDict):
+    """One measurement of one test. ``quantiles_s`` has the keys "50", "90", "99", "99.9" and
+    "max" when ``n > 0``."""
+
+    nodeid: str
+    outcome: NotRequired[Outcome]
+    n: int
+    warmup: int
+    duration_s: float
+    mean_s: float | None
+    quantiles_s: dict[str, float]
+    thresholds: list[ThresholdDict]
+    stopped: Stopped
+    gc_collections: int
+    confidence: float
+    unstable: bool
+    half_medians_s: list[float] | None
+    near_timer_resolution: bool
+    timer_overhead_s: float
+    histogram: NotRequired[HistogramDict]
+    load: NotRequired[LoadDict]
+    isolated: NotRequired[bool]
+    onnxruntime: NotRequired[str]
+    crash: NotRequired[str]  # how an isolated child ended: "SIGSEGV (signal 11)"
+    xfail: NotRequired[bool]  # the test is marked xfail (its miss or crash was expected)
+
+
+class EnvironmentDict(TypedDict, total=False):
+    """What the numbers were measured on, and the session settings that change how they read."""
+
+    python: str
+    implementation: str
+    platform: str
+    cpu: str
+    cpu_count: int
+    clock: str
+    timer_overhead_ns: int
+    gc: str
+    gc_thresholds: list[int]
+    onnxruntime: str
+    xdist_workers: int
+    scale: float
+    confidence: float
+    mode: Mode
+
+
+class ReportDict(TypedDict):
+    schema: str
+    created: str
+    environment: EnvironmentDict
+    results: list[ResultDict]

@@ -1,0 +1,158 @@
+"""The latency table: rows built from result records, rendered for the terminal or as Markdown;
+and the counts behind every report's one-line summary."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Literal
+
+from .. import messages
+from ..records import ResultDict
+from ..units import format_duration, format_ratio
+
+__all__ = [
+    "HEADER",
+    "Status",
+    "footnotes",
+    "md_code",
+    "render_markdown",
+    "render_text",
+    "rows",
+    "summary",
+    "summary_status",
+    "tally",
+]
+
+HEADER = ("test", "threshold", "estimate [bounds]", "p50", "max", "n", "margin", "verdict")
+Status = Literal["good", "warn", "bad"]
+
+
+def tally(results: Sequence[ResultDict]) -> dict[str, int]:
+    """The counts behind a report's one-line summary. A miss in an xfail test was expected, so
+    it is counted apart: it does not make the run red."""
+    pairs = [(r, t) for r in results for t in r.get("thresholds", ())]
+    missed = [r for r, t in pairs if t.get("verdict") != "pass"]
+    return {
+        "measurements": len(results),
+        "budgets": len(pairs),
+        "met": len(pairs) - len(missed),
+        "missed": len(missed),
+        "missed_expected": sum(1 for r in missed if _expected(r)),
+        "not_confident": sum(1 for _, t in pairs if not t.get("confident", True)),
+        "overkill": sum(1 for _, t in pairs if t.get("overkill")),
+        "crashed": sum(1 for r in results if r.get("outcome") == "crashed"),
+        "crashed_expected": sum(
+            1 for r in results if r.get("outcome") == "crashed" and _expected(r)
+        ),
+    }
+
+
+def _expected(result: ResultDict) -> bool:
+    return result.get("outcome") == "xfailed" or bool(result.get("xfail"))
+
+
+def summary_status(counts: dict[str, int], mode: str) -> Status:
+    """``"bad"`` for an unexpected miss or a crash, ``"warn"`` for misses in warn mode."""
+    unexpected = counts["missed"] - counts["missed_expected"]
+    if counts["crashed"] > counts["crashed_expected"] or (unexpected and mode != "warn"):
+        return "bad"
+    return "warn" if unexpected else "good"
+
+
+def summary(results: Sequence[ResultDict], mode: str) -> tuple[Status, str]:
+    """A report's one-line summary: its status (see ``summary_status``) and its text."""
+    counts = tally(results)
+    return summary_status(counts, mode), messages.summary_text(counts)
+
+
+def rows(results: Sequence[ResultDict]) -> list[tuple[str, ...]]:
+    """One row per threshold of every result (one row with "no budget" for ``measure``)."""
+    out: list[tuple[str, ...]] = []
+    for result in results:
+        quantiles = result.get("quantiles_s", {})
+        p50 = format_duration(quantiles.get("50"))
+        top = format_duration(quantiles.get("max"))
+        n = f"{result['n']:,}"
+        test_id = result["nodeid"]
+        if result.get("outcome") == "crashed":
+            out.append((test_id, "-", "-", "-", "-", n, "-", "CRASHED"))
+            continue
+        if not result["thresholds"]:
+            estimate = f"p99 {format_duration(quantiles.get('99'))}" if quantiles else "-"
+            budget = f"no budget{_load(result)}"
+            out.append((test_id, budget, estimate, p50, top, n, "-", "-"))
+            continue
+        for t in result["thresholds"]:
+            margin = format_ratio(t["margin"]) if t["margin"] is not None else "inf"
+            out.append(
+                (
+                    test_id,
+                    messages.threshold_text(t) + _load(result),
+                    messages.estimate_text(t),
+                    p50,
+                    top,
+                    n,
+                    margin,
+                    messages.verdict_label(t),
+                )
+            )
+    return out
+
+
+def _load(result: ResultDict) -> str:
+    load = result.get("load")
+    return f" {messages.load_note(load)}" if load is not None else ""
+
+
+def footnotes(results: Sequence[ResultDict]) -> list[str]:
+    """One line under the table per result whose samples may not be independent: garbage
+    collections while sampling, drift between the halves, a call near timer resolution."""
+    out = []
+    for result in results:
+        found = messages.result_notes(result)
+        if found:
+            out.append(f"note: {result['nodeid']}: " + "; ".join(found))
+    return out
+
+
+def render_text(table: Sequence[tuple[str, ...]]) -> list[str]:
+    all_rows = [HEADER, *table]
+    widths = [max(len(row[i]) for row in all_rows) for i in range(len(HEADER))]
+    right = {3, 4, 5, 6}
+
+    def line(row: Sequence[str]) -> str:
+        cells = [
+            cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
+            for i, cell in enumerate(row)
+        ]
+        return "  ".join(cells).rstrip()
+
+    return [line(HEADER), line(["-" * w for w in widths]), *(line(r) for r in table)]
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def md_code(text: str) -> str:
+    """``text`` as a code span inside a GFM table cell: nothing in it is HTML or emphasis, but
+    the table still splits on a bare ``|`` and a backtick run would end the span early."""
+    text = " ".join(text.splitlines()).replace("|", "\\|")
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def render_markdown(table: Sequence[tuple[str, ...]]) -> list[str]:
+    lines = [
+        "| " + " | ".join(HEADER) + " |",
+        "| "
+        + " | ".join("---:" if i in {3, 4, 5, 6} else "---" for i in range(len(HEADER)))
+        + " |",
+    ]
+    for row in table:
+        cells = [md_code(row[0]), *(_md_cell(c) for c in row[1:])]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines

@@ -1,0 +1,93 @@
+"""The one judge: every ``ThresholdResult`` is built here, whatever engine measured.
+
+Engines differ only in where a threshold's bounds come from (``Bounds``):
+
+* closed loop (``closed_loop_bounds``): order statistics of independent per-call samples, and
+  the sequential looks' confident decision (``stats.bounds``, ``stats.looks``);
+* under load (``load_bounds``): binomial bounds on the effective sample of batch means
+  (``stats.batch_means``); a run above capacity is a confident fail.
+
+``judge`` turns bounds into the verdict, the margin and the overkill flag.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..plan import Threshold
+from ..records import Verdict
+from ..stats.batch_means import block_bounds
+from ..stats.bounds import bound_ranks, nearest_rank
+from .result import ThresholdResult
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from ..engine.sampler import Decision
+
+__all__ = ["Bounds", "closed_loop_bounds", "judge", "load_bounds"]
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """One threshold's evidence: the point estimate and the confidence bounds of its percentile
+    (seconds; a bound is ``None`` where the sample cannot give it), and the verdict with whether
+    the bounds made it confident (otherwise the point estimate decided)."""
+
+    estimate: float
+    lower: float | None
+    upper: float | None
+    verdict: Verdict
+    confident: bool
+
+
+def judge(threshold: Threshold, bounds: Bounds) -> ThresholdResult:
+    """The ``ThresholdResult`` of ``threshold`` (its budget already scaled) given ``bounds``."""
+    budget = threshold.budget_s
+    margin = budget / bounds.estimate if bounds.estimate > 0 else math.inf
+    return ThresholdResult(
+        percentile=threshold.percentile,
+        budget=budget,
+        estimate=bounds.estimate,
+        lower=bounds.lower,
+        upper=bounds.upper,
+        verdict=bounds.verdict,
+        confident=bounds.confident,
+        margin=margin,
+        overkill=threshold.overkill is not None and margin >= threshold.overkill,
+        budget_text=threshold.shown_budget,
+        overkill_threshold=threshold.overkill,
+        scale=threshold.scale,
+    )
+
+
+def closed_loop_bounds(
+    sorted_ns: npt.NDArray[np.int64], threshold: Threshold, decision: Decision, confidence: float
+) -> Bounds:
+    """Bounds over all ``n`` independent samples (sorted, ns): the fixed-sample bounds at the
+    session's confidence; the verdict is the sequential decision when there was one, otherwise
+    the nearest-rank estimate against the budget, not confident."""
+    n = int(sorted_ns.shape[0])
+    q = threshold.percentile / 100.0
+    estimate_ns = int(sorted_ns[nearest_rank(n, threshold.percentile) - 1])
+    lower_rank, upper_rank = bound_ranks(n, q, 1.0 - confidence)
+    lower = None if lower_rank is None else float(sorted_ns[lower_rank - 1]) / 1e9
+    upper = None if upper_rank is None else float(sorted_ns[upper_rank - 1]) / 1e9
+    if decision.verdict is not None:
+        return Bounds(estimate_ns / 1e9, lower, upper, decision.verdict, True)
+    point: Verdict = "pass" if estimate_ns <= threshold.budget_ns else "fail"
+    return Bounds(estimate_ns / 1e9, lower, upper, point, False)
+
+
+def load_bounds(
+    latency_ns: npt.NDArray[np.int64], threshold: Threshold, confidence: float, *, overloaded: bool
+) -> Bounds:
+    """Bounds of a load run's latencies (in call order) from batch means. A run stopped above
+    capacity is a confident fail: a queue that keeps growing breaks every budget in time."""
+    found = block_bounds(latency_ns, threshold.percentile / 100.0, threshold.budget_ns, confidence)
+    if overloaded:
+        return Bounds(found.estimate, found.lower, found.upper, "fail", True)
+    return Bounds(found.estimate, found.lower, found.upper, found.verdict, found.confident)

@@ -1,0 +1,158 @@
+"""One measurement end to end: spec + target -> raw samples (``engine``) -> verdicts (``judge``)
+-> ``LatencyResult``, and what the result has to say (``findings``).
+
+No pytest objects here; the pytest edge and the ``latency-sla`` command call ``run_measurement``
+(or ``judge_collected`` on what an isolated child sent) and act on ``findings``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .. import messages
+from ..engine.collect import MeasureSpec, collect
+from ..engine.environment import onnxruntime_version
+from ..engine.sampler import Sampling
+from ..plan import budget_ns
+from ..records import LoadDict
+from ..stats.bounds import nearest_rank
+from ..stats.looks import needed_samples
+from ..warning_types import LatencyInconclusiveWarning, LatencyOverkillWarning
+from .judge import closed_loop_bounds, judge, load_bounds
+from .result import LatencyResult
+
+if TYPE_CHECKING:
+    from ..engine.load.schedule import LoadRun
+    from ..engine.target import Target
+
+__all__ = ["Findings", "findings", "judge_collected", "run_isolated", "run_measurement"]
+
+# pytest leaves this module's frames out of a test's traceback: an exception raised by the
+# measured call reads as if the test had called it directly (``--fulltrace`` shows them).
+__tracebackhide__ = True
+
+
+def run_measurement(target: Target, spec: MeasureSpec, name: str = "") -> LatencyResult:
+    """Measure ``target`` in this process and judge every threshold of ``spec``."""
+    return judge_collected(collect(target, spec), spec, name)
+
+
+def run_isolated(target: Target, spec: MeasureSpec, name: str = "") -> LatencyResult:
+    """As ``run_measurement``, with warm-up and sampling in a forked child (``engine.isolation``:
+    its errors propagate)."""
+    from ..engine.isolation import run_isolated as sample_in_child
+
+    return judge_collected(sample_in_child(target, spec), spec, name, isolated=True)
+
+
+def judge_collected(
+    collected: Sampling | LoadRun, spec: MeasureSpec, name: str, *, isolated: bool = False
+) -> LatencyResult:
+    """The ``LatencyResult`` of a raw measurement, every threshold through ``judge``."""
+    import numpy as np
+
+    from ..engine.clock import timer_overhead_ns
+    from ..stats.drift import drift, near_timer_resolution
+
+    samples = collected.samples_ns if isinstance(collected, Sampling) else collected.latency_ns
+    ordered = np.sort(samples)
+    n = len(ordered)
+    if isinstance(collected, Sampling):
+        decisions = collected.decisions
+        bounds = [
+            closed_loop_bounds(ordered, t, d, spec.confidence)
+            for t, d in zip(spec.thresholds, decisions)
+        ]
+        load = None
+    else:
+        overloaded = collected.overload is not None
+        bounds = [
+            load_bounds(samples, t, spec.confidence, overloaded=overloaded) for t in spec.thresholds
+        ]
+        load = _load_record(collected, spec)
+    thresholds = tuple(judge(t, b) for t, b in zip(spec.thresholds, bounds)) if n else ()
+    halves = drift(samples) if isinstance(collected, Sampling) else None
+    overhead = timer_overhead_ns()
+    p50_ns = float(ordered[nearest_rank(n, 50) - 1]) if n else 0.0
+    result = LatencyResult(
+        samples_ns=samples,
+        thresholds=thresholds,
+        name=name,
+        warmup=collected.warmup,
+        duration_s=collected.duration_s,
+        stopped=collected.stopped,
+        gc_collections=collected.gc_collections,
+        confidence=spec.confidence,
+        half_medians_ns=None if halves is None else (halves.first_ns, halves.second_ns),
+        unstable=halves is not None and halves.unstable,
+        near_timer_resolution=bool(n) and load is None and near_timer_resolution(p50_ns, overhead),
+        timer_overhead_ns=overhead if load is None else 0,
+        load=load,
+        isolated=isolated,
+        onnxruntime=onnxruntime_version(),
+    )
+    object.__setattr__(result, "_sorted_ns", ordered)
+    return result
+
+
+def _load_record(run: LoadRun, spec: MeasureSpec) -> LoadDict:
+    import numpy as np
+
+    assert spec.load is not None
+    record: LoadDict = {
+        "rate": spec.load.rate,
+        "arrivals": spec.load.arrivals,
+        "concurrency": spec.load.concurrency,
+        "achieved_rate": float(run.achieved_rate),
+        "start_delay_p99_s": None,
+    }
+    if run.start_delay_ns is not None and len(run.start_delay_ns):
+        ordered = np.sort(run.start_delay_ns)
+        record["start_delay_p99_s"] = float(ordered[nearest_rank(len(ordered), 99.0) - 1]) / 1e9
+    if run.overload is not None:
+        record["overload"] = {
+            "served_rate": float(run.overload.served_rate),
+            "backlog_s": float(run.overload.backlog_s),
+            "after_s": float(run.overload.after_s),
+        }
+    return record
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What a finished measurement has to say: warnings (category, text) and, on a missed
+    budget or an overloaded rate, the failure message (its first line is the summary)."""
+
+    warnings: tuple[tuple[type[Warning], str], ...]
+    miss: str | None
+
+
+def findings(result: LatencyResult, spec: MeasureSpec) -> Findings:
+    """The words for ``result``, the same for a test and for the ``latency-sla`` command."""
+    record = result.summary()
+    warnings: list[tuple[type[Warning], str]] = []
+    for t, shown in zip(result.thresholds, record["thresholds"]):
+        if t.overkill:
+            warnings.append((LatencyOverkillWarning, messages.overkill_message(shown)))
+        if t.confident:
+            continue
+        if result.load is not None:
+            text = messages.load_inconclusive_message(record, shown, max_time=spec.max_time)
+        else:
+            over = result.samples_ns > budget_ns(t.budget)
+            exceedance = float(over.mean()) if result.n else 0.0
+            q, alpha = t.percentile / 100.0, 1 - spec.confidence
+            needed = needed_samples(exceedance, q, alpha, t.verdict, result.n)
+            text = messages.inconclusive_message(
+                record, shown, max_time=spec.max_time, needed_n=needed
+            )
+        warnings.append((LatencyInconclusiveWarning, text))
+    overload = messages.overload_message(record)
+    missed = [shown for t, shown in zip(result.thresholds, record["thresholds"]) if not t.passed]
+    if not missed and overload is None:
+        return Findings(tuple(warnings), None)
+    miss = overload or messages.failure_message(record, missed[0])
+    if result.load is not None:
+        miss += f"\n  {messages.under_load_line(result.load)}"
+    return Findings(tuple(warnings), miss)
