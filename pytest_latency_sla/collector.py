@@ -58,7 +58,7 @@ def attach_results(item: pytest.Item, report: pytest.TestReport) -> None:
         item.stash[_attached_key] = len(state.results)
 
 
-@dataclass
+@dataclass(eq=False)  # a plugin object: pytest keeps registered plugins in sets
 class Collector:
     """Registered as a plugin on the process that reports: gathers every result and outcome."""
 
