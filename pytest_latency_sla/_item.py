@@ -113,11 +113,15 @@ def measure_test_body(item: pytest.Function) -> bool:
         return False
     if item.config.stash[settings_key].mode == "off":
         return False
-    from .engine.target import Target
+    from .engine.target import Target, TargetError
 
     funcargs = item.funcargs
     testargs = {name: funcargs[name] for name in item._fixtureinfo.argnames}
-    measure_for_item(item, Target(item.obj, (), testargs), state.plan, budgeted=True)
+    try:
+        target = Target(item.obj, (), testargs)
+    except TargetError as error:
+        pytest.fail(f"{item.nodeid}: {error}", pytrace=False)
+    measure_for_item(item, target, state.plan, budgeted=True)
     return True
 
 
@@ -142,11 +146,12 @@ def measure_for_item(
 ) -> LatencyResult:
     """Measure ``target`` for ``item``; record, warn, and fail the test on a missed budget."""
     __tracebackhide__ = True
+    from .engine.clock import ClockStalled
     from .engine.target import TargetError
 
     try:
         return _measure(item, target, plan, budgeted=budgeted)
-    except TargetError as error:
+    except (TargetError, ClockStalled) as error:
         message = f"{item.nodeid}: {error}"
     pytest.fail(message, pytrace=False)
 

@@ -9,7 +9,7 @@ import pytest
 
 from . import messages
 from ._item import measure_for_item, state_of
-from .engine.target import Target
+from .engine.target import Target, TargetError
 from .verdict.result import LatencyResult
 
 __all__ = ["LatencySLA"]
@@ -51,4 +51,8 @@ def _target(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any
         pytest.fail(messages.coroutine_object(), pytrace=False)
     if not callable(fn):
         pytest.fail(messages.not_callable(fn), pytrace=False)
-    return Target(fn, args, kwargs)
+    try:
+        return Target(fn, args, kwargs)
+    except TargetError as error:
+        message = str(error)
+    pytest.fail(message, pytrace=False)

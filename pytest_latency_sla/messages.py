@@ -299,6 +299,21 @@ def gc_setting(gc_mode: str) -> str:
     return "disabled while sampling" if gc_mode == "disable" else "on (gc.collect() before)"
 
 
+# --- input ----------------------------------------------------------------------------------
+
+
+def percent_of(fraction: float) -> str:
+    """``0.99`` as the percentile it stands for: ``99``; ``0.999``: ``99.9``."""
+    meant = round(float(fraction) * 100, 10)
+    return str(int(meant)) if meant.is_integer() else repr(meant)
+
+
+def percentile_fraction(value: float, spelled: str) -> str:
+    """A percentile given as a fraction (``0.99``): what it should have been (``spelled`` is how
+    the user writes the setting: ``percentile=``, ``--percentile ``)."""
+    return f"percentile is in percent (0 < p < 100); did you mean {spelled}{percent_of(value)}?"
+
+
 # --- errors of a measurement -----------------------------------------------------------------
 
 
@@ -330,6 +345,38 @@ def awaitable_returned(fn: object, value: object) -> str:
     )
 
 
+def _name(fn: object) -> str:
+    return str(getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or fn)
+
+
+def generator_function(fn: object, asynchronous: bool) -> str:
+    """A generator function given as the measured call."""
+    name = _name(fn)
+    kind = "an async generator function" if asynchronous else "a generator function"
+    return (
+        f"latency_sla(fn, ...): {name} is {kind}: calling it only creates the generator, so "
+        f"timing it would time only its creation, never its body; {_consume(name, asynchronous)}"
+    )
+
+
+def generator_returned(fn: object, shown: str, asynchronous: bool) -> str:
+    """A plain function that returned a generator or an async generator."""
+    name = _name(fn)
+    return (
+        f"latency_sla(fn, ...): {name} returned {shown:.60}: timing the call would time only the "
+        f"generator's creation, never its body; {_consume(name, asynchronous)}"
+    )
+
+
+def _consume(name: str, asynchronous: bool) -> str:
+    if asynchronous:
+        return (
+            "consume it inside the timed call, in a coroutine: async def consume(): return "
+            f"[item async for item in {name}()], then latency_sla(consume)"
+        )
+    return f"consume it inside the timed call: latency_sla(lambda: list({name}()))"
+
+
 def nothing_measured(nodeid: str, item_kind: str | None) -> str:
     """A test with a marker that ended without a measurement; ``item_kind`` is the class name
     of an item that has no body to measure, ``None`` for a test that never called the fixture."""
@@ -341,6 +388,15 @@ def nothing_measured(nodeid: str, item_kind: str | None) -> str:
             "the measured call into a pytest test function"
         )
     return f"{nodeid}: nothing was measured: the test has a latency_sla marker and {why}"
+
+
+def clock_stalled(where: str) -> str:
+    return (
+        f"the clock did not advance during the measurement (is time frozen or patched? {where}); "
+        "the plugin reads time.perf_counter_ns through a reference taken when it loaded, which "
+        "freezegun, time-machine, mock.patch and monkeypatch do not reach, so something replaced "
+        "the clock below Python or inside the plugin"
+    )
 
 
 def crashed(how: str) -> str:

@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 import pytest
 
+from . import messages
 from .plan import Defaults
 from .records import GcMode, Mode
 
@@ -153,6 +154,16 @@ def _overkill(raw: Any, source: str) -> float | None:
     return None if value == 0 else value
 
 
+def _percentile(raw: Any, source: str) -> float:
+    value = _number(lambda v: 0 < v < 100, "a number with 0 < p < 100")(raw, source)
+    if value < 1:
+        raise pytest.UsageError(
+            f"{source}: expected a percentile in percent (0 < p < 100), got {raw!r}; "
+            f"did you mean {messages.percent_of(value)}?"
+        )
+    return value
+
+
 def _report_path(raw: Any, source: str, base: Path) -> Path:
     """An absolute, writable file path; a missing directory is created now, so that a typo
     stops the session before any measurement rather than losing the report at the end."""
@@ -192,7 +203,7 @@ def _md_target(raw: Any, source: str, base: Path) -> str:
 _PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "mode": _choice(MODES),
     "scale": _number(lambda v: 0 < v < math.inf, "a finite number > 0"),
-    "percentile": _number(lambda v: 0 < v < 100, "a number with 0 < p < 100"),
+    "percentile": lambda raw, source: _percentile(raw, source),
     "overkill": _overkill,
     "confidence": _number(lambda v: 0.5 < v < 1, "a number with 0.5 < c < 1"),
     "max-time": _number(lambda v: 0 < v < math.inf, "a finite number of seconds > 0"),

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..records import GcMode, Stopped, Verdict
 from ..stats.looks import FAIL, PASS, UNDECIDED, Looks
-from .clock import CLOCK
-from .target import Target, reject_awaitable
+from .clock import CLOCK, ClockStalled
+from .target import Target, reject_lazy_result
 
 if TYPE_CHECKING:
     import asyncio
@@ -42,6 +42,9 @@ AUTO_WARMUP_SECONDS = 0.25
 AUTO_WARMUP_MIN_CALLS = 10
 AUTO_WARMUP_ENOUGH_SECONDS = 0.01
 
+# Timed calls after which a clock that has not moved at all is taken as stopped: even a no-op
+# call on a 100 ns-resolution clock moves it within ten calls.
+_STALL_CALLS = 10
 _VERDICT_NAMES: dict[int, Verdict | None] = {PASS: "pass", FAIL: "fail", UNDECIDED: None}
 
 # pytest leaves this module's frames out of a test's traceback: an exception raised by the
@@ -162,6 +165,8 @@ def _sample(
             if n >= limit:
                 break
         end = clock()
+    if end == start and len(buf) >= _STALL_CALLS:
+        raise ClockStalled(f"{len(buf)} timed calls all took 0 ns")
     decisions = [
         Decision(_VERDICT_NAMES[int(v)], int(at)) for v, at in zip(looks.verdicts[0], looks.at_n[0])
     ]
@@ -222,7 +227,7 @@ class _SyncRunner:
         return warm_up(self.call_once, warmup, max_time)
 
     def call_once(self) -> None:
-        reject_awaitable(self.target.fn(*self.target.args, **self.target.kwargs), self.target.fn)
+        reject_lazy_result(self.target.fn(*self.target.args, **self.target.kwargs), self.target.fn)
 
     def run(self, count: int, deadline: int) -> bool:
         """Time ``count`` calls; return True when the deadline passed."""
@@ -235,7 +240,7 @@ class _SyncRunner:
             t0 = clock()
             out = fn(*args, **kwargs)
             t1 = clock()
-            reject_awaitable(out, fn)
+            reject_lazy_result(out, fn)
             append(t1 - t0)
             if t1 > deadline:
                 return True

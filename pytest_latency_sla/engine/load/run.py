@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from ...records import GcMode, Stopped
 from ..clock import CLOCK
 from ..sampler import MAX_SAMPLES, GcCounter, warm_up
-from ..target import Target, reject_awaitable
+from ..target import Target, reject_lazy_result
 from . import workers
 from .schedule import (
     LoadPlan,
@@ -82,7 +82,7 @@ def _warm_up(target: Target, call: Callable[[], Any], warmup: int | None, max_ti
     (it would be timed creating coroutines, never running them)."""
     if target.is_async:
         return warm_up(call, warmup, max_time)
-    return warm_up(lambda: reject_awaitable(call(), target.fn), warmup, max_time)
+    return warm_up(lambda: reject_lazy_result(call(), target.fn), warmup, max_time)
 
 
 def _caller(target: Target) -> tuple[Callable[[], Any], Callable[[], None]]:
