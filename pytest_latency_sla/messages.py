@@ -296,7 +296,7 @@ def environment_line(environment: Mapping[str, Any]) -> str:
 
 def gc_setting(gc_mode: str) -> str:
     """The environment line's GC setting."""
-    return "disabled while sampling" if gc_mode == "disable" else "on (gc.collect() before)"
+    return "disabled while sampling" if gc_mode == "disable" else "on (older objects frozen)"
 
 
 # --- input ----------------------------------------------------------------------------------

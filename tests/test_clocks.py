@@ -1,6 +1,10 @@
 """Timing that patched clocks cannot fool: freezegun, time-machine, mock.patch and monkeypatch
 replace time functions, never the plugin's own reference to the real clock; a clock that really
-stands still is an error of that test, and no wait or deadline hangs on it."""
+stands still is an error of that test, and no wait or deadline hangs on it.
+
+freezegun walks every attribute of every loaded module when it starts, which imports numpy's
+lazy submodules; an in-process pytester run would unload them again, and numpy's extension
+modules cannot be loaded twice in one process: those runs are subprocesses."""
 
 from __future__ import annotations
 
@@ -49,7 +53,7 @@ def test_a_5ms_call_misses_a_1ms_budget_under_a_patched_clock(
             latency_sla(time.sleep, 0.005)
         """
     )
-    result = pytester.runpytest("--latency-json=out.json")
+    result = pytester.runpytest_subprocess("--latency-json=out.json")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*latency SLA missed: p99 = * ms > budget 1 ms*"])
     (record,) = json.loads((pytester.path / "out.json").read_text())["results"]
@@ -94,7 +98,7 @@ def test_a_load_run_under_a_frozen_clock_ends_at_max_time(
             assert result.n == 300 and result.load["rate"] == 1000
         """
     )
-    result = pytester.runpytest("-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     assert result.duration < 30  # it ends: before, the schedule's waits never did
 
@@ -124,7 +128,7 @@ def test_an_isolated_child_is_killed_at_its_deadline_under_a_frozen_clock(
             latency_sla(time.sleep, 3600)
         """
     )
-    result = pytester.runpytest()
+    result = pytester.runpytest_subprocess()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*measured call did not finish*was killed*"])
 

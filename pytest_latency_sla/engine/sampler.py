@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import gc
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -24,7 +25,16 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["Decision", "Gate", "GcCounter", "Sampling", "sample", "time_one_call", "warm_up"]
+__all__ = [
+    "Decision",
+    "Gate",
+    "GcCounter",
+    "Sampling",
+    "heap_frozen",
+    "sample",
+    "time_one_call",
+    "warm_up",
+]
 
 # 16 MiB of int64 samples: a 100 ns call decides long before this; a budget that sits right on
 # the percentile of a very fast call stops here, not confident, instead of filling memory.
@@ -67,6 +77,28 @@ class Gate:
 
     q: float
     budget_ns: float
+
+
+@contextmanager
+def heap_frozen() -> Iterator[None]:
+    """Every object alive now is left out of garbage collection until the block ends
+    (``gc.freeze``, CPython's permanent generation), so a collection during warm-up or sampling
+    walks only what the measured calls allocate, never the program's old objects and garbage.
+
+    This replaces a full ``gc.collect()`` before each measurement, whose cost grows with the
+    heap (50 ms at 60k objects, 0.28 s at a million on a 2-core VM): freezing and unfreezing
+    splice the generations' lists and cost the same at any heap size. The collector stays on, as
+    in production, and collections while sampling are still counted (``GcCounter``). A program
+    that freezes objects itself (a pre-fork server) keeps its own scheme: nothing is frozen then.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 class GcCounter:
@@ -120,7 +152,8 @@ def sample(
     """
     runner = _runner(target)
     try:
-        return _sample(runner, gates, confidence, max_time, warmup, gc_mode, max_samples)
+        with heap_frozen():
+            return _sample(runner, gates, confidence, max_time, warmup, gc_mode, max_samples)
     finally:
         runner.close()
 
@@ -136,9 +169,6 @@ def _sample(
 ) -> Sampling:
     import numpy as np
 
-    # Collect first, then warm up: a full collection walks every object and evicts the caches
-    # that the warm-up is there to fill.
-    gc.collect()
     warmed = runner.warm_up(warmup, max_time)
     looks = Looks([(g.q, g.budget_ns) for g in gates], 1.0 - confidence)
     counted = 0
