@@ -1,20 +1,15 @@
 """The gate's error rates by simulation, as a table: the same simulation the tests assert on
-(tests/test_simulation.py), 2,000 seeded gates per row, p99 at 95% confidence.
+(``pytest_latency_sla.stats.simulation``), 2,000 seeded gates per row, p99 at 95% confidence.
 
     python benchmarks/gate_simulation.py
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from pytest_latency_sla.stats.looks import FAIL, PASS  # noqa: E402
-from tests.test_simulation import DISTRIBUTIONS, N_MAX, N_MIN_P99, simulate  # noqa: E402
+from pytest_latency_sla.stats.looks import FAIL, PASS
+from pytest_latency_sla.stats.simulation import DISTRIBUTIONS, N_MAX, N_MIN_P99, simulate
 
 CASES = [
     ("true p99.5 (inside)", 0.995, 1.0, 1),
