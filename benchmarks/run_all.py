@@ -27,12 +27,15 @@ def main() -> None:
     quick = parser.parse_args().quick
     rows: list[Row] = []
     started = time.perf_counter()
-    rows += harness_overhead.run(3 if quick else 5)
-    rows += accuracy.run(9 if quick else 21)
-    rows += tail_fidelity.run(2 if quick else 3)
-    rows += time_to_verdict.run(3 if quick else 7)
-    rows += fast_fail.run(2 if quick else 3)
-    rows += import_cost.run(3 if quick else 9)
+    for script in (
+        harness_overhead,
+        accuracy,
+        tail_fidelity,
+        time_to_verdict,
+        fast_fail,
+        import_cost,
+    ):
+        rows += script.run(script.REPEATS.count(quick), quick)
     print(
         f"Python {platform.python_version()}, {cpu_name()}, {time.perf_counter() - started:.0f} s"
     )
