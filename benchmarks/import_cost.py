@@ -2,16 +2,16 @@
 against ``-p no:latency_sla``; and whether numpy or onnxruntime got imported. Interleaved runs,
 medians over repeats.
 
-    python benchmarks/import_cost.py [--repeats 9]
+    python benchmarks/import_cost.py [--repeats N] [--quick]
 """
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from _common import LAST_CPU, QUIET_PLUGINS, Row, median, print_rows, run_pytest, scratch
+from _common import LAST_CPU, QUIET_PLUGINS, Repeats, Row, main, median, run_pytest, scratch
 
+REPEATS = Repeats(full=9, quick=3)
 TESTS = 1000
 CONFTEST = """
 import sys
@@ -33,7 +33,7 @@ def _suite() -> dict[str, str]:
     return files
 
 
-def run(repeats: int = 9) -> list[Row]:
+def run(repeats: int, quick: bool) -> list[Row]:
     path = scratch(_suite())
     # plugins that would import numpy themselves are off in both arms (see _common)
     off = ["-p", "no:benchmark", "-p", "no:xdist", "-p", "no:asyncio"]
@@ -91,6 +91,4 @@ def _function_calls(path: Path, *args: str) -> int:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--repeats", type=int, default=9)
-    print_rows(run(parser.parse_args().repeats))
+    main(run, REPEATS, __doc__)
