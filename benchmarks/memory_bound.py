@@ -1,5 +1,7 @@
 """Memory bound: the peak memory of the worst-case measurement, a ~1 us call sampled for
-``max_time`` (10 s; 2 s with ``--quick``), against the bytes of the samples it took.
+``max_time`` (10 s; 2 s with ``--quick``), against the bytes of the samples it took; and memory
+across a session: a pytest run of 20 measurements that each reach the sample cap against a run
+of one, and what the plugin keeps of a finished test.
 
 The looks are patched to never decide, so only the sample cap (2**21 int64 samples, 16 MiB)
 or ``max_time`` can end the measurement. Timing is real. Each repeat runs in a fresh Python
@@ -18,12 +20,46 @@ import sys
 import time
 from pathlib import Path
 
-from _common import Repeats, Row, main, median
+from _common import Repeats, Row, main, median, run_pytest, scratch
 
 REPEATS = Repeats(full=3, quick=1)
 # Peak growth over the samples' own bytes: the buffer with its headroom, the array made from it
 # and a sorted copy come to about 3x; a fourth copy would be a regression.
 LIMIT = 4.0
+# A session of many capped measurements may peak this much above a session of one.
+SESSION_LIMIT_MB = 60
+# What the plugin may keep of a finished test (its report record), when user code holds nothing.
+KEPT_LIMIT_KB = 100
+
+SESSION_CONFTEST = """
+import json, pytest
+from pytest_latency_sla.stats import looks
+
+@pytest.fixture(autouse=True)
+def never_decide(monkeypatch):
+    monkeypatch.setattr(looks, "fail_cutoff", lambda n, q, alpha: n + 1)
+    monkeypatch.setattr(looks, "pass_cutoff", lambda n, q, alpha: -1)
+
+def pytest_sessionfinish(session):
+    from pytest_latency_sla._item import item_state_key
+    kept = [len(json.dumps(item.stash[item_state_key].records)) for item in session.items
+            if item_state_key in item.stash]
+    with open("/proc/self/status", encoding="ascii") as fh:
+        peak = next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmHWM:"))
+    with open("memory.json", "w") as fh:
+        json.dump({"peak": peak, "kept": max(kept)}, fh)
+"""
+SESSION_TESTS = """
+import pytest
+
+def noop():
+    pass
+
+@pytest.mark.parametrize("i", range({count}))
+@pytest.mark.latency_sla(ms=1, max_time=600, warmup=10, overkill=None)
+def test_capped(latency_sla, i):
+    assert latency_sla(noop).n == 2**21  # the result is dropped when the test ends
+"""
 
 
 def peak_rss_bytes() -> int:
@@ -84,7 +120,47 @@ def _in_fresh_process(max_time: float) -> dict[str, float]:
     return found
 
 
+def _session(count: int) -> dict[str, int]:
+    """Peak RSS (bytes) of a pytest run of ``count`` capped measurements, and the largest record
+    (JSON bytes) the plugin kept of a finished test."""
+    path = scratch(
+        {"conftest.py": SESSION_CONFTEST, "test_capped.py": SESSION_TESTS.format(count=count)}
+    )
+    _, proc = run_pytest(path, "-p", "no:xdist", check=True)
+    found: dict[str, int] = json.loads((path / "memory.json").read_text())
+    return found
+
+
 def run(repeats: int, quick: bool) -> list[Row]:
+    rows = _one_measurement(repeats, quick)
+    many = 5 if quick else 20
+    one = [_session(1) for _ in range(repeats)]
+    twenty = [_session(many) for _ in range(repeats)]
+    peak_one = median([f["peak"] for f in one]) / 2**20
+    peak_many = median([f["peak"] for f in twenty]) / 2**20
+    kept = max(f["kept"] for f in one + twenty) / 1024
+    rows += [
+        Row(
+            f"memory across a session: {many} capped measurements in one pytest run",
+            f"1 capped measurement: peak RSS {peak_one:.0f} MiB",
+            f"peak RSS {peak_many:.0f} MiB (+{peak_many - peak_one:.0f} MiB)",
+            peak_many / peak_one,
+            f"within {SESSION_LIMIT_MB} MB of one",
+            peak_many - peak_one <= SESSION_LIMIT_MB * 1e6 / 2**20,
+        ),
+        Row(
+            "kept of a finished capped test (its report record)",
+            f"its samples {2**21 * 8 / 2**20:.0f} MiB",
+            f"{kept:.1f} KB",
+            kept * 1024 / (2**21 * 8),
+            f"<= {KEPT_LIMIT_KB} KB",
+            kept <= KEPT_LIMIT_KB * 1000 / 1024,
+        ),
+    ]
+    return rows
+
+
+def _one_measurement(repeats: int, quick: bool) -> list[Row]:
     max_time = 2.0 if quick else 10.0
     found = [_in_fresh_process(max_time) for _ in range(repeats)]
     n = median([f["n"] for f in found])

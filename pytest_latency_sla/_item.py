@@ -11,6 +11,7 @@ import pytest
 
 from . import messages
 from .plan import Plan, Threshold
+from .records import ResultDict
 from .settings import Settings, settings_key
 
 if TYPE_CHECKING:
@@ -38,10 +39,15 @@ MARKER = "latency_sla"
 
 @dataclass
 class ItemState:
+    """What the plugin keeps of one test: its plan, and of each finished measurement only the
+    report record (quantiles, bounds, histogram: a few KB), never the raw samples, so a session
+    of many capped measurements holds no more memory than one (the ``LatencyResult`` stays the
+    user's)."""
+
     plan: Plan | None = None
     called: bool = False
     crashed: bool = False
-    results: list[LatencyResult] = field(default_factory=list)
+    records: list[ResultDict] = field(default_factory=list)
 
 
 item_state_key = pytest.StashKey[ItemState]()
@@ -132,7 +138,7 @@ def nothing_measured(item: pytest.Item) -> str | None:
         state is None
         or state.plan is None
         or state.called
-        or state.results
+        or state.records
         or item.config.stash[settings_key].mode == "off"
     ):
         return None
@@ -176,14 +182,14 @@ def _measure(
         gc_mode=settings.gc,
         load=load_plan(plan),
     )
-    count = len(state.results) + 1
+    count = len(state.records) + 1
     name = item.nodeid if count == 1 else f"{item.nodeid}#{count}"
     isolate = plan.isolate if plan is not None else settings.isolate
     if isolate:
         result = _measure_isolated(state, target, spec, name)
     else:
         result = run_measurement(target, spec, name)
-    state.results.append(result)
+    state.records.append(result.to_dict())
     _add_user_properties(item, result)
     item.config.hook.pytest_latency_sla_result(item=item, result=result)
     _warn_and_gate(item, result, spec, settings)
@@ -224,7 +230,7 @@ def _measure_isolated(
             stopped="killed at deadline",
             isolated=True,
         )
-    state.results.append(empty)
+    state.records.append(empty.to_dict())
     pytest.fail(failure, pytrace=False)
 
 

@@ -52,10 +52,10 @@ def attach_results(item: pytest.Item, report: pytest.TestReport) -> None:
     if report.when == "call" and state.crashed:
         setattr(report, CRASHED_ATTR, True)
     sent = item.stash.get(_attached_key, 0)
-    fresh = state.results[sent:]
+    fresh = state.records[sent:]
     if fresh:
-        setattr(report, RESULTS_ATTR, [r.to_dict() for r in fresh])
-        item.stash[_attached_key] = len(state.results)
+        setattr(report, RESULTS_ATTR, fresh)
+        item.stash[_attached_key] = len(state.records)
 
 
 @dataclass(eq=False)  # a plugin object: pytest keeps registered plugins in sets

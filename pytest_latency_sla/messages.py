@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .records import EnvironmentDict, LoadDict, ResultDict, ThresholdDict
@@ -45,9 +46,21 @@ def bounds_text(result: ResultDict, t: ThresholdDict) -> str:
     )
 
 
-def failure_message(result: ResultDict, t: ThresholdDict) -> str:
+@dataclass(frozen=True)
+class ColdStart:
+    """A miss whose calls over budget are mostly the first timed calls: ``over_first`` of the
+    ``over`` calls over budget came in the first ``first`` calls; ``warmup`` is the suggestion."""
+
+    first: int
+    over_first: int
+    over: int
+    warmup: int
+
+
+def failure_message(result: ResultDict, t: ThresholdDict, cold: ColdStart | None = None) -> str:
     """``latency SLA missed: p99 = 61.2 ms > budget 50 ms (n=412, 95% bounds [...]; p50 ...,
-    max ...)``, then why the verdict is (or is not) confident and how the samples were taken."""
+    max ...)``, then why the verdict is (or is not) confident, a cold start if the calls over
+    budget came first, and how the samples were taken."""
     quantiles = result["quantiles_s"]
     head = (
         f"latency SLA missed: {format_percentile(t['percentile'])} = "
@@ -65,7 +78,20 @@ def failure_message(result: ResultDict, t: ThresholdDict) -> str:
             f"not confident: sampling stopped ({result['stopped']}) before the bounds could "
             "decide; the verdict is the point estimate"
         )
-    return f"{head}\n  {why}\n  {sampling_context(result)}"
+    lines = [head, why]
+    if cold is not None:
+        lines.append(cold_start_note(result, cold))
+    lines.append(sampling_context(result))
+    return "\n  ".join(lines)
+
+
+def cold_start_note(result: ResultDict, cold: ColdStart) -> str:
+    return (
+        f"cold start? {cold.over_first} of the {plural(cold.over, 'call')} over budget came in the "
+        f"first {cold.first} of {result['n']:,} timed calls, after "
+        f"{plural(result['warmup'], 'warm-up call')}: the call may still have been warming up; "
+        f"if the budget is for its steady state, set warmup={cold.warmup}"
+    )
 
 
 def sampling_context(result: ResultDict) -> str:

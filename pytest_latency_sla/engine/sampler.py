@@ -46,11 +46,16 @@ MEASURE_SAMPLES = 3000
 # predictors; a slow one pays its one-time costs (allocation, lazy initialisation) in its first
 # few calls, so after ``AUTO_WARMUP_MIN_CALLS`` calls that took ``AUTO_WARMUP_ENOUGH_SECONDS``
 # warm-up ends: a clear miss of a 5 ms call is then decided 20 calls after the start.
+# While calls are still getting markedly faster (a call under ``AUTO_WARMUP_FASTER`` times the
+# median of the calls before it, up to three) the warm-up goes on past those two stops, up to
+# the share of ``max_time``: a model whose first runs take 400, 150 and 50 ms is still in its
+# cold start, and sampling it there would fail a budget its steady state meets.
 AUTO_WARMUP_CALLS = 200
 AUTO_WARMUP_SHARE = 0.2
 AUTO_WARMUP_SECONDS = 0.25
 AUTO_WARMUP_MIN_CALLS = 10
 AUTO_WARMUP_ENOUGH_SECONDS = 0.01
+AUTO_WARMUP_FASTER = 0.5
 
 # Timed calls after which a clock that has not moved at all is taken as stopped: even a no-op
 # call on a 100 ns-resolution clock moves it within ten calls.
@@ -235,15 +240,29 @@ def warm_up(call: Callable[[], Any], warmup: int | None, max_time: float) -> int
             call()
         return warmup
     clock = CLOCK.now_ns
-    start = clock()
-    deadline = start + int(min(max_time * AUTO_WARMUP_SHARE, AUTO_WARMUP_SECONDS) * 1e9)
-    enough = start + int(AUTO_WARMUP_ENOUGH_SECONDS * 1e9)
-    done = 0
+    start = last = steady_since = clock()
+    hard = start + int(max_time * AUTO_WARMUP_SHARE * 1e9)
+    usual = start + int(min(max_time * AUTO_WARMUP_SHARE, AUTO_WARMUP_SECONDS) * 1e9)
+    enough = int(AUTO_WARMUP_ENOUGH_SECONDS * 1e9)
+    recent: list[int] = []  # the durations of the last three calls
+    done = steady = 0  # calls made, and calls since they last got markedly faster
     while done < AUTO_WARMUP_CALLS:
         call()
         done += 1
         now = clock()
-        if now >= deadline or (done >= AUTO_WARMUP_MIN_CALLS and now >= enough):
+        took, last = now - last, now
+        faster = bool(recent) and took < AUTO_WARMUP_FASTER * sorted(recent)[len(recent) // 2]
+        first = not recent
+        recent = [*recent[-2:], took]
+        if now >= hard:
+            break
+        if faster:
+            steady_since, steady = now, 0
+            continue
+        steady += 1
+        if first:  # no trend yet: one call tells nothing about a cold start
+            continue
+        if now >= usual or (steady >= AUTO_WARMUP_MIN_CALLS and now - steady_since >= enough):
             break
     return done
 

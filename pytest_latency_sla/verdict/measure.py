@@ -20,7 +20,7 @@ from ..stats.bounds import nearest_rank
 from ..stats.looks import needed_samples
 from ..warning_types import LatencyInconclusiveWarning, LatencyOverkillWarning
 from .judge import closed_loop_bounds, judge, load_bounds
-from .result import LatencyResult
+from .result import LatencyResult, ThresholdResult
 
 if TYPE_CHECKING:
     from ..engine.load.schedule import LoadRun
@@ -119,6 +119,35 @@ def _load_record(run: LoadRun, spec: MeasureSpec) -> LoadDict:
     return record
 
 
+def _cold_start(result: LatencyResult, t: ThresholdResult) -> messages.ColdStart | None:
+    """A confident closed-loop miss whose calls over budget came first (``stats.drift``)."""
+    from ..stats.drift import cold_start
+
+    if result.load is not None or not t.confident or not result.n:
+        return None
+    budget = budget_ns(t.budget)
+    first = cold_start(result.samples_ns, budget, t.percentile / 100.0)
+    if first is None:
+        return None
+    over = result.samples_ns > budget
+    return messages.ColdStart(
+        first=first,
+        over_first=int(over[:first].sum()),
+        over=int(over.sum()),
+        warmup=_round_up_nicely(result.warmup + first),
+    )
+
+
+def _round_up_nicely(count: int) -> int:
+    """The first of 1, 2, 5, 10, 20, 50, ... at or above ``count``: a warm-up to suggest."""
+    magnitude = 1
+    while True:
+        for step in (1, 2, 5):
+            if step * magnitude >= count:
+                return step * magnitude
+        magnitude *= 10
+
+
 @dataclass(frozen=True)
 class Findings:
     """What a finished measurement has to say: warnings (category, text) and, on a missed
@@ -152,7 +181,11 @@ def findings(result: LatencyResult, spec: MeasureSpec) -> Findings:
     missed = [shown for t, shown in zip(result.thresholds, record["thresholds"]) if not t.passed]
     if not missed and overload is None:
         return Findings(tuple(warnings), None)
-    miss = overload or messages.failure_message(record, missed[0])
+    if overload is not None:
+        miss = overload
+    else:
+        first = next(t for t in result.thresholds if not t.passed)
+        miss = messages.failure_message(record, missed[0], _cold_start(result, first))
     if result.load is not None:
         miss += f"\n  {messages.under_load_line(result.load)}"
     return Findings(tuple(warnings), miss)
