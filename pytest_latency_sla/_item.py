@@ -12,7 +12,7 @@ import pytest
 from . import messages
 from .plan import Plan, Threshold
 from .records import ResultDict
-from .settings import Settings, settings_key
+from .settings import MARKER, Settings, settings_key
 
 if TYPE_CHECKING:
     from .engine.collect import MeasureSpec
@@ -33,8 +33,6 @@ __all__ = [
     "setup_plan",
     "state_of",
 ]
-
-MARKER = "latency_sla"
 
 
 @dataclass

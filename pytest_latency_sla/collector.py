@@ -4,12 +4,12 @@ plain dicts on ``TestReport``s; the ``Collector`` gathers them with each test's 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import pytest
 
-from ._item import item_state_key
-from .records import Outcome, ResultDict
+if TYPE_CHECKING:
+    from .records import Outcome, ResultDict
 
 __all__ = [
     "CRASHED_ATTR",
@@ -46,6 +46,8 @@ def attach_results(item: pytest.Item, report: pytest.TestReport) -> None:
     """Put the item's measurements not yet sent on ``report``, and mark the call report of a
     crashed isolated measurement. Usually measurements go with the call phase, but a fixture
     may measure during setup, and the test may then never reach its call."""
+    from ._item import item_state_key
+
     state = item.stash.get(item_state_key, None)
     if state is None:
         return
@@ -74,7 +76,7 @@ class Collector:
             # ended there), so nothing about it needs keeping; most tests of a suite stop here
             return
         for data in carried or ():
-            record = cast(ResultDict, dict(data))
+            record = cast("ResultDict", dict(data))
             self.results[record["nodeid"]] = record
             names = self.by_test.setdefault(report.nodeid, [])
             if record["nodeid"] not in names:
@@ -109,7 +111,7 @@ def _merge(previous: Outcome | None, report: pytest.TestReport) -> Outcome:
         return previous or "passed"
     if hasattr(report, "wasxfail"):
         return "xfailed" if report.skipped else "xpassed"
-    return cast(Outcome, report.outcome)
+    return cast("Outcome", report.outcome)
 
 
 collector_key = pytest.StashKey[Collector]()

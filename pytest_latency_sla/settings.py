@@ -10,15 +10,18 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
 
-from . import messages
-from .plan import Defaults
-from .records import GcMode, Mode
+if TYPE_CHECKING:  # the plan and the wording are loaded only when used: this module loads with
+    # every pytest session in which the plugin is installed, used or not
+    from .plan import Defaults
+    from .records import GcMode, Mode
 
-__all__ = ["Settings", "add_options", "read_settings", "settings_key"]
+__all__ = ["MARKER", "Settings", "add_options", "read_settings", "settings_key"]
+
+MARKER = "latency_sla"  # the marker's and the fixture's name
 
 MODES = ("enforce", "warn", "off")
 GC_MODES = ("keep", "disable")
@@ -98,6 +101,8 @@ class Settings:
 
     @property
     def defaults(self) -> Defaults:
+        from .plan import Defaults
+
         return Defaults(
             percentile=self.percentile,
             overkill=self.overkill,
@@ -157,6 +162,8 @@ def _overkill(raw: Any, source: str) -> float | None:
 def _percentile(raw: Any, source: str) -> float:
     value = _number(lambda v: 0 < v < 100, "a number with 0 < p < 100")(raw, source)
     if value < 1:
+        from . import messages
+
         raise pytest.UsageError(
             f"{source}: expected a percentile in percent (0 < p < 100), got {raw!r}; "
             f"did you mean {messages.percent_of(value)}?"

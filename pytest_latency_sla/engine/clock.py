@@ -19,8 +19,6 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Callable
 
-from .. import messages
-
 __all__ = [
     "CLOCK",
     "Clock",
@@ -45,6 +43,8 @@ class ClockStalled(RuntimeError):
     """The clock did not advance across timed calls: time is frozen or patched."""
 
     def __init__(self, where: str) -> None:
+        from .. import messages  # only when it happens: this module loads with the plugin
+
         super().__init__(messages.clock_stalled(where))
 
 
