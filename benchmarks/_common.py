@@ -84,12 +84,13 @@ def scratch(files: dict[str, str]) -> Path:
 
 
 def run_pytest(
-    path: Path, *args: str, check: bool = False
+    path: Path, *args: str, check: bool = False, env: dict[str, str] | None = None
 ) -> tuple[float, subprocess.CompletedProcess[str]]:
-    """Wall time (s) of a whole ``python -m pytest`` run in ``path``; its CPU time (user +
-    system, less disturbed by other processes on a shared machine) is in ``LAST_CPU[0]``."""
+    """Wall time (s) of a whole ``python -m pytest`` run in ``path`` (in ``env``, this process's
+    environment by default); its CPU time (user + system, less disturbed by other processes on
+    a shared machine) is in ``LAST_CPU[0]``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    env = dict(os.environ if env is None else env, PYTHONDONTWRITEBYTECODE="1")
     env.pop("PYTEST_ADDOPTS", None)
     t0 = time.perf_counter()
     proc = subprocess.run(
