@@ -12,7 +12,10 @@ from dataclasses import dataclass, replace
 from .records import Arrivals
 from .units import format_duration, format_percentile
 
-__all__ = ["Defaults", "Plan", "Threshold", "budget_ns"]
+__all__ = ["CAPACITY_TIME", "Defaults", "Plan", "Threshold", "budget_ns"]
+
+# Seconds a capacity search may take in all (``capacity_time=``), its closed-loop start included.
+CAPACITY_TIME = 30.0
 
 
 def budget_ns(budget_s: float) -> float:
@@ -77,6 +80,9 @@ class Plan:
     rate: float | None = None
     arrivals: Arrivals = "constant"
     concurrency: int = 1
+    # a capacity search (``latency_sla.capacity``): the rate it must hold, its time budget
+    min_rate: float | None = None
+    capacity_time: float = CAPACITY_TIME
 
     @property
     def under_load(self) -> bool:

@@ -12,6 +12,10 @@ from typing import Literal, NotRequired, TypedDict
 
 __all__ = [
     "Arrivals",
+    "CapacityDict",
+    "CapacityStop",
+    "ProbeDict",
+    "ProbeOutcome",
     "EnvironmentDict",
     "GcMode",
     "HistogramDict",
@@ -44,6 +48,22 @@ Stopped = Literal[
     "killed at deadline",
     "interrupted",
 ]
+# Why a capacity search ended: its bracket is narrow enough (misses_at / holds_at <= 1.10), its
+# time budget (capacity_time) or its planned probes are spent, the lowest rate worth probing
+# misses (or the call alone is over budget), no rate up to the highest worth probing misses,
+# only not-confident rates are left to probe, or ``--latency-mode=off`` searched nothing.
+CapacityStop = Literal[
+    "bracket",
+    "time budget",
+    "probe limit",
+    "no rate holds",
+    "no rate misses",
+    "not confident",
+    "mode off",
+]
+# One probe of a capacity search: every threshold passed confidently, one failed confidently
+# (or the run was above capacity), or neither.
+ProbeOutcome = Literal["holds", "misses", "not confident"]
 # The test's pytest outcome, or what ended its measurement.
 Outcome = Literal[
     "passed", "failed", "error", "skipped", "xfailed", "xpassed", "crashed", "interrupted"
@@ -85,6 +105,43 @@ class LoadDict(TypedDict):
     overload: NotRequired[OverloadDict]
 
 
+class ProbeDict(TypedDict):
+    """One probe of a capacity search: a load run at ``rate`` arrivals/s judged at its own
+    ``confidence`` (the search's alpha spread over its planned probes). ``thresholds`` hold each
+    threshold's verdict at that level. ``quantiles_s`` are of its latencies, keys as in
+    ``ResultDict``."""
+
+    rate: float
+    served_rate: float
+    n: int
+    duration_s: float
+    confidence: float
+    outcome: ProbeOutcome
+    overloaded: bool
+    start_delay_p99_s: float | None
+    quantiles_s: dict[str, float]
+    thresholds: list[ThresholdDict]
+
+
+class CapacityDict(TypedDict):
+    """A capacity search (``latency_sla.capacity``): the highest rate that held every threshold
+    with confidence (``holds_at``) and the lowest that missed or overloaded (``misses_at``),
+    arrivals per second (``None`` where no probe gave that claim); the gate ``min_rate`` and
+    whether it ``passed``; the closed-loop ``service_rate`` the search started from."""
+
+    holds_at: float | None
+    misses_at: float | None
+    min_rate: float | None
+    passed: bool
+    budgets: list[str]
+    service_rate: float
+    concurrency: int
+    arrivals: Arrivals
+    capacity_time_s: float
+    stopped: CapacityStop
+    probes: list[ProbeDict]
+
+
 class HistogramDict(TypedDict):
     edges_s: list[float]
     counts: list[int]
@@ -111,6 +168,7 @@ class ResultDict(TypedDict):
     timer_overhead_s: float
     histogram: NotRequired[HistogramDict]
     load: NotRequired[LoadDict]
+    capacity: NotRequired[CapacityDict]
     isolated: NotRequired[bool]
     onnxruntime: NotRequired[str]
     crash: NotRequired[str]  # how an isolated child ended: "SIGSEGV (signal 11)"

@@ -72,13 +72,19 @@ def design_effect(over: npt.NDArray[np.bool_], blocks: int = BLOCKS) -> float:
 
 
 def block_bounds(
-    latency_ns: npt.NDArray[np.int64], q: float, budget_ns: float, confidence: float
+    latency_ns: npt.NDArray[np.int64],
+    q: float,
+    budget_ns: float,
+    confidence: float,
+    ordered: npt.NDArray[np.int64] | None = None,
 ) -> BlockBounds:
-    """The verdict on ``q``-quantile ``<= budget_ns`` over a load run's latencies, in call order."""
+    """The verdict on ``q``-quantile ``<= budget_ns`` over a load run's latencies, in call order
+    (``ordered``: the same latencies sorted, when the caller has them)."""
     import numpy as np
 
     n = int(latency_ns.shape[0])
-    ordered = np.sort(latency_ns)
+    if ordered is None:
+        ordered = np.sort(latency_ns)
     estimate_ns = ordered[nearest_rank(n, q * 100) - 1]
     estimate = float(estimate_ns) / 1e9
     point: Verdict = "pass" if estimate_ns <= budget_ns else "fail"

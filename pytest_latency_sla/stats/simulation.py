@@ -33,6 +33,7 @@ __all__ = [
     "N_MAX",
     "N_MIN_P99",
     "Distribution",
+    "Exponential",
     "FastAndSlowPath",
     "LogNormal",
     "Pareto",
@@ -109,6 +110,33 @@ class LogNormal:
     def scaled(self, factor: float) -> LogNormal:
         _check_factor(factor)
         return LogNormal(self.median_ns * factor, self.sigma)
+
+
+@dataclass(frozen=True)
+class Exponential:
+    """Memoryless: ``P(X > x) = exp(-x / mean_ns)``; the service time of an M/M/1 queue, whose
+    sojourn-time percentiles are known exactly. Raises ``ValueError`` unless ``mean_ns > 0``."""
+
+    mean_ns: float
+
+    def __post_init__(self) -> None:
+        if not self.mean_ns > 0:
+            raise ValueError(f"{self}: mean_ns must be positive")
+
+    def draw(self, rng: np.random.Generator, shape: tuple[int, ...]) -> Samples:
+        x: Samples = rng.standard_exponential(shape, dtype=np.float32) * np.float32(self.mean_ns)
+        return x
+
+    def quantile(self, p: float) -> float:
+        _check_p(p)
+        return -self.mean_ns * math.log1p(-p)
+
+    def sf(self, x: float) -> float:
+        return 1.0 if x <= 0 else math.exp(-x / self.mean_ns)
+
+    def scaled(self, factor: float) -> Exponential:
+        _check_factor(factor)
+        return Exponential(self.mean_ns * factor)
 
 
 @dataclass(frozen=True)

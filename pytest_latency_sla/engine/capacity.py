@@ -1,0 +1,394 @@
+"""Capacity at the SLA: the highest arrival rate at which every threshold holds, found by
+probing rates with the load engine.
+
+**The search.** A short closed-loop run first: the calls per second the workers complete back
+to back (the *service rate*, the physical limit of one worker is 1 / mean service time). If
+that run alone misses a budget with confidence, no rate can hold (a call's latency under load
+is at least its service time) and the search ends there. Otherwise the first probe is at the
+service rate; then it brackets, stepping away from the last probe by 1.25x, 1.25^2 x, 1.25^4 x,
+... while the outcome stays on one side, and bisects in log space (the geometric mean of the
+two ends) until ``misses_at / holds_at <= 1.10`` or the time budget (``capacity_time``) is
+spent. Every probe is a load run of ``max_time`` seconds (less for the last one when the
+budget runs short; an overloaded probe stops early, as any load run does), judged per threshold
+by batch means (``stats.batch_means``). Rates are rounded to three significant digits.
+
+**Two claims, alpha spent over the probes.** "Holds at R_h" is a confident pass of every
+threshold at R_h; "misses at R_m" a confident fail of one (or an overload) at R_m. Each claim
+is chosen among the verdicts of up to ``planned_probes`` probes and the closed-loop start, so
+each verdict is judged at alpha / (planned probes + 1) (Bonferroni): whichever probe a claim
+comes from, it is wrong with probability at most alpha. The search never runs more probes than
+it planned.
+
+**A probe that is not confident** is neither end. The search moves past it by its point
+estimate (a rate whose estimate passes is taken as a lower end of where the capacity is, one
+whose estimate fails as an upper end) without claiming anything from it, and when only such
+rates are left to try it probes the gaps between them and the confident ends; when there is no
+gap left it stops (``"not confident"``): a longer ``max_time`` would decide those rates.
+
+**A minimum rate** (``min_rate``, a gate) is probed itself as soon as the search would go
+below it, so the gate is decided by a probe at exactly that rate rather than by the bracket.
+
+The search assumes that latency does not fall as the rate rises. ``search`` is the search on
+plain probes, whatever produced them: the load engine (``search_capacity``) or a simulation
+(``engine.load.simulated``), so simulated searches go through the code that searches for real.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..plan import CAPACITY_TIME, Threshold
+from ..records import Arrivals, CapacityStop, GcMode, ProbeOutcome, Stopped
+from ..stats.batch_means import MIN_TAIL_CALLS, BlockBounds, block_bounds
+from ..stats.bounds import nearest_rank
+from .clock import CLOCK
+from .load.schedule import LoadPlan, LoadRun, Overload
+from .target import Target
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+__all__ = [
+    "BRACKET",
+    "CapacityPlan",
+    "CapacitySearch",
+    "Probe",
+    "ProbeRunner",
+    "planned_probes",
+    "probe_from_run",
+    "round_rate",
+    "search",
+    "search_capacity",
+]
+
+# The search ends when misses_at / holds_at is at most this.
+BRACKET = 1.10
+# The first step away from a probe while bracketing; squared at each further step on one side.
+FIRST_STEP = 1.25
+# No probe further than this factor from the start rate.
+REACH = 1024.0
+# A rate within this factor of one already probed is not probed again.
+NEAR = 1.02
+# The closed-loop run that measures the service rate: this long at most, or max_time / 4.
+SERVICE_RUN_S = 0.5
+# Planned probes: the probes of max_time that fit in capacity_time, plus this many for the
+# overloaded probes, which end early; never fewer than MIN_PROBES nor more than MAX_PROBES.
+EXTRA_PROBES = 2
+MIN_PROBES = 3
+MAX_PROBES = 16
+
+# pytest leaves this module's frames out of a test's traceback: an exception raised by the
+# measured call reads as if the test had called it directly (``--fulltrace`` shows them).
+__tracebackhide__ = True
+
+
+@dataclass(frozen=True)
+class CapacityPlan:
+    """What a capacity search is asked: its time budget (seconds, the closed-loop start
+    included), the rate it must hold (``None``: no gate), the arrivals and the workers."""
+
+    capacity_time: float = CAPACITY_TIME
+    min_rate: float | None = None
+    arrivals: Arrivals = "constant"
+    concurrency: int = 1
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One load run of the search, judged per threshold at ``confidence``. Durations in
+    seconds, rates in calls per second; ``bounds`` in the order of the thresholds."""
+
+    rate: float
+    served_rate: float
+    n: int
+    duration_s: float
+    confidence: float
+    bounds: tuple[BlockBounds, ...]
+    overload: Overload | None = None
+    start_delay_p99_s: float | None = None
+    quantiles_s: dict[str, float] = field(default_factory=dict)
+    gc_collections: int = 0
+    stopped: Stopped = "max_time"
+
+    @property
+    def outcome(self) -> ProbeOutcome:
+        """``misses`` on an overload or a confident fail of any threshold, ``holds`` on a
+        confident pass of every one, otherwise ``not confident``."""
+        if self.overload is not None:
+            return "misses"
+        if any(b.confident and b.verdict == "fail" for b in self.bounds):
+            return "misses"
+        if self.bounds and all(b.confident and b.verdict == "pass" for b in self.bounds):
+            return "holds"
+        return "not confident"
+
+    @property
+    def point_passes(self) -> bool:
+        """Whether every threshold's point estimate is within its budget (and no overload)."""
+        return self.overload is None and all(b.verdict == "pass" for b in self.bounds)
+
+
+# (rate, seconds, confidence, seed) -> the judged probe
+ProbeRunner = Callable[[float, float, float, int], Probe]
+
+
+@dataclass
+class CapacitySearch:
+    """A finished search: the closed-loop start (``service``, its rate the service rate), the
+    probes in the order they ran, why it stopped, and its wall time (seconds)."""
+
+    service: Probe
+    probes: list[Probe]
+    stopped: CapacityStop
+    duration_s: float
+    warmup: int
+    probe_confidence: float
+    planned_probes: int
+    lowest_rate: float = 0.0  # the lowest rate at which a probe can give a verdict
+
+    @property
+    def service_rate(self) -> float:
+        return self.service.served_rate
+
+    @property
+    def holds_at(self) -> float | None:
+        """The highest rate with a confident pass of every threshold."""
+        return max((p.rate for p in self.probes if p.outcome == "holds"), default=None)
+
+    @property
+    def misses_at(self) -> float | None:
+        """The lowest rate with a confident fail of a threshold, or an overload."""
+        return min((p.rate for p in self.probes if p.outcome == "misses"), default=None)
+
+
+def planned_probes(capacity_time: float, max_time: float) -> int:
+    """How many probes a search may run, fixed before it starts (alpha is spread over them)."""
+    fit = math.ceil(capacity_time / max_time - 1e-9) if max_time > 0 else MAX_PROBES
+    return max(MIN_PROBES, min(MAX_PROBES, fit + EXTRA_PROBES))
+
+
+def round_rate(rate: float) -> float:
+    """``rate`` to three significant digits: ``32,374.1`` -> ``32,400``."""
+    if rate <= 0 or not math.isfinite(rate):
+        return rate
+    digits = 2 - math.floor(math.log10(rate))
+    return float(round(rate, digits))
+
+
+def lowest_rate(percentiles: Sequence[float], max_time: float) -> float:
+    """Below this rate a probe of ``max_time`` has too few calls over the highest percentile for
+    batch-means bounds (``stats.batch_means.MIN_TAIL_CALLS``): it cannot be confident."""
+    tail = 1.0 - max(percentiles) / 100.0
+    return MIN_TAIL_CALLS / (tail * max_time)
+
+
+def search_capacity(
+    target: Target,
+    thresholds: Sequence[Threshold],
+    plan: CapacityPlan,
+    *,
+    confidence: float,
+    max_time: float,
+    warmup: int | None = None,
+    gc_mode: GcMode = "keep",
+) -> CapacitySearch:
+    """Warm up, measure the closed-loop service rate, then search (``search``) with load runs
+    of ``target``. ``thresholds`` are scaled budgets; ``max_time`` is one probe's length
+    (seconds). The measured call's exceptions propagate."""
+    from .load.run import run_load
+
+    started = CLOCK.now_ns()
+    planned = planned_probes(plan.capacity_time, max_time)
+    probe_confidence = 1.0 - (1.0 - confidence) / (planned + 1)
+    closed = run_load(
+        target,
+        LoadPlan(rate=None, concurrency=plan.concurrency),
+        max_time=min(SERVICE_RUN_S, max_time / 4),
+        warmup=warmup,
+        gc_mode=gc_mode,
+    )
+    service = probe_from_run(closed.achieved_rate, closed, thresholds, probe_confidence)
+
+    def run_probe(rate: float, seconds: float, level: float, seed: int) -> Probe:
+        load = LoadPlan(rate, plan.arrivals, plan.concurrency, seed)
+        run = run_load(target, load, max_time=seconds, warmup=0, gc_mode=gc_mode)
+        return probe_from_run(rate, run, thresholds, level)
+
+    found = search(
+        run_probe,
+        service,
+        percentiles=[t.percentile for t in thresholds],
+        max_time=max_time,
+        capacity_time=plan.capacity_time,
+        min_rate=plan.min_rate,
+        probe_confidence=probe_confidence,
+        planned=planned,
+        started_ns=started,
+    )
+    found.warmup = closed.warmup
+    return found
+
+
+def probe_from_run(
+    rate: float, run: LoadRun, thresholds: Sequence[Threshold], confidence: float
+) -> Probe:
+    """A load run at ``rate`` judged per threshold at ``confidence`` (batch means)."""
+    import numpy as np
+
+    latency = run.latency_ns
+    n = int(latency.shape[0])
+    ordered = np.sort(latency)
+    bounds = tuple(
+        block_bounds(latency, t.percentile / 100.0, t.budget_ns, confidence, ordered)
+        for t in thresholds
+    )
+    delay = None
+    if run.start_delay_ns is not None and len(run.start_delay_ns):
+        delays = np.sort(run.start_delay_ns)
+        delay = float(delays[nearest_rank(len(delays), 99.0) - 1]) / 1e9
+    return Probe(
+        rate=float(rate),
+        served_rate=float(run.achieved_rate),
+        n=n,
+        duration_s=float(run.duration_s),
+        confidence=confidence,
+        bounds=bounds if n else (),
+        overload=run.overload,
+        start_delay_p99_s=delay,
+        quantiles_s=_quantiles(ordered) if n else {},
+        gc_collections=run.gc_collections,
+        stopped=run.stopped,
+    )
+
+
+def _quantiles(ordered: npt.NDArray[np.int64]) -> dict[str, float]:
+    n = len(ordered)
+    found = {
+        label: float(ordered[nearest_rank(n, p) - 1]) / 1e9
+        for label, p in (("50", 50.0), ("90", 90.0), ("99", 99.0), ("99.9", 99.9))
+    }
+    found["max"] = float(ordered[-1]) / 1e9
+    return found
+
+
+def search(
+    run_probe: ProbeRunner,
+    service: Probe,
+    *,
+    percentiles: Sequence[float],
+    max_time: float,
+    capacity_time: float,
+    min_rate: float | None,
+    probe_confidence: float,
+    planned: int,
+    started_ns: int,
+) -> CapacitySearch:
+    """The search itself (see the module docstring), starting from the closed-loop ``service``
+    probe, on ``CLOCK`` time from ``started_ns``. ``run_probe(rate, seconds, confidence,
+    seed)`` runs and judges one probe; seeds are 0, 1, 2, ... in probe order."""
+    probes: list[Probe] = []
+    start = service.served_rate
+    lowest = lowest_rate(percentiles, max_time)
+    stopped: CapacityStop
+    if service.outcome == "misses":
+        stopped = "no rate holds"  # the calls alone, back to back, miss the budget
+    else:
+        while True:
+            if len(probes) >= planned:
+                stopped = "probe limit"
+                break
+            step = next_rate(probes, start, lowest, min_rate)
+            if isinstance(step, str):
+                stopped = step
+                break
+            left = capacity_time - (CLOCK.now_ns() - started_ns) / 1e9
+            seconds = min(max_time, left)
+            if seconds <= 0 or (probes and seconds < max_time / 2):
+                stopped = "time budget"
+                break
+            probes.append(run_probe(step, seconds, probe_confidence, len(probes)))
+    return CapacitySearch(
+        service=service,
+        probes=probes,
+        stopped=stopped,
+        duration_s=(CLOCK.now_ns() - started_ns) / 1e9,
+        warmup=0,
+        probe_confidence=probe_confidence,
+        planned_probes=planned,
+        lowest_rate=lowest,
+    )
+
+
+def next_rate(
+    probes: Sequence[Probe], start: float, lowest: float, min_rate: float | None
+) -> float | CapacityStop:
+    """The rate to probe next, or why the search is over. ``start`` is the service rate,
+    ``lowest`` the lowest rate at which a probe can be confident (``lowest_rate``)."""
+    holds = [p.rate for p in probes if p.outcome == "holds"]
+    misses = [p.rate for p in probes if p.outcome == "misses"]
+    lo, hi = max(holds, default=None), min(misses, default=None)
+    if lo is not None and hi is not None and hi <= lo * BRACKET:
+        return "bracket"
+    if not probes:
+        return round_rate(start)
+    unsure = sorted(
+        p.rate
+        for p in probes
+        if p.outcome == "not confident"
+        and (lo is None or p.rate > lo)
+        and (hi is None or p.rate < hi)
+    )
+    floor, ceiling = max(lowest, start / REACH), start * REACH
+    probed = [p.rate for p in probes]
+    for low, high, candidate in _gaps(lo, hi, unsure, probes):
+        if min_rate is not None and candidate < min_rate < (high or math.inf):
+            if min_rate > (low or 0.0) and min_rate not in probed:
+                candidate = min_rate  # the gate's own rate, rather than a rate below it
+        candidate = round_rate(min(max(candidate, floor), ceiling))
+        inside = (low is None or candidate > low) and (high is None or candidate < high)
+        if inside and not any(_near(candidate, rate) for rate in probed):
+            return candidate
+    if not unsure and lo is None:
+        return "no rate holds"  # every rate down to the lowest worth probing missed
+    if not unsure and hi is None:
+        return "no rate misses"  # every rate up to the highest worth probing held
+    return "not confident"
+
+
+def _gaps(
+    lo: float | None, hi: float | None, unsure: list[float], probes: Sequence[Probe]
+) -> list[tuple[float | None, float | None, float]]:
+    """The intervals between the confident ends and the not-confident rates between them,
+    each with the rate to probe in it, best first: an interval that reaches a confident end
+    (or is open) before one between two not-confident rates, where a probe is likely to be not
+    confident again; then the widest first. Open intervals step away from their end by
+    1.25x, squared at each further probe pointing that way."""
+    ends: list[float | None] = [lo, *unsure, hi]
+    down = sum(1 for p in probes if not p.point_passes)
+    up = len(probes) - down
+    last_up = probes[-1].point_passes
+    found: list[tuple[int, float, float | None, float | None, float]] = []
+    for index, (low, high) in enumerate(zip(ends, ends[1:])):
+        between_unsure = 0 < index < len(ends) - 2
+        if low is None and high is None:
+            continue
+        if low is None:
+            assert high is not None
+            candidate, width = high / FIRST_STEP ** (2 ** (max(down, 1) - 1)), math.inf
+            width = math.inf if not last_up else 1e300
+        elif high is None:
+            candidate = low * FIRST_STEP ** (2 ** (max(up, 1) - 1))
+            width = math.inf if last_up else 1e300
+        else:
+            candidate, width = math.sqrt(low * high), high / low
+        found.append((int(between_unsure), -width, low, high, candidate))
+    found.sort(key=lambda item: (item[0], item[1]))
+    return [(low, high, candidate) for _, _, low, high, candidate in found]
+
+
+def _near(a: float, b: float) -> bool:
+    return max(a, b) <= min(a, b) * NEAR

@@ -1,0 +1,197 @@
+"""The capacity search on scripted probes: where it probes next, when it stops, what it claims.
+No load runs: each probe's verdict is scripted from the rate, on a scripted clock."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pytest
+
+from pytest_latency_sla.engine.capacity import (
+    BRACKET,
+    REACH,
+    CapacitySearch,
+    Probe,
+    next_rate,
+    planned_probes,
+    round_rate,
+    search,
+)
+from pytest_latency_sla.engine.clock import ScriptedClock
+from pytest_latency_sla.engine.load.schedule import Overload
+from pytest_latency_sla.records import ProbeOutcome
+from pytest_latency_sla.stats.batch_means import BlockBounds
+
+MAX_TIME = 1.0
+
+
+def probe(rate: float, outcome: ProbeOutcome, *, passes: bool | None = None) -> Probe:
+    """A probe at ``rate`` with one threshold; ``passes``: a not-confident probe's estimate."""
+    overload = None
+    if outcome == "holds":
+        bounds = BlockBounds("pass", True, 1.0, 0.5, 1.5, 1.0, 1000)
+    elif outcome == "misses":
+        bounds = BlockBounds("fail", True, 3.0, 2.5, 3.5, 1.0, 1000)
+    else:
+        verdict = "pass" if passes else "fail"
+        bounds = BlockBounds(verdict, False, 2.0, 1.5, None, 50.0, 20)
+    return Probe(rate, rate, 1000, MAX_TIME, 0.99, (bounds,), overload)
+
+
+def overloaded(rate: float) -> Probe:
+    bounds = BlockBounds("fail", True, 3.0, 2.5, None, math.nan, 0)
+    return Probe(rate, rate * 0.9, 100, 0.2, 0.99, (bounds,), Overload(rate, rate * 0.9, 0.1, 0.2))
+
+
+def curve(
+    capacity: float, *, unsure: float = 1.0, clock: ScriptedClock | None = None
+) -> Callable[[float, float, float, int], Probe]:
+    """Probes of a service whose capacity is ``capacity``: confident within a factor ``unsure``
+    of it and beyond, not confident (estimate on the true side) closer in; far above it the
+    run is overloaded and ends early. Each probe moves ``clock`` by its length."""
+
+    def run(rate: float, seconds: float, confidence: float, seed: int) -> Probe:
+        if clock is not None:
+            clock.advance((0.2 if rate > 1.2 * capacity else seconds) * 1e9)
+        if rate > 1.2 * capacity:
+            return overloaded(rate)
+        if rate * unsure <= capacity:
+            return probe(rate, "holds")
+        if rate >= capacity * unsure:
+            return probe(rate, "misses")
+        return probe(rate, "not confident", passes=rate <= capacity)
+
+    return run
+
+
+def run_search(
+    capacity: float,
+    start: float,
+    *,
+    unsure: float = 1.0,
+    min_rate: float | None = None,
+    capacity_time: float = 30.0,
+    service: Probe | None = None,
+) -> CapacitySearch:
+    clock = ScriptedClock()
+    with clock.installed():
+        return search(
+            curve(capacity, unsure=unsure, clock=clock),
+            service or probe(start, "holds"),
+            percentiles=[99.0],
+            max_time=MAX_TIME,
+            capacity_time=capacity_time,
+            min_rate=min_rate,
+            probe_confidence=0.99,
+            planned=planned_probes(capacity_time, MAX_TIME),
+            started_ns=clock.now,
+        )
+
+
+def test_rates_are_rounded_to_three_significant_digits() -> None:
+    assert round_rate(32_374.1) == 32_400
+    assert round_rate(98_942.0) == 98_900
+    assert round_rate(1_234_567.0) == 1_230_000
+    assert round_rate(7.891) == 7.89
+
+
+def test_planned_probes_fit_the_time_budget_and_stay_within_limits() -> None:
+    assert planned_probes(30, 3) == 12  # ten full probes and two overloaded ones
+    assert planned_probes(1, 3) == 3
+    assert planned_probes(1000, 0.1) == 16
+
+
+@pytest.mark.parametrize("start", [10_000.0, 25_000.0, 40_000.0, 90_000.0, 400_000.0])
+def test_a_sharp_curve_is_bracketed_within_ten_percent(start: float) -> None:
+    found = run_search(31_000, start)
+    assert found.stopped == "bracket"
+    assert found.holds_at is not None and found.misses_at is not None
+    assert found.holds_at <= 31_000 < found.misses_at <= found.holds_at * BRACKET
+    assert len(found.probes) <= 10
+    assert found.probes[0].rate == round_rate(start)  # it starts at the service rate
+
+
+def test_brackets_then_bisects_in_log_space() -> None:
+    rates = [p.rate for p in run_search(31_000, 40_000).probes]
+    # 40,000 misses; steps down 1.25x (32,000 misses), then 1.25^2 x (20,500 holds); then
+    # geometric means of the two ends
+    assert rates[:3] == [40_000, 32_000, 20_500]
+    assert rates[3] == round_rate(math.sqrt(20_500 * 32_000))
+
+
+def test_not_confident_probes_are_never_claimed_and_the_search_goes_past_them() -> None:
+    found = run_search(31_000, 40_000, unsure=1.08)
+    assert found.holds_at is not None and found.misses_at is not None
+    assert found.holds_at <= 31_000 <= found.misses_at
+    unsure = [p.rate for p in found.probes if p.outcome == "not confident"]
+    assert unsure and found.holds_at not in unsure and found.misses_at not in unsure
+    # the confident ends are pushed up against the zone where probes cannot decide
+    assert found.holds_at >= 31_000 / 1.08 / BRACKET
+    assert found.misses_at <= 31_000 * 1.08 * BRACKET
+    assert found.stopped in ("bracket", "not confident")
+
+
+def test_the_search_keeps_to_its_time_budget() -> None:
+    found = run_search(31_000, 40_000, unsure=1.3, capacity_time=4.0)
+    assert found.stopped == "time budget"
+    assert found.duration_s <= 4.0
+    assert all(p.duration_s <= MAX_TIME for p in found.probes)
+
+
+def test_the_search_runs_no_more_probes_than_it_planned() -> None:
+    # overloaded probes are short, so time is left; the planned count still ends it
+    found = run_search(1.0, 1e6, capacity_time=1000.0)
+    assert len(found.probes) <= planned_probes(1000.0, MAX_TIME)
+
+
+def test_min_rate_is_probed_when_the_search_would_go_below_it() -> None:
+    found = run_search(50_000, 100_000, min_rate=30_000)
+    assert 30_000 in [p.rate for p in found.probes]
+    assert found.holds_at is not None and found.holds_at >= 30_000
+
+
+def test_min_rate_far_below_the_capacity_costs_no_probe() -> None:
+    found = run_search(50_000, 60_000, min_rate=2_000)
+    assert 2_000 not in [p.rate for p in found.probes]
+    assert found.holds_at is not None and found.holds_at >= 45_000
+
+
+def test_a_call_over_budget_by_itself_ends_the_search_before_any_probe() -> None:
+    found = run_search(31_000, 40_000, service=probe(40_000, "misses"))
+    assert found.probes == [] and found.stopped == "no rate holds"
+    assert found.holds_at is None  # nothing below 1.2 x the capacity is ever confident
+
+
+def test_nothing_holds_down_to_the_lowest_rate_worth_probing() -> None:
+    found = run_search(0.001, 40_000, capacity_time=100.0)
+    assert found.stopped == "no rate holds" and found.holds_at is None
+    assert min(p.rate for p in found.probes) >= 40_000 / REACH
+
+
+def test_nothing_misses_up_to_the_highest_rate_worth_probing() -> None:
+    found = run_search(1e12, 40_000, capacity_time=100.0)
+    assert found.stopped == "no rate misses" and found.misses_at is None
+    assert max(p.rate for p in found.probes) <= 40_000 * REACH
+
+
+def test_the_lowest_rate_is_where_a_probe_has_enough_calls_over_the_percentile() -> None:
+    # p99 over 1 s: 20 calls over the p99 need 2,000 calls: rates under 2,000/s are not tried
+    found = run_search(31_000, 4_000, capacity_time=100.0, unsure=1e9)
+    assert min(p.rate for p in found.probes) >= 2_000
+    assert found.holds_at is None  # nothing below 1.2 x the capacity is ever confident
+
+
+def test_next_rate_steps_away_further_each_time_one_side_repeats() -> None:
+    down = [probe(40_000, "misses")]
+    assert next_rate(down, 40_000, 1.0, None) == 32_000
+    down.append(probe(32_000, "misses"))
+    assert next_rate(down, 40_000, 1.0, None) == 20_500  # 32,000 / 1.25^2
+    up = [probe(40_000, "holds"), probe(50_000, "holds")]
+    assert next_rate(up, 40_000, 1.0, None) == 78_100  # 50,000 x 1.25^2
+
+
+def test_contradicting_ends_stop_the_search() -> None:
+    # a noisy machine: 30,000/s missed, 33,000/s held; misses_at / holds_at < 1.10
+    probes = [probe(30_000, "misses"), probe(33_000, "holds")]
+    assert next_rate(probes, 40_000, 1.0, None) == "bracket"
