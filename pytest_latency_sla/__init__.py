@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .plan import Threshold
-    from .verdict.result import LatencyResult, ThresholdResult
+    from .verdict.result import CapacityResult, LatencyResult, ProbeResult, ThresholdResult
     from .warning_types import (
         LatencyInconclusiveWarning,
         LatencyMissWarning,
@@ -36,11 +36,13 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "CapacityResult",
     "LatencyInconclusiveWarning",
     "LatencyMissWarning",
     "LatencyOverkillWarning",
     "LatencyResult",
     "LatencySLAWarning",
+    "ProbeResult",
     "Threshold",
     "ThresholdResult",
 ]
@@ -48,6 +50,8 @@ __all__ = [
 __version__ = "0.1.0"
 
 _HOMES = {
+    "CapacityResult": ".verdict.result",
+    "ProbeResult": ".verdict.result",
     "LatencyResult": ".verdict.result",
     "ThresholdResult": ".verdict.result",
     "Threshold": ".plan",

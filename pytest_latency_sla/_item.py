@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from functools import partial  # no frame of its own: the measured call's traceback stays clean
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import pytest
 
@@ -15,9 +16,11 @@ from .records import ResultDict
 from .settings import MARKER, Settings, settings_key
 
 if TYPE_CHECKING:
-    from .engine.collect import MeasureSpec
     from .engine.target import Target
-    from .verdict.result import LatencyResult
+    from .verdict.measure import Findings
+    from .verdict.result import CapacityResult, LatencyResult
+
+Measured = TypeVar("Measured")
 
 # The measuring modules (engine, verdict) are imported inside the functions that measure: a
 # session whose tests never measure pays for none of them at startup.
@@ -25,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MARKER",
     "ItemState",
+    "capacity_for_item",
     "item_state_key",
     "measure_for_item",
     "measure_test_body",
@@ -44,6 +48,7 @@ class ItemState:
 
     plan: Plan | None = None
     called: bool = False
+    searched: bool = False  # latency_sla.capacity was called
     crashed: bool = False
     records: list[ResultDict] = field(default_factory=list)
 
@@ -117,6 +122,9 @@ def measure_test_body(item: pytest.Function) -> bool:
         return False
     if item.config.stash[settings_key].mode == "off":
         return False
+    if state.plan.min_rate is not None:
+        called = "measures its own body (it does not request the latency_sla fixture)"
+        pytest.fail(messages.min_rate_needs_capacity(item.nodeid, called), pytrace=False)
     from .engine.target import Target, TargetError
 
     funcargs = item.funcargs
@@ -143,6 +151,22 @@ def nothing_measured(item: pytest.Item) -> str | None:
     # a unittest.TestCase method or another plugin's item has no body we can call
     kind = None if MARKER in getattr(item, "fixturenames", ()) else type(item).__name__
     return messages.nothing_measured(item.nodeid, kind)
+
+
+def capacity_unsearched(item: pytest.Item) -> str | None:
+    """Why a test whose marker sets ``min_rate=`` failed to gate it: it never called
+    ``latency_sla.capacity`` (``None`` when it did, or measured nothing at all)."""
+    state = item.stash.get(item_state_key, None)
+    if (
+        state is None
+        or state.plan is None
+        or state.plan.min_rate is None
+        or state.searched
+        or not (state.called or state.records)
+        or item.config.stash[settings_key].mode == "off"
+    ):
+        return None
+    return messages.min_rate_needs_capacity(item.nodeid, "never called latency_sla.capacity")
 
 
 def measure_for_item(
@@ -184,30 +208,87 @@ def _measure(
     name = item.nodeid if count == 1 else f"{item.nodeid}#{count}"
     isolate = plan.isolate if plan is not None else settings.isolate
     if isolate:
-        result = _measure_isolated(state, target, spec, name)
+        from .verdict.measure import run_isolated
+
+        result = _isolated(state, name, partial(run_isolated, target, spec, name))
     else:
         result = run_measurement(target, spec, name)
     state.records.append(result.to_dict())
     _add_user_properties(item, result)
     item.config.hook.pytest_latency_sla_result(item=item, result=result)
-    _warn_and_gate(item, result, spec, settings)
+    from .verdict.measure import findings
+
+    _warn_and_gate(item, findings(result, spec), settings)
     return result
 
 
-def _measure_isolated(
-    state: ItemState, target: Target, spec: MeasureSpec, name: str
-) -> LatencyResult:
+def capacity_for_item(item: pytest.Item, target: Target, plan: Plan) -> CapacityResult:
+    """Search the capacity of ``target`` for ``item`` (``latency_sla.capacity``); record,
+    warn, and fail the test when no rate holds or ``min_rate`` is missed."""
+    __tracebackhide__ = True
+    from .engine.clock import ClockStalled
+    from .engine.target import TargetError
+
+    try:
+        return _capacity(item, target, plan)
+    except (TargetError, ClockStalled) as error:
+        message = f"{item.nodeid}: {error}"
+    pytest.fail(message, pytrace=False)
+
+
+def _capacity(item: pytest.Item, target: Target, plan: Plan) -> CapacityResult:
+    __tracebackhide__ = True
+    from .engine.capacity import CapacityPlan
+    from .engine.collect import MeasureSpec
+    from .verdict.capacity import capacity_findings, run_capacity
+    from .verdict.result import CapacityResult
+
+    settings = item.config.stash[settings_key]
+    state = state_of(item)
+    if settings.mode == "off":
+        _call_once(target)
+        budgets = tuple(t.label for t in plan.thresholds)
+        return CapacityResult(
+            None, None, min_rate=plan.min_rate, budgets=budgets, stopped="mode off"
+        )
+    spec = MeasureSpec(
+        thresholds=plan.thresholds,
+        confidence=settings.confidence,
+        max_time=plan.max_time,
+        warmup=plan.warmup,
+        gc_mode=settings.gc,
+        capacity=CapacityPlan(
+            capacity_time=plan.capacity_time,
+            min_rate=plan.min_rate,
+            arrivals=plan.arrivals,
+            concurrency=plan.concurrency,
+        ),
+    )
+    count = len(state.records) + 1
+    name = item.nodeid if count == 1 else f"{item.nodeid}#{count}"
+    if plan.isolate:
+        result = _isolated(state, name, partial(run_capacity, target, spec, name, isolate=True))
+    else:
+        result = run_capacity(target, spec, name)
+    record = result.to_dict()
+    state.records.append(record)
+    _add_capacity_properties(item, result)
+    item.config.hook.pytest_latency_sla_result(item=item, result=result)
+    _warn_and_gate(item, capacity_findings(result, spec), settings)
+    return result
+
+
+def _isolated(state: ItemState, name: str, run: Callable[[], Measured]) -> Measured:
     """An isolated measurement at the pytest edge: skip without fork; a crashed or killed child
     fails the test and leaves an empty result, so the reports still list the test."""
     __tracebackhide__ = True
     import numpy as np
 
     from .engine.isolation import ChildCrashed, ChildTimedOut, IsolationUnavailable
-    from .verdict.measure import run_isolated
     from .verdict.result import LatencyResult
 
     try:
-        return run_isolated(target, spec, name)
+        return run()
     except IsolationUnavailable as error:
         pytest.skip(str(error))
     except ChildCrashed as error:
@@ -256,14 +337,21 @@ def _add_user_properties(item: pytest.Item, result: LatencyResult) -> None:
         )
 
 
-def _warn_and_gate(
-    item: pytest.Item, result: LatencyResult, spec: MeasureSpec, settings: Settings
-) -> None:
+def _add_capacity_properties(item: pytest.Item, result: CapacityResult) -> None:
+    item.user_properties.extend(
+        [
+            ("latency_capacity_holds_at", result.holds_at),
+            ("latency_capacity_misses_at", result.misses_at),
+            ("latency_min_rate", result.min_rate),
+            ("latency_n", int(result.n)),
+        ]
+    )
+
+
+def _warn_and_gate(item: pytest.Item, found: Findings, settings: Settings) -> None:
     __tracebackhide__ = True
-    from .verdict.measure import findings
     from .warning_types import LatencyMissWarning
 
-    found = findings(result, spec)
     for category, text in found.warnings:
         item.warn(category(text))
     if found.miss is None:

@@ -1,7 +1,9 @@
-"""``latency-sla MODEL.onnx --ms 50``: the gate on a bare ONNX model, without writing a test.
+"""``latency-sla MODEL.onnx --ms 50``: the gate on a bare ONNX model, without writing a test;
+``--find-rate`` searches the highest rate at which the budget holds.
 
-Exit status: 0 when every budget holds, 1 on a miss (or a rate above capacity), 2 on bad usage
-(bad arguments, a missing or unusable model file).
+Exit status: 0 when every budget holds (with ``--find-rate``: a rate holds, at least
+``--min-rate`` when given), 1 on a miss (or a rate above capacity, or no rate that holds), 2 on
+bad usage (bad arguments, a missing or unusable model file).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .engine.collect import MeasureSpec
     from .plan import Plan
-    from .verdict.result import LatencyResult
+    from .verdict.result import CapacityResult, LatencyResult
 
 __all__ = ["main"]
 
@@ -28,7 +30,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Hold an ONNX model to a latency budget (p99 by default), with the same "
         "confidence bounds, table and warnings as the pytest-latency-sla plugin. Inputs are "
         "random, built from the model's input metadata.",
-        epilog="exit status: 0 pass, 1 missed budget or rate above capacity, 2 bad usage",
+        epilog="exit status: 0 pass, 1 missed budget or rate above capacity (--find-rate: no "
+        "rate holds, or --min-rate missed), 2 bad usage",
     )
     parser.add_argument("model", metavar="MODEL.onnx", help="the ONNX model file")
     budget = parser.add_mutually_exclusive_group(required=True)
@@ -61,6 +64,28 @@ def _parser() -> argparse.ArgumentParser:
         default=1,
         metavar="N",
         help="worker threads serving the calls (default: 1)",
+    )
+    parser.add_argument(
+        "--find-rate",
+        action="store_true",
+        help="search the highest arrival rate at which the budget holds: load runs of "
+        "--max-time seconds each, from the closed-loop service rate, until the rate that "
+        "misses is within 10%% of the one that holds or --capacity-time is spent",
+    )
+    parser.add_argument(
+        "--capacity-time",
+        type=float,
+        default=None,
+        metavar="S",
+        help="seconds the whole --find-rate search may take (default: 30)",
+    )
+    parser.add_argument(
+        "--min-rate",
+        type=float,
+        default=None,
+        metavar="R",
+        help="with --find-rate: exit 1 unless the budget holds at R calls per second or more, "
+        "with confidence",
     )
     parser.add_argument(
         "--threads",
@@ -115,10 +140,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"latency-sla: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     from .engine.target import Target
+
+    target = Target(session.run, (None, inputs))
+    if spec.capacity is not None:
+        from .verdict.capacity import run_capacity
+
+        return _report_capacity(run_capacity(target, spec, name=args.model), spec, args)
     from .verdict.measure import run_measurement
 
-    result = run_measurement(Target(session.run, (None, inputs)), spec, name=args.model)
-    return _report(result, spec, args)
+    return _report(run_measurement(target, spec, name=args.model), spec, args)
 
 
 def _plan(args: argparse.Namespace) -> tuple[Plan, MeasureSpec]:
@@ -148,17 +178,40 @@ def _plan(args: argparse.Namespace) -> tuple[Plan, MeasureSpec]:
     if args.rate is not None:
         kwargs.update(rate=args.rate, arrivals=args.arrivals)
     kwargs["concurrency"] = args.concurrency
+    if args.find_rate:
+        if args.rate is not None:
+            raise ValueError("--find-rate searches the rate: remove --rate")
+        kwargs["arrivals"] = args.arrivals
+        for name in ("min_rate", "capacity_time"):
+            if getattr(args, name) is not None:
+                kwargs[name] = getattr(args, name)
+    else:
+        for name in ("min_rate", "capacity_time"):
+            if getattr(args, name) is not None:
+                option = "--" + name.replace("_", "-")
+                raise ValueError(f"{option} needs --find-rate (a capacity search)")
     try:
         plan = plan_from_markers(
             [MarkerCall("command line", (), kwargs)], Defaults(), "latency-sla"
         )
     except BadMarkerArgument as error:
         raise ValueError(_as_option(str(error))) from None
+    capacity = None
+    if args.find_rate:
+        from .engine.capacity import CapacityPlan
+
+        capacity = CapacityPlan(
+            capacity_time=plan.capacity_time,
+            min_rate=plan.min_rate,
+            arrivals=plan.arrivals,
+            concurrency=plan.concurrency,
+        )
     spec = MeasureSpec(
         thresholds=plan.thresholds,
         confidence=args.confidence,
         max_time=plan.max_time,
-        load=load_plan(plan),
+        load=None if capacity is not None else load_plan(plan),
+        capacity=capacity,
     )
     return plan, spec
 
@@ -197,6 +250,38 @@ def _report(result: LatencyResult, spec: MeasureSpec, args: argparse.Namespace) 
 
         write_json(args.json, build_report([data], environment))
     return EXIT_PASS if found.miss is None else EXIT_MISS
+
+
+def _report_capacity(result: CapacityResult, spec: MeasureSpec, args: argparse.Namespace) -> int:
+    """One row per probe, the line of claims, warnings, the failure message; the JSON report
+    holds every probe."""
+    from . import messages
+    from .engine.environment import describe
+    from .reports.table import probe_table, render_text
+    from .verdict.capacity import capacity_findings
+
+    found = capacity_findings(result, spec)
+    data = result.to_dict()
+    data["outcome"] = "passed" if result.passed else "failed"
+    capacity = data["capacity"]
+    environment = describe("keep")
+    print(messages.environment_line(environment))
+    print(messages.capacity_context(data))
+    header, table = probe_table(capacity)
+    right = frozenset(i for i in range(len(header)) if i != len(header) - 1)
+    for line in render_text(table, header, right):
+        print(line)
+    print(messages.capacity_line(capacity, result.confidence))
+    for category, text in found.warnings:
+        print(f"{category.__name__}: {text}")
+    if not result.passed:
+        print(messages.capacity_missed(data, max_time=spec.max_time))
+    if args.json is not None:
+        from .reports.document import build_report, write_json
+
+        write_json(args.json, build_report([data], environment))
+    # the command answers "up to what rate?": without a confident answer it exits 1
+    return EXIT_PASS if result.passed else EXIT_MISS
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,4 +1,5 @@
-"""The ``latency_sla`` fixture object: ``latency_sla(fn, *args, **kwargs)`` and ``.measure``."""
+"""The ``latency_sla`` fixture object: ``latency_sla(fn, *args, **kwargs)``, ``.measure`` and
+``.capacity``."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from typing import Any, Callable
 import pytest
 
 from . import messages
-from ._item import measure_for_item, state_of
+from ._item import capacity_for_item, measure_for_item, state_of
 from .engine.target import Target, TargetError
-from .verdict.result import LatencyResult
+from .verdict.result import CapacityResult, LatencyResult
 
 __all__ = ["LatencySLA"]
 
@@ -30,27 +31,60 @@ class LatencySLA:
         plan = state_of(self._item).plan
         if plan is None:
             pytest.fail(messages.needs_budget(self._item.nodeid), pytrace=False)
+        self._no_min_rate("called latency_sla(fn)")
         state_of(self._item).called = True
         return measure_for_item(self._item, _target(fn, args, kwargs), plan, budgeted=True)
 
     def measure(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> LatencyResult:
         """Sample ``fn`` with no budget: 3,000 timed calls or ``max_time``, whichever is first."""
         __tracebackhide__ = True
+        self._no_min_rate("called latency_sla.measure(fn)")
         state = state_of(self._item)
         state.called = True
         return measure_for_item(self._item, _target(fn, args, kwargs), state.plan, budgeted=False)
+
+    def capacity(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> CapacityResult:
+        """Search the highest arrival rate at which every budget of the test's markers holds:
+        load runs of ``fn(*args, **kwargs)`` (``max_time`` each, ``concurrency=`` workers,
+        ``arrivals=`` spacing) from the closed-loop service rate, bracketing and bisecting until
+        ``misses_at / holds_at <= 1.10`` or ``capacity_time`` (default 30 s) is spent. Fails
+        the test when no rate holds, or when ``min_rate=`` is set and not held with confidence.
+        """
+        __tracebackhide__ = True
+        nodeid = self._item.nodeid
+        state = state_of(self._item)
+        plan = state.plan
+        if plan is None:
+            pytest.fail(messages.capacity_needs_budget(nodeid), pytrace=False)
+        if plan.rate is not None:
+            pytest.fail(messages.capacity_with_rate(nodeid, plan.rate), pytrace=False)
+        target = _target(fn, args, kwargs, "latency_sla.capacity")
+        state.called = state.searched = True
+        return capacity_for_item(self._item, target, plan)
+
+    def _no_min_rate(self, called: str) -> None:
+        __tracebackhide__ = True
+        plan = state_of(self._item).plan
+        if plan is not None and plan.min_rate is not None:
+            message = messages.min_rate_needs_capacity(self._item.nodeid, called)
+            pytest.fail(message, pytrace=False)
 
     def __repr__(self) -> str:
         return f"<LatencySLA for {self._item.nodeid}>"
 
 
-def _target(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Target:
+def _target(
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    call: str = "latency_sla",
+) -> Target:
     __tracebackhide__ = True
     if inspect.iscoroutine(fn):
         fn.close()  # refused, not forgotten: no "coroutine was never awaited" warning
         pytest.fail(messages.coroutine_object(), pytrace=False)
     if not callable(fn):
-        pytest.fail(messages.not_callable(fn), pytrace=False)
+        pytest.fail(messages.not_callable(fn, call), pytrace=False)
     try:
         return Target(fn, args, kwargs)
     except TargetError as error:

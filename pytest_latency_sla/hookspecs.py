@@ -12,7 +12,7 @@ import pytest
 if TYPE_CHECKING:
     from .plan import Threshold
     from .records import ReportDict
-    from .verdict.result import LatencyResult
+    from .verdict.result import CapacityResult, LatencyResult
 
 
 @pytest.hookspec(firstresult=True)
@@ -27,10 +27,11 @@ def pytest_latency_sla_threshold(item: pytest.Item, threshold: Threshold) -> Thr
 
 
 @pytest.hookspec
-def pytest_latency_sla_result(item: pytest.Item, result: LatencyResult) -> None:
+def pytest_latency_sla_result(item: pytest.Item, result: LatencyResult | CapacityResult) -> None:
     """Called after every finished measurement of a test (each fixture call is one), before
     the verdict fails the test, on the process that measured it (an xdist worker under
-    ``-n``). ``result`` is the ``LatencyResult``, samples included. Use it to export results
+    ``-n``). ``result`` is the ``LatencyResult``, samples included, or for
+    ``latency_sla.capacity`` the ``CapacityResult`` with every probe. Use it to export results
     to a metrics store; nothing is called in ``--latency-mode=off``."""
 
 

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import messages
-from .plan import Defaults, Plan, Threshold
+from .plan import CAPACITY_TIME, Defaults, Plan, Threshold
 from .units import UNIT_SECONDS, format_budget, format_percentile
 
 __all__ = ["BadMarkerArgument", "MarkerCall", "marker_calls", "plan_from_markers"]
 
 ARGUMENTS = (
     "s", "ms", "us", "percentile", "overkill", "max_time", "warmup", "isolate",
-    "rate", "arrivals", "concurrency",
+    "rate", "arrivals", "concurrency", "min_rate", "capacity_time",
 )  # fmt: skip
 ARRIVALS = ("constant", "poisson")
 
@@ -68,6 +68,10 @@ def plan_from_markers(marks: Sequence[MarkerCall], defaults: Defaults, where: st
         raise BadMarkerArgument(f"{where}: no latency_sla marker")
     thresholds = tuple(t for _, t in sorted(by_percentile.values(), key=lambda s: s[1].percentile))
     values = {name: value for name, (_, value) in settings.items()}
+    if values.get("min_rate") is not None and values.get("rate") is not None:
+        raise BadMarkerArgument(
+            messages.min_rate_with_rate(where, values["min_rate"], values["rate"])
+        )
     return Plan(
         thresholds=thresholds,
         max_time=values.get("max_time", defaults.max_time),
@@ -76,6 +80,8 @@ def plan_from_markers(marks: Sequence[MarkerCall], defaults: Defaults, where: st
         rate=values.get("rate"),
         arrivals=values.get("arrivals", "constant"),
         concurrency=values.get("concurrency", 1),
+        min_rate=values.get("min_rate"),
+        capacity_time=values.get("capacity_time", CAPACITY_TIME),
     )
 
 
@@ -207,6 +213,29 @@ def _concurrency(value: Any, where: str) -> int:
     return int(value)
 
 
+def _min_rate(value: Any, where: str) -> float:
+    if not _is_real(value) or not _isfinite(value) or value <= 0:
+        raise _bad(
+            where,
+            "min_rate",
+            value,
+            "min_rate must be a positive finite number of calls per second, the rate "
+            "latency_sla.capacity must hold",
+        )
+    return float(value)
+
+
+def _capacity_time(value: Any, where: str) -> float:
+    if not _is_real(value) or not _isfinite(value) or value <= 0:
+        raise _bad(
+            where,
+            "capacity_time",
+            value,
+            "capacity_time must be a positive finite number of seconds (the whole capacity search)",
+        )
+    return float(value)
+
+
 _SETTING_CHECKS = {
     "max_time": _max_time,
     "warmup": _warmup,
@@ -214,6 +243,8 @@ _SETTING_CHECKS = {
     "rate": _rate,
     "arrivals": _arrivals,
     "concurrency": _concurrency,
+    "min_rate": _min_rate,
+    "capacity_time": _capacity_time,
 }
 
 

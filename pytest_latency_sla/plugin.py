@@ -42,9 +42,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(*, s=|ms=|us=, percentile=99, overkill=1000, max_time=3.0, warmup=None, "
-        "isolate=False, rate=None, arrivals='constant', concurrency=1): fail the test when the "
-        "given percentile of per-call latency (under load with rate=) breaks the budget "
-        "(decided with confidence bounds). See pytest-latency-sla's README.",
+        "isolate=False, rate=None, arrivals='constant', concurrency=1, min_rate=None, "
+        "capacity_time=30): fail the test when the given percentile of per-call latency "
+        "(under load with rate=) breaks the budget (decided with confidence bounds); with "
+        "latency_sla.capacity, search the highest rate that holds it (min_rate= gates that "
+        "rate). See pytest-latency-sla's README.",
     )
     config.stash[settings_key] = read_settings(config)
     if not is_worker(config):  # the process that reports gathers every result
@@ -97,12 +99,13 @@ class MeasuredTests:
     def __init__(self) -> None:
         # ``from .module import name`` (not ``from . import module``): it goes through
         # sys.modules, which pytester's in-process runs reset between runs
-        from ._item import measure_test_body, nothing_measured, setup_plan
+        from ._item import capacity_unsearched, measure_test_body, nothing_measured, setup_plan
         from .collector import attach_results
 
         self._setup_plan = setup_plan
         self._measure_test_body = measure_test_body
         self._nothing_measured = nothing_measured
+        self._capacity_unsearched = capacity_unsearched
         self._attach_results = attach_results
 
     @pytest.hookimpl(tryfirst=True)
@@ -119,7 +122,7 @@ class MeasuredTests:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
         result = yield
-        unmeasured = self._nothing_measured(item)
+        unmeasured = self._nothing_measured(item) or self._capacity_unsearched(item)
         if unmeasured is not None:
             pytest.fail(unmeasured, pytrace=False)
         return result

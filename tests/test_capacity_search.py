@@ -28,15 +28,22 @@ MAX_TIME = 1.0
 
 def probe(rate: float, outcome: ProbeOutcome, *, passes: bool | None = None) -> Probe:
     """A probe at ``rate`` with one threshold; ``passes``: a not-confident probe's estimate."""
-    overload = None
     if outcome == "holds":
-        bounds = BlockBounds("pass", True, 1.0, 0.5, 1.5, 1.0, 1000)
+        bounds, margin = BlockBounds("pass", True, 1.0, 0.5, 1.5, 1.0, 1000), 2.0
     elif outcome == "misses":
-        bounds = BlockBounds("fail", True, 3.0, 2.5, 3.5, 1.0, 1000)
-    else:
+        bounds, margin = BlockBounds("fail", True, 3.0, 2.5, 3.5, 1.0, 1000), 2 / 3
+    else:  # near the capacity: the estimate within a fifth of the budget (of 2.0)
         verdict = "pass" if passes else "fail"
-        bounds = BlockBounds(verdict, False, 2.0, 1.5, None, 50.0, 20)
-    return Probe(rate, rate, 1000, MAX_TIME, 0.99, (bounds,), overload)
+        estimate = 1.8 if passes else 2.2
+        bounds = BlockBounds(verdict, False, estimate, 1.5, None, 50.0, 20)
+        margin = 2.0 / estimate
+    return Probe(rate, rate, 1000, MAX_TIME, 0.99, (bounds,), margin=margin)
+
+
+def short_of_calls(rate: float) -> Probe:
+    """Not confident although every estimate is a tenth of its budget: too few calls."""
+    bounds = BlockBounds("pass", False, 0.2, 0.1, None, 200.0, 50)
+    return Probe(rate, rate, 1000, MAX_TIME, 0.99, (bounds,), margin=10.0)
 
 
 def overloaded(rate: float) -> Probe:
@@ -145,16 +152,14 @@ def test_the_search_runs_no_more_probes_than_it_planned() -> None:
     assert len(found.probes) <= planned_probes(1000.0, MAX_TIME)
 
 
-def test_min_rate_is_probed_when_the_search_would_go_below_it() -> None:
+def test_min_rate_is_probed_right_after_the_start_rate() -> None:
     found = run_search(50_000, 100_000, min_rate=30_000)
-    assert 30_000 in [p.rate for p in found.probes]
-    assert found.holds_at is not None and found.holds_at >= 30_000
-
-
-def test_min_rate_far_below_the_capacity_costs_no_probe() -> None:
-    found = run_search(50_000, 60_000, min_rate=2_000)
-    assert 2_000 not in [p.rate for p in found.probes]
+    assert [p.rate for p in found.probes][:2] == [100_000, 30_000]
     assert found.holds_at is not None and found.holds_at >= 45_000
+    # unless the start already decided it: held above it, or missed below it
+    assert 30_000 not in [p.rate for p in run_search(50_000, 40_000, min_rate=30_000).probes]
+    missed = run_search(20_000, 25_000, min_rate=30_000)
+    assert 30_000 not in [p.rate for p in missed.probes]
 
 
 def test_a_call_over_budget_by_itself_ends_the_search_before_any_probe() -> None:
@@ -195,3 +200,15 @@ def test_contradicting_ends_stop_the_search() -> None:
     # a noisy machine: 30,000/s missed, 33,000/s held; misses_at / holds_at < 1.10
     probes = [probe(30_000, "misses"), probe(33_000, "holds")]
     assert next_rate(probes, 40_000, 1.0, None) == "bracket"
+
+
+def test_a_probe_short_of_calls_is_a_lower_end_to_move_up_from() -> None:
+    # 100,000/s overloaded, 80,000/s not confident with its estimate a tenth of the budget
+    # (stalls cluster the tail: too few independent calls): the capacity is more likely above
+    # it than below, and a higher rate has more calls, so the search moves up, not down
+    probes = [overloaded(100_000), short_of_calls(80_000)]
+    assert probes[1].roomy and not probe(80_000, "not confident", passes=True).roomy
+    assert next_rate(probes, 100_000, 1.0, None) == round_rate(math.sqrt(80_000 * 100_000))
+    # near the budget instead: below it is where a confident pass can be had
+    near = [overloaded(100_000), probe(80_000, "not confident", passes=True)]
+    assert next_rate(near, 100_000, 1.0, None) == 64_000

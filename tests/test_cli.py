@@ -91,3 +91,56 @@ def test_missing_or_invalid_model_exits_2(tmp_path: Path) -> None:
     junk.write_text("not a model")
     done = run(str(junk), "--ms", "5")
     assert done.returncode == 2 and "could not be loaded as an ONNX model" in done.stderr
+
+
+@pytest.mark.slow
+def test_find_rate_prints_each_probe_and_the_capacity_line(tmp_path: Path) -> None:
+    path = tmp_path / "r.json"
+    done = run(
+        str(FUNNEL), "--ms", "50", "--find-rate", "--max-time", "0.5", "--capacity-time", "4",
+        "--json", str(path),
+    )  # fmt: skip
+    assert done.returncode in (0, 1), done.stdout + done.stderr  # 1: a busy machine held no rate
+    lines = done.stdout.splitlines()
+    assert "closed loop: 1 worker serves " in done.stdout
+    header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["rate", "served"])
+    assert "p99 <= 50 ms" in lines[header] and lines[header].rstrip().endswith("verdict")
+    (result,) = json.loads(path.read_text())["results"]
+    probes = result["capacity"]["probes"]
+    assert len(lines) >= header + 2 + len(probes)  # header, rule, one row per probe
+    assert [float(line.split()[0].rstrip("/s").replace(",", "")) for line in
+            lines[header + 2 : header + 2 + len(probes)]] == [p["rate"] for p in probes]  # fmt: skip
+    capacity_line = next(line for line in lines if line.startswith("capacity: p99 <= 50 ms "))
+    if done.returncode == 0:
+        assert " holds at " in capacity_line and "95% confident" in capacity_line
+        assert result["capacity"]["holds_at"] is not None
+    assert result["capacity"]["budgets"] == ["p99 <= 50 ms"]
+    assert probes[0]["rate"] > 0 and all(p["thresholds"] for p in probes)
+
+
+@pytest.mark.slow
+def test_find_rate_with_an_impossible_min_rate_exits_1() -> None:
+    done = run(
+        str(FUNNEL), "--ms", "50", "--find-rate", "--min-rate", "1e9", "--max-time", "0.3",
+        "--capacity-time", "2",
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "capacity missed: p99 <= 50 ms holds " in done.stdout
+    assert "1,000,000,000/s" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--find-rate", "--rate", "100"], "--find-rate searches the rate: remove --rate"),
+        (["--min-rate", "100"], "--min-rate needs --find-rate (a capacity search)"),
+        (["--capacity-time", "5"], "--capacity-time needs --find-rate (a capacity search)"),
+        (["--find-rate", "--min-rate", "-1"], "--min-rate -1.0: min_rate must be a positive"),
+        (["--find-rate", "--min-rate", "nan"], "--min-rate nan: min_rate must be a positive"),
+        (["--find-rate", "--capacity-time", "0"], "--capacity-time 0.0: capacity_time must be"),
+    ],
+)
+def test_find_rate_bad_usage_exits_2(args: list[str], message: str) -> None:
+    done = run(str(FUNNEL), "--ms", "50", *args)
+    assert done.returncode == 2
+    assert message in done.stderr

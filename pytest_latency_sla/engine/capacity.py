@@ -25,8 +25,9 @@ whose estimate fails as an upper end) without claiming anything from it, and whe
 rates are left to try it probes the gaps between them and the confident ends; when there is no
 gap left it stops (``"not confident"``): a longer ``max_time`` would decide those rates.
 
-**A minimum rate** (``min_rate``, a gate) is probed itself as soon as the search would go
-below it, so the gate is decided by a probe at exactly that rate rather than by the bracket.
+**A minimum rate** (``min_rate``, a gate) is probed itself right after the start rate, unless
+that probe already decided it: the gate is then decided by a probe at exactly its rate, early,
+rather than by wherever the bracket ends.
 
 The search assumes that latency does not fall as the rate rises. ``search`` is the search on
 plain probes, whatever produced them: the load engine (``search_capacity``) or a simulation
@@ -41,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..plan import CAPACITY_TIME, Threshold
-from ..records import Arrivals, CapacityStop, GcMode, ProbeOutcome, Stopped
+from ..records import Arrivals, CapacityStop, GcMode, ProbeOutcome, Stopped, Verdict
 from ..stats.batch_means import MIN_TAIL_CALLS, BlockBounds, block_bounds
 from ..stats.bounds import nearest_rank
 from .clock import CLOCK
@@ -63,6 +64,7 @@ __all__ = [
     "round_rate",
     "search",
     "search_capacity",
+    "service_probe",
 ]
 
 # The search ends when misses_at / holds_at is at most this.
@@ -73,6 +75,9 @@ FIRST_STEP = 1.25
 REACH = 1024.0
 # A rate within this factor of one already probed is not probed again.
 NEAR = 1.02
+# A not-confident probe whose estimates are all at most 1 / ROOMY of their budgets lacks calls,
+# not room: the search moves up from it (longer runs of calls), as from a rate that holds.
+ROOMY = 2.0
 # The closed-loop run that measures the service rate: this long at most, or max_time / 4.
 SERVICE_RUN_S = 0.5
 # Planned probes: the probes of max_time that fit in capacity_time, plus this many for the
@@ -113,6 +118,8 @@ class Probe:
     quantiles_s: dict[str, float] = field(default_factory=dict)
     gc_collections: int = 0
     stopped: Stopped = "max_time"
+    # the smallest budget / estimate over the thresholds (inf when every estimate is 0)
+    margin: float = math.inf
 
     @property
     def outcome(self) -> ProbeOutcome:
@@ -130,6 +137,12 @@ class Probe:
     def point_passes(self) -> bool:
         """Whether every threshold's point estimate is within its budget (and no overload)."""
         return self.overload is None and all(b.verdict == "pass" for b in self.bounds)
+
+    @property
+    def roomy(self) -> bool:
+        """Not confident, yet every estimate is at most half its budget: too few independent
+        calls to prove a pass (stalls cluster the tail), not a rate near the capacity."""
+        return self.outcome == "not confident" and self.point_passes and self.margin >= ROOMY
 
 
 # (rate, seconds, confidence, seed) -> the judged probe
@@ -211,7 +224,7 @@ def search_capacity(
         warmup=warmup,
         gc_mode=gc_mode,
     )
-    service = probe_from_run(closed.achieved_rate, closed, thresholds, probe_confidence)
+    service = service_probe(closed, thresholds, probe_confidence)
 
     def run_probe(rate: float, seconds: float, level: float, seed: int) -> Probe:
         load = LoadPlan(rate, plan.arrivals, plan.concurrency, seed)
@@ -250,6 +263,9 @@ def probe_from_run(
     if run.start_delay_ns is not None and len(run.start_delay_ns):
         delays = np.sort(run.start_delay_ns)
         delay = float(delays[nearest_rank(len(delays), 99.0) - 1]) / 1e9
+    margins = [
+        t.budget_s / b.estimate if b.estimate > 0 else math.inf for t, b in zip(thresholds, bounds)
+    ]
     return Probe(
         rate=float(rate),
         served_rate=float(run.achieved_rate),
@@ -257,8 +273,59 @@ def probe_from_run(
         duration_s=float(run.duration_s),
         confidence=confidence,
         bounds=bounds if n else (),
+        margin=min(margins, default=math.inf) if n else 0.0,
         overload=run.overload,
         start_delay_p99_s=delay,
+        quantiles_s=_quantiles(ordered) if n else {},
+        gc_collections=run.gc_collections,
+        stopped=run.stopped,
+    )
+
+
+def service_probe(run: LoadRun, thresholds: Sequence[Threshold], confidence: float) -> Probe:
+    """The closed-loop run that starts a search, judged per threshold at ``confidence``. Its
+    calls are back to back, each timed on its own, so the closed-loop gate's distribution-free
+    bounds on independent calls apply (``stats.bounds``): a call over budget by itself is told
+    apart within a few calls, where batch means would need thousands."""
+    import numpy as np
+
+    from ..stats.bounds import bound_ranks, fail_cutoff, pass_cutoff
+
+    latency = run.latency_ns
+    n = int(latency.shape[0])
+    ordered = np.sort(latency)
+    alpha = 1.0 - confidence
+    bounds = []
+    for t in thresholds:
+        q = t.percentile / 100.0
+        estimate_ns = int(ordered[nearest_rank(n, t.percentile) - 1])
+        over = int(np.count_nonzero(latency > t.budget_ns))
+        lower_rank, upper_rank = bound_ranks(n, q, alpha)
+        verdict: Verdict
+        if over >= fail_cutoff(n, q, alpha):
+            verdict, confident = "fail", True
+        elif over <= pass_cutoff(n, q, alpha):
+            verdict, confident = "pass", True
+        else:
+            verdict, confident = ("pass" if estimate_ns <= t.budget_ns else "fail"), False
+        bounds.append(
+            BlockBounds(
+                verdict,
+                confident,
+                estimate_ns / 1e9,
+                None if lower_rank is None else float(ordered[lower_rank - 1]) / 1e9,
+                None if upper_rank is None else float(ordered[upper_rank - 1]) / 1e9,
+                1.0,
+                n,
+            )
+        )
+    return Probe(
+        rate=float(run.achieved_rate),
+        served_rate=float(run.achieved_rate),
+        n=n,
+        duration_s=float(run.duration_s),
+        confidence=confidence,
+        bounds=tuple(bounds) if n else (),
         quantiles_s=_quantiles(ordered) if n else {},
         gc_collections=run.gc_collections,
         stopped=run.stopped,
@@ -335,26 +402,38 @@ def next_rate(
         return "bracket"
     if not probes:
         return round_rate(start)
+    probed = [p.rate for p in probes]
+    if min_rate is not None and min_rate not in probed:
+        if (lo is None or lo < min_rate) and (hi is None or min_rate < hi):
+            return min_rate  # the gate decided by a probe at its own rate, early
+    # The search's lower end: the highest rate that held, or that was too short of calls to
+    # prove it (``Probe.roomy``); neither end claims anything from a probe not confident.
+    roomy = [p.rate for p in probes if p.roomy and (hi is None or p.rate < hi)]
+    base = max([*([lo] if lo is not None else []), *roomy], default=None)
     unsure = sorted(
         p.rate
         for p in probes
         if p.outcome == "not confident"
-        and (lo is None or p.rate > lo)
+        and not p.roomy
+        and (base is None or p.rate > base)
         and (hi is None or p.rate < hi)
     )
+    candidates = _gaps(base, hi, unsure, probes)
+    if base is not None and base != lo:  # below a roomy probe: a confident hold under it
+        if lo is None:
+            candidates.append((None, base, base / FIRST_STEP))
+        elif base > lo * BRACKET:
+            candidates.append((lo, base, math.sqrt(lo * base)))
     floor, ceiling = max(lowest, start / REACH), start * REACH
-    probed = [p.rate for p in probes]
-    for low, high, candidate in _gaps(lo, hi, unsure, probes):
-        if min_rate is not None and candidate < min_rate < (high or math.inf):
-            if min_rate > (low or 0.0) and min_rate not in probed:
-                candidate = min_rate  # the gate's own rate, rather than a rate below it
+    for low, high, candidate in candidates:
         candidate = round_rate(min(max(candidate, floor), ceiling))
         inside = (low is None or candidate > low) and (high is None or candidate < high)
         if inside and not any(_near(candidate, rate) for rate in probed):
             return candidate
-    if not unsure and lo is None:
+    unsure_at_all = any(p.outcome == "not confident" for p in probes)
+    if not unsure_at_all and lo is None:
         return "no rate holds"  # every rate down to the lowest worth probing missed
-    if not unsure and hi is None:
+    if not unsure_at_all and hi is None:
         return "no rate misses"  # every rate up to the highest worth probing held
     return "not confident"
 
@@ -362,10 +441,10 @@ def next_rate(
 def _gaps(
     lo: float | None, hi: float | None, unsure: list[float], probes: Sequence[Probe]
 ) -> list[tuple[float | None, float | None, float]]:
-    """The intervals between the confident ends and the not-confident rates between them,
-    each with the rate to probe in it, best first: an interval that reaches a confident end
-    (or is open) before one between two not-confident rates, where a probe is likely to be not
-    confident again; then the widest first. Open intervals step away from their end by
+    """The intervals between the search's ends (``lo``, ``hi``) and the not-confident rates
+    between them, each with the rate to probe in it, best first: an interval that reaches an
+    end (or is open) before one between two not-confident rates, where a probe is likely to be
+    not confident again; then the widest first. Open intervals step away from their end by
     1.25x, squared at each further probe pointing that way."""
     ends: list[float | None] = [lo, *unsure, hi]
     down = sum(1 for p in probes if not p.point_passes)
@@ -378,7 +457,7 @@ def _gaps(
             continue
         if low is None:
             assert high is not None
-            candidate, width = high / FIRST_STEP ** (2 ** (max(down, 1) - 1)), math.inf
+            candidate = high / FIRST_STEP ** (2 ** (max(down, 1) - 1))
             width = math.inf if not last_up else 1e300
         elif high is None:
             candidate = low * FIRST_STEP ** (2 ** (max(up, 1) - 1))

@@ -1,8 +1,8 @@
 """One raw measurement: a plan's sampling settings and a target in, samples out, no verdict.
 
-``collect`` runs the closed-loop sampler or the load engine. What it returns is plain picklable
-data, so an isolated child can send it to the parent, which judges it as an in-process
-measurement is judged.
+``collect`` runs the closed-loop sampler, the load engine, or a capacity search of load runs.
+What it returns is plain picklable data, so an isolated child can send it to the parent, which
+judges it as an in-process measurement is judged.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from .sampler import Gate, Sampling, sample
 from .target import Target
 
 if TYPE_CHECKING:
+    from .capacity import CapacityPlan, CapacitySearch
     from .load.schedule import LoadPlan, LoadRun
 
 __all__ = ["MeasureSpec", "collect"]
@@ -36,15 +37,34 @@ class MeasureSpec:
     warmup: int | None = None
     gc_mode: GcMode = "keep"
     load: LoadPlan | None = None  # a rate or several workers: the load engine measures
+    capacity: CapacityPlan | None = None  # a search over rates: load runs of max_time each
+
+    @property
+    def time_limit(self) -> float:
+        """Seconds the measurement may take, warm-up not counted: ``max_time``, or a capacity
+        search's ``capacity_time``."""
+        return self.capacity.capacity_time if self.capacity is not None else self.max_time
 
     @property
     def gates(self) -> list[Gate]:
         return [Gate(t.percentile / 100.0, t.budget_ns) for t in self.thresholds]
 
 
-def collect(target: Target, spec: MeasureSpec) -> Sampling | LoadRun:
+def collect(target: Target, spec: MeasureSpec) -> Sampling | LoadRun | CapacitySearch:
     """Warm up and sample ``target`` in this process: the closed-loop sampler with a sequential
-    gate per threshold, or the load engine for a load plan."""
+    gate per threshold, the load engine for a load plan, or a capacity search."""
+    if spec.capacity is not None:
+        from .capacity import search_capacity
+
+        return search_capacity(
+            target,
+            spec.thresholds,
+            spec.capacity,
+            confidence=spec.confidence,
+            max_time=spec.max_time,
+            warmup=spec.warmup,
+            gc_mode=spec.gc_mode,
+        )
     if spec.load is not None:
         from .load.run import run_load
 

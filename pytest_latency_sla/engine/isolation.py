@@ -26,6 +26,7 @@ from .collect import MeasureSpec, collect
 from .target import Target
 
 if TYPE_CHECKING:
+    from .capacity import CapacitySearch
     from .load.schedule import LoadRun
     from .sampler import Sampling
 
@@ -90,11 +91,12 @@ class IsolatedCallError(Exception):
 
 
 def child_deadline_s(max_time: float) -> float:
-    """Seconds after the fork at which a child that has not finished is killed."""
+    """Seconds after the fork at which a child that has not finished is killed (``max_time``:
+    the measurement's time limit, a capacity search's ``capacity_time``)."""
     return 2.0 * max_time + GRACE_S
 
 
-def run_isolated(target: Target, spec: MeasureSpec) -> Sampling | LoadRun:
+def run_isolated(target: Target, spec: MeasureSpec) -> Sampling | LoadRun | CapacitySearch:
     """Warm up and sample ``target`` in a forked child; return its raw measurement.
 
     Raises ``IsolationUnavailable`` without ``os.fork``, ``ChildCrashed`` or ``ChildTimedOut``
@@ -104,7 +106,7 @@ def run_isolated(target: Target, spec: MeasureSpec) -> Sampling | LoadRun:
     __tracebackhide__ = True
     if not hasattr(os, "fork"):
         raise IsolationUnavailable(messages.isolation_unavailable(sys.platform))
-    deadline_s = child_deadline_s(spec.max_time)
+    deadline_s = child_deadline_s(spec.time_limit)
     read_fd, write_fd = os.pipe()
     with tempfile.TemporaryFile() as crash_log:
         # Empty the stdio buffers first: the child then starts with nothing to write twice.
@@ -125,7 +127,9 @@ def run_isolated(target: Target, spec: MeasureSpec) -> Sampling | LoadRun:
             os.close(read_fd)
         if status is None:
             _kill(pid)
-            raise ChildTimedOut(messages.child_timed_out(deadline_s, spec.max_time, GRACE_S))
+            setting = "capacity_time" if spec.capacity is not None else "max_time"
+            limit = spec.time_limit
+            raise ChildTimedOut(messages.child_timed_out(deadline_s, limit, GRACE_S, setting))
         crash_log.seek(0)
         trace = crash_log.read().decode("utf-8", "replace")
     message = _loads(payload) if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 else None
@@ -133,7 +137,7 @@ def run_isolated(target: Target, spec: MeasureSpec) -> Sampling | LoadRun:
         raise ChildCrashed(_describe(status), _trim(trace))
     if message[0] == "error":
         _raise_child_error(message[1])
-    collected: Sampling | LoadRun = message[1]
+    collected: Sampling | LoadRun | CapacitySearch = message[1]
     return collected
 
 

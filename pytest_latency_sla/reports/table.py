@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from .. import messages
-from ..records import ResultDict
+from ..records import CapacityDict, ResultDict
 from ..units import format_duration, format_ratio
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "Status",
     "footnotes",
     "md_code",
+    "probe_table",
     "render_markdown",
     "render_text",
     "rows",
@@ -33,13 +34,20 @@ def tally(results: Sequence[ResultDict]) -> dict[str, int]:
     it is counted apart: it does not make the run red."""
     pairs = [(r, t) for r in results for t in r.get("thresholds", ())]
     missed = [r for r, t in pairs if t.get("verdict") != "pass"]
+    # a capacity search is one budget: its rate holds (and meets min_rate), or it does not
+    searches = [
+        (r, messages.capacity_verdict_label(r["capacity"])) for r in results if "capacity" in r
+    ]
+    missed += [r for r, label in searches if label in ("FAIL", "~FAIL")]
+    unsure = sum(1 for _, t in pairs if not t.get("confident", True))
+    unsure += sum(1 for _, label in searches if label.startswith("~"))
     return {
         "measurements": len(results),
-        "budgets": len(pairs),
-        "met": len(pairs) - len(missed),
+        "budgets": len(pairs) + len(searches),
+        "met": len(pairs) + len(searches) - len(missed),
         "missed": len(missed),
         "missed_expected": sum(1 for r in missed if _expected(r)),
-        "not_confident": sum(1 for _, t in pairs if not t.get("confident", True)),
+        "not_confident": unsure,
         "overkill": sum(1 for _, t in pairs if t.get("overkill")),
         "crashed": sum(1 for r in results if r.get("outcome") == "crashed"),
         "crashed_expected": sum(
@@ -78,6 +86,21 @@ def rows(results: Sequence[ResultDict]) -> list[tuple[str, ...]]:
         if result.get("outcome") == "crashed":
             out.append((test_id, "-", "-", "-", "-", n, "-", "CRASHED"))
             continue
+        if "capacity" in result:
+            capacity = result["capacity"]
+            out.append(
+                (
+                    test_id,
+                    messages.capacity_threshold_text(capacity),
+                    messages.capacity_estimate_text(capacity),
+                    p50,
+                    top,
+                    n,
+                    messages.capacity_margin_text(capacity),
+                    messages.capacity_verdict_label(capacity),
+                )
+            )
+            continue
         if not result["thresholds"]:
             estimate = f"p99 {format_duration(quantiles.get('99'))}" if quantiles else "-"
             budget = f"no budget{_load(result)}"
@@ -107,19 +130,51 @@ def _load(result: ResultDict) -> str:
 
 def footnotes(results: Sequence[ResultDict]) -> list[str]:
     """One line under the table per result whose samples may not be independent: garbage
-    collections while sampling, drift between the halves, a call near timer resolution."""
+    collections while sampling, drift between the halves, a call near timer resolution; and
+    per capacity search, its claims and its probes."""
     out = []
     for result in results:
+        if "capacity" in result and result.get("outcome") != "crashed":
+            capacity = result["capacity"]
+            line = messages.capacity_line(capacity, result["confidence"])
+            out.append(f"note: {result['nodeid']}: {line}; {messages.capacity_probes(capacity)}")
         found = messages.result_notes(result)
         if found:
             out.append(f"note: {result['nodeid']}: " + "; ".join(found))
     return out
 
 
-def render_text(table: Sequence[tuple[str, ...]]) -> list[str]:
-    all_rows = [HEADER, *table]
-    widths = [max(len(row[i]) for row in all_rows) for i in range(len(HEADER))]
-    right = {3, 4, 5, 6}
+def probe_table(capacity: CapacityDict) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    """The probes of a capacity search, one row each in the order they ran: the rate, the rate
+    served, each threshold's estimate with its bounds (at the probe's own confidence), the p50,
+    the start delay's p99, the calls, and the verdict. Returns the header and the rows."""
+    budgets = tuple(capacity["budgets"])
+    header = ("rate", "served", *budgets, "p50", "start delay p99", "n", "verdict")
+    table = []
+    for probe in capacity["probes"]:
+        estimates = [messages.estimate_text(t) for t in probe["thresholds"]]
+        estimates += ["-"] * (len(budgets) - len(estimates))
+        table.append(
+            (
+                messages.per_second(probe["rate"]),
+                messages.per_second(probe["served_rate"]),
+                *estimates,
+                format_duration(probe["quantiles_s"].get("50")),
+                format_duration(probe["start_delay_p99_s"]),
+                f"{probe['n']:,}",
+                messages.probe_verdict(probe),
+            )
+        )
+    return header, table
+
+
+def render_text(
+    table: Sequence[tuple[str, ...]],
+    header: tuple[str, ...] = HEADER,
+    right: frozenset[int] = frozenset({3, 4, 5, 6}),
+) -> list[str]:
+    all_rows = [header, *table]
+    widths = [max(len(row[i]) for row in all_rows) for i in range(len(header))]
 
     def line(row: Sequence[str]) -> str:
         cells = [
@@ -128,7 +183,7 @@ def render_text(table: Sequence[tuple[str, ...]]) -> list[str]:
         ]
         return "  ".join(cells).rstrip()
 
-    return [line(HEADER), line(["-" * w for w in widths]), *(line(r) for r in table)]
+    return [line(header), line(["-" * w for w in widths]), *(line(r) for r in table)]
 
 
 def _md_cell(text: str) -> str:

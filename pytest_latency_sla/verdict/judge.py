@@ -5,7 +5,8 @@ Engines differ only in where a threshold's bounds come from (``Bounds``):
 * closed loop (``closed_loop_bounds``): order statistics of independent per-call samples, and
   the sequential looks' confident decision (``stats.bounds``, ``stats.looks``);
 * under load (``load_bounds``): binomial bounds on the effective sample of batch means
-  (``stats.batch_means``); a run above capacity is a confident fail.
+  (``stats.batch_means``); a run above capacity is a confident fail; a capacity search's
+  probes (``batch_bounds``) the same, each at the probe's own confidence.
 
 ``judge`` turns bounds into the verdict, the margin and the overkill flag.
 """
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from ..plan import Threshold
 from ..records import Verdict
-from ..stats.batch_means import block_bounds
+from ..stats.batch_means import BlockBounds, block_bounds
 from ..stats.bounds import bound_ranks, nearest_rank
 from .result import ThresholdResult
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
     from ..engine.sampler import Decision
 
-__all__ = ["Bounds", "closed_loop_bounds", "judge", "load_bounds"]
+__all__ = ["Bounds", "batch_bounds", "closed_loop_bounds", "judge", "load_bounds"]
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,12 @@ def load_bounds(
     """Bounds of a load run's latencies (in call order) from batch means. A run stopped above
     capacity is a confident fail: a queue that keeps growing breaks every budget in time."""
     found = block_bounds(latency_ns, threshold.percentile / 100.0, threshold.budget_ns, confidence)
+    return batch_bounds(found, overloaded=overloaded)
+
+
+def batch_bounds(found: BlockBounds, *, overloaded: bool) -> Bounds:
+    """Bounds from batch means already computed (a capacity probe's, at the probe's own
+    confidence); an overloaded run is a confident fail, as in ``load_bounds``."""
     if overloaded:
         return Bounds(found.estimate, found.lower, found.upper, "fail", True)
     return Bounds(found.estimate, found.lower, found.upper, found.verdict, found.confident)

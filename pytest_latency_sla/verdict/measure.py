@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .. import messages
+from ..engine.capacity import CapacitySearch
 from ..engine.collect import MeasureSpec, collect
 from ..engine.environment import onnxruntime_version
 from ..engine.sampler import Sampling
@@ -34,8 +35,11 @@ __tracebackhide__ = True
 
 
 def run_measurement(target: Target, spec: MeasureSpec, name: str = "") -> LatencyResult:
-    """Measure ``target`` in this process and judge every threshold of ``spec``."""
-    return judge_collected(collect(target, spec), spec, name)
+    """Measure ``target`` in this process and judge every threshold of ``spec`` (a spec without
+    a capacity search: ``verdict.capacity`` judges those)."""
+    collected = collect(target, spec)
+    assert not isinstance(collected, CapacitySearch), "a capacity search: use run_capacity"
+    return judge_collected(collected, spec, name)
 
 
 def run_isolated(target: Target, spec: MeasureSpec, name: str = "") -> LatencyResult:
@@ -43,7 +47,9 @@ def run_isolated(target: Target, spec: MeasureSpec, name: str = "") -> LatencyRe
     its errors propagate)."""
     from ..engine.isolation import run_isolated as sample_in_child
 
-    return judge_collected(sample_in_child(target, spec), spec, name, isolated=True)
+    collected = sample_in_child(target, spec)
+    assert not isinstance(collected, CapacitySearch), "a capacity search: use run_capacity"
+    return judge_collected(collected, spec, name, isolated=True)
 
 
 def judge_collected(

@@ -7,8 +7,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..records import (
+    Arrivals,
+    CapacityDict,
+    CapacityStop,
     HistogramDict,
     LoadDict,
+    ProbeDict,
+    ProbeOutcome,
     ResultDict,
     Stopped,
     ThresholdDict,
@@ -21,7 +26,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["LatencyResult", "ThresholdResult"]
+__all__ = ["CapacityResult", "LatencyResult", "ProbeResult", "ThresholdResult"]
 
 _HISTOGRAM_BINS = 48
 
@@ -207,6 +212,144 @@ class LatencyResult:
             "edges_s": [float(e) / 1e9 for e in edges],
             "counts": [int(c) for c in counts],
         }
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """One probe of a capacity search: a load run at ``rate`` arrivals per second (``served``:
+    the rate it achieved), its verdict per threshold at the probe's own ``confidence``, and the
+    ``outcome`` (``"holds"``, ``"misses"``, ``"not confident"``). Durations in seconds."""
+
+    rate: float
+    served_rate: float
+    n: int
+    duration: float
+    confidence: float
+    thresholds: tuple[ThresholdResult, ...]
+    outcome: ProbeOutcome
+    overloaded: bool = False
+    start_delay_p99: float | None = None
+    quantiles: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome == "holds"
+
+    def to_dict(self) -> ProbeDict:
+        return {
+            "rate": float(self.rate),
+            "served_rate": float(self.served_rate),
+            "n": int(self.n),
+            "duration_s": float(self.duration),
+            "confidence": float(self.confidence),
+            "outcome": self.outcome,
+            "overloaded": bool(self.overloaded),
+            "start_delay_p99_s": _opt(self.start_delay_p99),
+            "quantiles_s": {k: float(v) for k, v in self.quantiles.items()},
+            "thresholds": [t.to_dict() for t in self.thresholds],
+        }
+
+
+@dataclass(frozen=True)
+class CapacityResult:
+    """A capacity search (``latency_sla.capacity``).
+
+    ``holds_at``: the highest rate (calls per second) at which every threshold passed with
+    confidence; ``misses_at``: the lowest at which one failed with confidence or the call could
+    not keep up; ``None`` where no probe gave that claim. Each claim holds at the session's
+    confidence. ``probes`` in the order they ran; ``service`` is the closed-loop run the search
+    started from (``service_rate``: calls per second the workers complete back to back).
+    ``passed``: a rate holds, and at least ``min_rate`` when that gate is set (always true under
+    ``--latency-mode=off``, where nothing is searched).
+    """
+
+    holds_at: float | None
+    misses_at: float | None
+    probes: tuple[ProbeResult, ...] = ()
+    min_rate: float | None = None
+    service: ProbeResult | None = None
+    budgets: tuple[str, ...] = ()
+    name: str = ""
+    stopped: CapacityStop = "bracket"
+    duration_s: float = 0.0
+    warmup: int = 0
+    confidence: float = 0.95
+    concurrency: int = 1
+    arrivals: Arrivals = "constant"
+    capacity_time: float = 30.0
+    gc_collections: int = 0
+    isolated: bool = False
+    onnxruntime: str | None = None
+
+    @property
+    def service_rate(self) -> float:
+        return self.service.served_rate if self.service is not None else 0.0
+
+    @property
+    def n(self) -> int:
+        """Timed calls over every probe."""
+        return sum(p.n for p in self.probes)
+
+    @property
+    def passed(self) -> bool:
+        if self.stopped == "mode off":
+            return True
+        if self.holds_at is None:
+            return False
+        return self.min_rate is None or self.holds_at >= self.min_rate
+
+    def to_dict(self) -> ResultDict:
+        """The report record: the search under ``capacity``; the top-level quantiles are those
+        of the probe at ``holds_at`` (the latency at the rate that holds)."""
+        holding = next((p for p in self.probes if p.rate == self.holds_at), None)
+        capacity: CapacityDict = {
+            "holds_at": _opt(self.holds_at),
+            "misses_at": _opt(self.misses_at),
+            "min_rate": _opt(self.min_rate),
+            "passed": bool(self.passed),
+            "budgets": list(self.budgets),
+            "service_rate": float(self.service_rate),
+            "concurrency": int(self.concurrency),
+            "arrivals": self.arrivals,
+            "capacity_time_s": float(self.capacity_time),
+            "stopped": self.stopped,
+            "probes": [p.to_dict() for p in self.probes],
+        }
+        data: ResultDict = {
+            "nodeid": self.name,
+            "n": self.n,
+            "warmup": int(self.warmup),
+            "duration_s": float(self.duration_s),
+            "mean_s": None,
+            "quantiles_s": dict(holding.quantiles) if holding is not None else {},
+            "thresholds": [],
+            "stopped": _RESULT_STOPPED[self.stopped],
+            "gc_collections": int(self.gc_collections),
+            "confidence": float(self.confidence),
+            "unstable": False,
+            "half_medians_s": None,
+            "near_timer_resolution": False,
+            "timer_overhead_s": 0.0,
+            "capacity": capacity,
+        }
+        if self.isolated:
+            data["isolated"] = True
+        if self.onnxruntime:
+            data["onnxruntime"] = self.onnxruntime
+        return data
+
+
+# How a search's end reads as a measurement's: a narrow bracket is a decision, a spent
+# budget a forced end.
+_RESULT_STOPPED: dict[CapacityStop, Stopped] = {
+    "bracket": "decided",
+    "time budget": "max_time",
+    "probe limit": "max_time",
+    "no rate holds": "decided",
+    "no rate misses": "decided",
+    "not confident": "max_time",
+    "mode off": "mode off",
+}
 
 
 def _opt(value: float | None) -> float | None:

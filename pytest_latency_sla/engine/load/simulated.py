@@ -224,7 +224,7 @@ def simulated_search(
     simulated load runs of ``model``, on a ``ScriptedClock`` that each run moves by its
     duration. ``start_error`` is the sd of the log of the closed-loop rate's error (a busy
     machine measures a service rate off by some percent)."""
-    from ..capacity import SERVICE_RUN_S, planned_probes, probe_from_run, search
+    from ..capacity import SERVICE_RUN_S, planned_probes, probe_from_run, search, service_probe
     from ..clock import ScriptedClock
 
     clock = ScriptedClock()
@@ -236,7 +236,7 @@ def simulated_search(
         closed = closed_loop_run(model, min(SERVICE_RUN_S, max_time / 4), rng)
         closed.achieved_rate *= math.exp(start_error * rng.standard_normal())
         clock.advance(closed.duration_s * 1e9)
-        service = probe_from_run(closed.achieved_rate, closed, thresholds, level)
+        service = service_probe(closed, thresholds, level)
 
         def run_probe(rate: float, seconds: float, at: float, probe_seed: int) -> Probe:
             run = model.run(rate, seconds, rng)
