@@ -1,0 +1,264 @@
+"""Capacity against MLPerf LoadGen and the physical limit: the funnel model, one worker, a 50 ms
+p99 budget, all in one run.
+
+* The physical limit: 1 / (mean service time), from a bare loop calling the model back to back
+  and timing nothing; one worker cannot serve more.
+* This plugin's capacity search (``latency_sla.capacity``, Poisson arrivals as in LoadGen's
+  Server scenario): ``holds_at`` against the limit (at most it, and at least 70% of it for one
+  worker: the engine's own overhead is then at most 30%), the search's wall time against its
+  30 s budget, and the bracket ``misses_at / holds_at`` against 1.10.
+* MLPerf LoadGen's Server scenario (Poisson arrivals, ``server_target_latency_percentile`` 0.99,
+  ``server_target_latency_ns`` the budget) at ``holds_at`` and at ``misses_at``: VALID or
+  INVALID, its p99, and its own overhead at p50 (its p50 minus the call's bare p50). LoadGen
+  times from its scheduled issue to ``QuerySamplesComplete``; its issue thread calls the Python
+  SUT, which runs the model inline, so its path through pybind11 and the GIL is in every
+  latency it reports.
+* LoadGen's SingleStream p50/p99 (one query at a time, issued when the last completes) beside
+  this plugin's closed-loop p50/p99 (calls back to back, each timed on its own), on the same
+  ONNX Runtime session.
+
+LoadGen writes its log files to a temporary directory, removed afterwards; nothing goes to the
+network. Needs ``pip install -e '.[bench]'`` (``mlcommons-loadgen``, module ``mlperf_loadgen``).
+
+    python benchmarks/capacity_vs_loadgen.py [--repeats N] [--quick]
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from _common import MODEL, Repeats, Row, main, median
+
+from pytest_latency_sla.engine.capacity import BRACKET, CapacityPlan, search_capacity
+from pytest_latency_sla.engine.load.run import run_load
+from pytest_latency_sla.engine.load.schedule import LoadPlan
+from pytest_latency_sla.engine.target import Target
+from pytest_latency_sla.onnx import example_inputs, load_session
+from pytest_latency_sla.plan import Threshold
+from pytest_latency_sla.units import format_duration
+
+REPEATS = Repeats(full=3, quick=1)
+BUDGET_S = 0.050
+CAPACITY_TIME = 30.0
+LEAST_SHARE = 0.70  # holds_at at least this share of the physical limit, for one worker
+
+
+@dataclass(frozen=True)
+class LoadGenRun:
+    """What LoadGen's summary says: VALID or INVALID, latency percentiles (seconds), the rate."""
+
+    valid: bool
+    p50: float
+    p99: float
+    rate: float
+
+
+def _bare_rate(call: Any, seconds: float) -> float:
+    """Calls per second of a loop calling ``call`` back to back, timing nothing."""
+    calls, started = 0, time.perf_counter()
+    end = started + seconds
+    while time.perf_counter() < end:
+        for _ in range(100):
+            call()
+        calls += 100
+    return calls / (time.perf_counter() - started)
+
+
+def _closed_loop(target: Target, seconds: float) -> tuple[float, float]:
+    """This plugin's closed-loop p50 and p99 (seconds): one worker, calls back to back."""
+    import numpy as np
+
+    run = run_load(target, LoadPlan(rate=None), max_time=seconds)
+    p50, p99 = np.percentile(run.latency_ns, [50, 99])
+    return float(p50) / 1e9, float(p99) / 1e9
+
+
+def _loadgen(call: Any, scenario: str, seconds: float, rate: float = 0.0) -> LoadGenRun:
+    """One LoadGen run in PerformanceOnly mode; the SUT runs ``call`` inline for each sample."""
+    import mlperf_loadgen as lg
+
+    def issue(samples: Any) -> None:
+        responses = []
+        for sample in samples:
+            call()
+            responses.append(lg.QuerySampleResponse(sample.id, 0, 0))
+        lg.QuerySamplesComplete(responses)
+
+    settings = lg.TestSettings()
+    settings.scenario = getattr(lg.TestScenario, scenario)
+    settings.mode = lg.TestMode.PerformanceOnly
+    if scenario == "Server":
+        settings.server_target_qps = rate
+        settings.server_target_latency_ns = int(BUDGET_S * 1e9)
+        settings.server_target_latency_percentile = 0.99
+    else:
+        settings.single_stream_expected_latency_ns = 20_000
+    settings.min_duration_ms = int(seconds * 1000)
+    settings.max_duration_ms = int(seconds * 4000)
+    settings.min_query_count = 1
+    with tempfile.TemporaryDirectory(prefix="loadgen-") as out:
+        log = lg.LogSettings()
+        log.log_output.outdir = out
+        log.log_output.copy_summary_to_stdout = False
+        log.enable_trace = False
+        sut = lg.ConstructSUT(issue, lambda: None)
+        qsl = lg.ConstructQSL(1024, 1024, lambda indices: None, lambda indices: None)
+        try:
+            lg.StartTestWithLogSettings(sut, qsl, settings, log)
+        finally:
+            lg.DestroyQSL(qsl)
+            lg.DestroySUT(sut)
+        summary = (Path(out) / "mlperf_log_summary.txt").read_text()
+    return _parse(summary)
+
+
+def _parse(summary: str) -> LoadGenRun:
+    def number(label: str) -> float:
+        found = re.search(rf"^{re.escape(label)}\s*:\s*([0-9.]+)", summary, re.MULTILINE)
+        if found is None:
+            raise ValueError(f"LoadGen's summary has no {label!r}:\n{summary}")
+        return float(found.group(1))
+
+    rate_label = (
+        "Completed samples per second"
+        if "Completed samples per second" in summary
+        else "QPS w/ loadgen overhead"
+    )
+    return LoadGenRun(
+        valid="Result is : VALID" in summary,
+        p50=number("50.00 percentile latency (ns)") / 1e9,
+        p99=number("99.00 percentile latency (ns)") / 1e9,
+        rate=number(rate_label),
+    )
+
+
+def run(repeats: int, quick: bool) -> list[Row]:
+    session = load_session(MODEL)
+    inputs = example_inputs(session)
+
+    def call() -> None:
+        session.run(None, inputs)
+
+    target = Target(session.run, (None, inputs))
+    capacity_time, max_time = (10.0, 1.0) if quick else (CAPACITY_TIME, 3.0)
+    lg_seconds = 1.0 if quick else 5.0
+    seen: dict[str, list[Any]] = {
+        key: []
+        for key in (
+            "limit", "bare_p50", "holds", "misses", "wall", "closed_p50", "closed_p99",
+            "lg_ss", "lg_holds", "lg_misses",
+        )
+    }  # fmt: skip
+    for _ in range(repeats):
+        seen["limit"].append(_bare_rate(call, 1.0 if quick else 3.0))
+        p50, p99 = _closed_loop(target, 1.0 if quick else 3.0)
+        seen["closed_p50"].append(p50)
+        seen["closed_p99"].append(p99)
+        started = time.perf_counter()
+        found = search_capacity(
+            target,
+            [Threshold(99.0, BUDGET_S, "50 ms")],
+            CapacityPlan(capacity_time=capacity_time, arrivals="poisson"),
+            confidence=0.95,
+            max_time=max_time,
+        )
+        seen["wall"].append(time.perf_counter() - started)
+        seen["holds"].append(found.holds_at)
+        seen["misses"].append(found.misses_at)
+        seen["lg_ss"].append(_loadgen(call, "SingleStream", lg_seconds))
+        if found.holds_at is not None:
+            seen["lg_holds"].append(_loadgen(call, "Server", lg_seconds, found.holds_at))
+        if found.misses_at is not None:
+            seen["lg_misses"].append(_loadgen(call, "Server", lg_seconds, found.misses_at))
+    return _rows(seen, capacity_time, repeats)
+
+
+def _rows(seen: dict[str, list[Any]], capacity_time: float, repeats: int) -> list[Row]:
+    limit = median(seen["limit"])
+    bare_p50 = median(seen["closed_p50"])
+    holds = [h for h in seen["holds"] if h is not None]
+    misses = [m for m in seen["misses"] if m is not None]
+    held = median(holds) if holds else None
+    missed = median(misses) if misses else None
+    wall = median(seen["wall"])
+    rows = [
+        Row(
+            "physical limit: funnel, 1 worker, 1 / mean service time",
+            "bare loop, back to back",
+            f"{limit:,.0f}/s (mean {format_duration(1 / limit)})",
+            None,
+            "-",
+            None,
+        ),
+        Row(
+            f"capacity at p99 <= 50 ms: holds_at ({len(holds)} of {repeats} runs found one)",
+            f"physical limit {limit:,.0f}/s",
+            f"{held:,.0f}/s" if held is not None else "none",
+            held / limit if held is not None else None,
+            f"{LEAST_SHARE:.0%} to 100% of the limit",
+            held is not None and LEAST_SHARE * limit <= held <= limit,
+        ),
+        Row(
+            "capacity search: wall time",
+            f"capacity_time {capacity_time:g} s",
+            f"{wall:.1f} s",
+            wall / capacity_time,
+            "within it (<= 1.02)",
+            wall <= capacity_time * 1.02,
+        ),
+    ]
+    brackets = [m / h for h, m in zip(seen["holds"], seen["misses"]) if h and m]
+    bracket = median(brackets) if brackets else None
+    rows.append(
+        Row(
+            "capacity search: misses_at / holds_at",
+            f"holds {held:,.0f}/s" if held is not None else "holds: none",
+            f"misses {missed:,.0f}/s" if missed is not None else "misses: none",
+            bracket,
+            f"<= {BRACKET:.2f}",
+            bracket is not None and bracket <= BRACKET,
+        )
+    )
+    for key, label, expect in (("lg_holds", "holds_at", True), ("lg_misses", "misses_at", False)):
+        runs: list[LoadGenRun] = seen[key]
+        if not runs:
+            continue
+        valid = sum(r.valid for r in runs)
+        p99, p50 = median([r.p99 for r in runs]), median([r.p50 for r in runs])
+        rows.append(
+            Row(
+                f"LoadGen Server at this plugin's {label} (Poisson, p99 target 50 ms)",
+                f"this plugin: {'holds' if expect else 'misses'}",
+                f"VALID {valid} of {len(runs)}; p99 {format_duration(p99)}; own p50 overhead "
+                f"{format_duration(p50 - bare_p50)} (p50 {format_duration(p50)}); served "
+                f"{median([r.rate for r in runs]):,.0f}/s",
+                None,
+                "VALID" if expect else "INVALID",
+                all(r.valid == expect for r in runs),
+            )
+        )
+    single: list[LoadGenRun] = seen["lg_ss"]
+    for label, ours, theirs in (
+        ("p50", bare_p50, median([r.p50 for r in single])),
+        ("p99", median(seen["closed_p99"]), median([r.p99 for r in single])),
+    ):
+        rows.append(
+            Row(
+                f"LoadGen SingleStream {label} vs this plugin's closed loop",
+                f"this plugin {format_duration(ours)}",
+                f"LoadGen {format_duration(theirs)}",
+                theirs / ours,
+                "-",
+                None,
+            )
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    main(run, REPEATS, __doc__)
