@@ -465,3 +465,27 @@ def test_without_min_rate_an_undecided_search_warns_and_a_clear_miss_fails(
             "*::test_clear_miss *capacity p90 <= 1 ms *holds -, misses -*FAIL",
         ]
     )
+
+
+def test_the_html_report_draws_latency_against_rate(capacity_pytester: pytest.Pytester) -> None:
+    capacity_pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.latency_sla(ms=1, max_time=1, capacity_time=10)
+        def test_capacity(latency_sla, call_100us):
+            latency_sla.capacity(call_100us)
+        """
+    )
+    result = capacity_pytester.runpytest("--latency-html=out.html", "--latency-md=out.md")
+    result.assert_outcomes(passed=1)
+    html = (capacity_pytester.path / "out.html").read_text()
+    chart = html[html.index('aria-label="probes of the capacity search of ') :]
+    chart = chart[: chart.index("</svg>")]
+    assert chart.count("<circle") == 4  # one per probe, one threshold each
+    assert "p99 &lt;= 1 ms" in chart and "holds at 10,000/s" in chart
+    assert "misses at 10,600/s" in chart and "12,500/s: p99 " in chart
+    assert "capacity: p99 &lt;= 1 ms holds at 10,000/s and misses at 10,600/s" in html
+    markdown = (capacity_pytester.path / "out.md").read_text()
+    assert "| capacity p99 &lt;= 1 ms | holds 10,000/s, misses 10,600/s |" in markdown
+    assert "1 measurement, 1 budget: 1 met" in markdown

@@ -1,5 +1,6 @@
 """A self-contained HTML report: the latency table and, per measurement, a histogram of the
-per-call latencies as inline SVG with each budget and measured percentile marked.
+per-call latencies as inline SVG with each budget and measured percentile marked (for a
+capacity search, latency against rate: ``rate_chart``).
 
 No network: no external CSS, scripts or fonts, so the file opens the same from a CI artifact
 store as on a laptop. Everything from a test (ids, parametrize ids, messages) is escaped.
@@ -118,8 +119,19 @@ def _card(index: int, result: ResultDict) -> str:
     return (
         f'<section class="card" id="r{index}"><h2><code>{_breakable(str(result["nodeid"]))}</code> '
         f'<span class="outcome {escape(outcome)}">{escape(outcome)}</span></h2>'
-        f'<p class="facts">{escape(" · ".join(facts))}</p>{_histogram_svg(result)}</section>'
+        f'<p class="facts">{escape(" · ".join(facts))}</p>{_chart(result)}</section>'
     )
+
+
+def _chart(result: ResultDict) -> str:
+    """A capacity search's latency-against-rate chart, else the histogram of the samples."""
+    if "capacity" in result:
+        from .rate_chart import rate_chart
+
+        capacity = result["capacity"]
+        line = messages.capacity_line(capacity, result.get("confidence", 0.95))
+        return f'<p class="facts">{escape(line)}</p>' + rate_chart(capacity, str(result["nodeid"]))
+    return _histogram_svg(result)
 
 
 @dataclass(frozen=True)
