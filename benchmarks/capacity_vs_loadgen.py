@@ -224,7 +224,12 @@ def _rows(seen: dict[str, list[Any]], capacity_time: float, repeats: int) -> lis
             bracket is not None and bracket <= BRACKET,
         )
     )
-    for key, label, expect in (("lg_holds", "holds_at", True), ("lg_misses", "misses_at", False)):
+    # LoadGen's verdicts are reported beside this plugin's, not held to them: its Python SUT path
+    # (its issue thread calling into Python for every query) is part of what it measures
+    for key, label, ours in (
+        ("lg_holds", "holds_at", "holds"),
+        ("lg_misses", "misses_at", "misses"),
+    ):
         runs: list[LoadGenRun] = seen[key]
         if not runs:
             continue
@@ -233,13 +238,13 @@ def _rows(seen: dict[str, list[Any]], capacity_time: float, repeats: int) -> lis
         rows.append(
             Row(
                 f"LoadGen Server at this plugin's {label} (Poisson, p99 target 50 ms)",
-                f"this plugin: {'holds' if expect else 'misses'}",
+                f"this plugin: {ours}",
                 f"VALID {valid} of {len(runs)}; p99 {format_duration(p99)}; own p50 overhead "
                 f"{format_duration(p50 - bare_p50)} (p50 {format_duration(p50)}); served "
                 f"{median([r.rate for r in runs]):,.0f}/s",
                 None,
-                "VALID" if expect else "INVALID",
-                all(r.valid == expect for r in runs),
+                "-",
+                None,
             )
         )
     single: list[LoadGenRun] = seen["lg_ss"]

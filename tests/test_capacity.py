@@ -489,3 +489,27 @@ def test_the_html_report_draws_latency_against_rate(capacity_pytester: pytest.Py
     markdown = (capacity_pytester.path / "out.md").read_text()
     assert "| capacity p99 &lt;= 1 ms | holds 10,000/s, misses 10,600/s |" in markdown
     assert "1 measurement, 1 budget: 1 met" in markdown
+
+
+@pytest.mark.slow
+def test_workers_and_poisson_arrivals_come_from_the_marker(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import time, pytest
+
+        @pytest.mark.latency_sla(
+            ms=50, concurrency=2, arrivals="poisson", max_time=0.4, capacity_time=3
+        )
+        def test_two_workers(latency_sla):
+            result = latency_sla.capacity(time.sleep, 0.001)
+            assert result.concurrency == 2 and result.arrivals == "poisson"
+            assert result.probes and result.service_rate > 0
+        """
+    )
+    result = pytester.runpytest("--latency-json=out.json")
+    result.assert_outcomes(passed=1)
+    (record,) = json.loads((pytester.path / "out.json").read_text())["results"]
+    capacity = record["capacity"]
+    assert capacity["concurrency"] == 2 and capacity["arrivals"] == "poisson"
+    # two workers sleeping 1 ms serve up to 2,000/s back to back
+    assert 500 < capacity["service_rate"] <= 2_000

@@ -2,6 +2,7 @@
 
 ``judge`` (the one function that builds every ``ThresholdResult``; engines differ only in where
 the bounds come from), ``result`` (the result records), ``measure`` (a measurement end to end,
-and its findings: the warnings and the failure message). May import ``engine``, ``stats`` and
-the foundation, never ``reports`` or the pytest edge.
+and its findings: the warnings and the failure message), ``capacity`` (a capacity search end
+to end, and its findings). May import ``engine``, ``stats`` and the foundation, never
+``reports`` or the pytest edge.
 """
