@@ -239,6 +239,13 @@ def result_notes(result: ResultDict) -> list[str]:
 # --- the report ------------------------------------------------------------------------------
 
 
+def test_label(result: ResultDict) -> str:
+    """The test id of a row; in a merged report, a test measured in several files also names
+    the file: ``t.py::test_a (from shard-2.json)``."""
+    source = result.get("source")
+    return result["nodeid"] if source is None else f"{result['nodeid']} (from {source})"
+
+
 def verdict_label(t: ThresholdDict) -> str:
     """``pass``, ``~pass`` (not confident), ``pass overkill``, ``FAIL``, ``~FAIL``."""
     if t["verdict"] == "pass":
@@ -317,6 +324,9 @@ def environment_line(environment: Mapping[str, Any]) -> str:
         parts.append(f"onnxruntime {environment['onnxruntime']}")
     if environment.get("xdist_workers"):
         parts.append(f"xdist {environment['xdist_workers']} workers")
+    merged = environment.get("merged_from")
+    if merged:
+        parts.append(f"merged from {plural(len(merged), 'report')} (machine of the first)")
     return "; ".join(parts)
 
 

@@ -115,6 +115,7 @@ class ResultDict(TypedDict):
     onnxruntime: NotRequired[str]
     crash: NotRequired[str]  # how an isolated child ended: "SIGSEGV (signal 11)"
     xfail: NotRequired[bool]  # the test is marked xfail (its miss or crash was expected)
+    source: NotRequired[str]  # merged reports: the file a test measured in several came from
 
 
 class EnvironmentDict(TypedDict, total=False):
@@ -134,6 +135,7 @@ class EnvironmentDict(TypedDict, total=False):
     scale: float
     confidence: float
     mode: Mode
+    merged_from: list[str]  # merged reports: every source file, in the order given
 
 
 class ReportDict(TypedDict):
