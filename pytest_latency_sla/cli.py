@@ -114,11 +114,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError, ImportError) as error:
         print(f"latency-sla: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    from . import messages
     from .engine.target import Target
     from .verdict.measure import run_measurement
 
-    result = run_measurement(Target(session.run, (None, inputs)), spec, name=args.model)
+    # One run first: a model that loads but cannot run on these inputs (a shape or type it
+    # rejects, a kernel it lacks) is an unusable model, said in one line, not a traceback.
+    built = [(name, tuple(value.shape), str(value.dtype)) for name, value in inputs.items()]
+    try:
+        session.run(None, inputs, _quiet_run())  # the error is said once, below
+        result = run_measurement(Target(session.run, (None, inputs)), spec, name=args.model)
+    except Exception as error:  # onnxruntime raises its own types, all Exceptions
+        print(f"latency-sla: error: {messages.model_run_failed(args.model, built, error)}",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
     return _report(result, spec, args)
+
+
+def _quiet_run() -> Any:
+    """ONNX Runtime run options that keep its own log of a failed run off stderr."""
+    import onnxruntime
+
+    options = onnxruntime.RunOptions()
+    options.log_severity_level = 4  # fatal only
+    return options
 
 
 def _plan(args: argparse.Namespace) -> tuple[Plan, MeasureSpec]:

@@ -367,3 +367,13 @@ def isolation_unavailable(platform: str) -> str:
         f"isolate=True needs os.fork, which is not available on this platform ({platform}); "
         "the measurement was not run"
     )
+
+
+def model_run_failed(
+    model: str, inputs: list[tuple[str, tuple[int, ...], str]], error: BaseException
+) -> str:
+    """``'m.onnx' failed to run with the inputs built from its metadata (x: (1, 1) float32):
+    <ONNX Runtime's words>`` -- one line, for a model that loads but cannot run on them."""
+    built = ", ".join(f"{name}: {shape} {dtype}" for name, shape, dtype in inputs) or "none"
+    said = " ".join(str(error).split()) or type(error).__name__
+    return f"{model!r} failed to run with the inputs built from its metadata ({built}): {said}"
