@@ -151,8 +151,8 @@ def _plan(args: argparse.Namespace) -> tuple[Plan, MeasureSpec]:
 
     if not 0.5 < args.confidence < 1:
         raise ValueError(f"--confidence: expected 0.5 < C < 1, got {args.confidence:g}")
-    if args.json is not None and (args.json.is_dir() or not args.json.parent.is_dir()):
-        raise ValueError(f"--json {args.json}: give a file path in an existing directory")
+    if args.json is not None:
+        args.json = _json_path(args.json)
     if args.threads < 1:
         raise ValueError(f"--threads: expected an int >= 1, got {args.threads}")
     if not math.isfinite(args.overkill) or not (args.overkill == 0 or args.overkill > 1):
@@ -180,6 +180,20 @@ def _plan(args: argparse.Namespace) -> tuple[Plan, MeasureSpec]:
         load=load_plan(plan),
     )
     return plan, spec
+
+
+def _json_path(given: Path) -> Path:
+    """``--json``: the report rules of the plugin (``reports.files``), in an existing directory."""
+    from .reports.files import ReportPathError, check_target, report_path
+
+    try:
+        path = report_path(str(given), Path.cwd())
+        if not path.parent.is_dir() and not path.is_symlink():
+            raise ValueError(f"--json {given}: give a file path in an existing directory")
+        check_target(path)
+    except ReportPathError as error:
+        raise ValueError(f"--json {given}: {error.message}") from None
+    return path
 
 
 def _as_option(message: str) -> str:
@@ -213,7 +227,12 @@ def _report(result: LatencyResult, spec: MeasureSpec, args: argparse.Namespace) 
     if args.json is not None:
         from .reports.document import build_report, write_json
 
-        write_json(args.json, build_report([data], environment))
+        try:
+            write_json(args.json, build_report([data], environment))
+        except OSError as error:  # checked at start; the file system changed since
+            why = getattr(error, "reason", None) or error.strerror or str(error)
+            print(messages.report_not_written("JSON", args.json, why), file=sys.stderr)
+            return EXIT_USAGE
     return EXIT_PASS if found.miss is None else EXIT_MISS
 
 

@@ -377,3 +377,70 @@ def model_run_failed(
     built = ", ".join(f"{name}: {shape} {dtype}" for name, shape, dtype in inputs) or "none"
     said = " ".join(str(error).split()) or type(error).__name__
     return f"{model!r} failed to run with the inputs built from its metadata ({built}): {said}"
+
+
+# --- report files ----------------------------------------------------------------------------
+# Each returns (the whole sentence, naming the path; only why, for a line that names the report).
+
+
+def report_path_empty(raw: object) -> tuple[str, str]:
+    return f"expected a file path, got {raw!r}", "no file path given"
+
+
+def report_path_no_home(text: str) -> tuple[str, str]:
+    user = text[1:].split("/", 1)[0]
+    why = f"there is no user {user!r} whose home directory {'~' + user!r} could name"
+    return f"cannot write {text!r}: {why}", why
+
+
+def report_path_name_too_long(path: str, length: int) -> tuple[str, str]:
+    why = f"a name in it is {length} bytes long, more than the file system allows"
+    return f"cannot write {_cut(path)!r}: {why}", why
+
+
+def report_path_not_writable(path: str) -> tuple[str, str]:
+    return f"{path!r} is not writable", "it is not writable"
+
+
+def report_path_refused(path: str, resolved: str, kind: str) -> tuple[str, str]:
+    """A path that is neither a regular file, a character device nor this process's stream."""
+    via = f" (the link leads to {resolved!r})" if resolved != path else ""
+    if kind == "directory":
+        return f"{path!r} is a directory{via}; give a file path", f"it is a directory{via}"
+    why = (
+        f"it is a {kind}{via}; a report goes to a regular file, a character device such as "
+        "/dev/null, or /dev/stdout"
+    )
+    return f"{path!r}: {why}", why
+
+
+def report_path_cannot_write(path: str, why: str) -> tuple[str, str]:
+    return f"cannot write {_cut(path)!r}: {why}", why
+
+
+def report_path_under_a_file(path: str, blocker: str) -> tuple[str, str]:
+    why = f"{blocker!r} is a file, not a directory"
+    return f"cannot write {path!r}: {why}", why
+
+
+def report_path_stream_closed(path: str, fd: int) -> tuple[str, str]:
+    why = f"file descriptor {fd} is not open in this process"
+    return f"cannot write {path!r}: {why}", why
+
+
+def report_not_written(kind: str, target: object, why: str) -> str:
+    """The line for a report that could not be written at the end of the session."""
+    return f"ERROR: latency-sla: cannot write the {kind} report {target}: {why}"
+
+
+def _cut(text: str, keep: int = 80) -> str:
+    return shorten_middle(text, keep)
+
+
+def shorten_middle(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, its middle left out as ``...``: the start of a
+    test id (its file) and its end (the test, its parameters, ``#2``) both stay readable."""
+    if len(text) <= width:
+        return text
+    head = (width - 3) // 2
+    return f"{text[:head]}...{text[len(text) - (width - 3 - head) :]}"

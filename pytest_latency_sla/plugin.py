@@ -101,12 +101,17 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     from ._session import write_files
 
-    write_files(session.config)
+    if not write_files(session.config, session.exitstatus) and session.exitstatus == 0:
+        # A report CI expects is lost: the run must not look green. Exit status 3, pytest's
+        # code for something other than the tests going wrong: 1 would send the reader looking
+        # for a failed test that is not there, and 4 (usage) was ruled out at start, when the
+        # path was checked. A status that is already non-zero says more, and stays.
+        session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
 
 
-def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     if is_worker(config) or config.option.collectonly:
         return
     from ._session import print_summary
 
-    print_summary(terminalreporter, config)
+    print_summary(terminalreporter, config, exitstatus)

@@ -134,6 +134,7 @@ class EnvironmentDict(TypedDict, total=False):
     scale: float
     confidence: float
     mode: Mode
+    exitstatus: int  # pytest's exit status when the report was made (0: every test passed)
 
 
 class ReportDict(TypedDict):

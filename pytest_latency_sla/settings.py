@@ -154,32 +154,16 @@ def _overkill(raw: Any, source: str) -> float | None:
 
 
 def _report_path(raw: Any, source: str, base: Path) -> Path:
-    """An absolute, writable file path; a missing directory is created now, so that a typo
-    stops the session before any measurement rather than losing the report at the end."""
-    if not str(raw).strip():
-        raise pytest.UsageError(f"{source}: expected a file path, got {raw!r}")
-    path = base / Path(str(raw).strip()).expanduser()
-    if path.is_dir():
-        raise pytest.UsageError(f"{source}: {str(path)!r} is a directory; give a file path")
-    blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
-    if blocker is not None:
-        raise pytest.UsageError(
-            f"{source}: cannot write {str(path)!r}: {str(blocker)!r} is a file, not a directory"
-        )
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # A real write probe: os.access() says yes to root even on a read-only file system.
-        import tempfile
+    """An absolute path that the report rules (``reports.files``) accept; a missing directory
+    is created now, so that a typo stops the session before any measurement rather than losing
+    the report at the end."""
+    from .reports.files import ReportPathError, check_target, report_path
 
-        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=path.parent)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise pytest.UsageError(
-            f"{source}: cannot write {str(path)!r}: {exc.strerror or exc}"
-        ) from None
-    if path.exists() and not os.access(path, os.W_OK):
-        raise pytest.UsageError(f"{source}: {str(path)!r} is not writable")
+    try:
+        path = report_path(str(raw), base)
+        check_target(path, create_dirs=True)
+    except ReportPathError as error:
+        raise pytest.UsageError(f"{source}: {error.message}") from None
     return path
 
 

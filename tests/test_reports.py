@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from pytest_latency_sla.reports.document import SCHEMA, write_json
-from pytest_latency_sla.reports.files import write_atomic
+from pytest_latency_sla.reports.files import write_report
 from tests.conftest import SCRIPTED_CONFTEST
 
 OUTCOMES = {"passed", "failed", "error", "skipped", "xfailed", "xpassed", "crashed"}
@@ -172,7 +172,7 @@ def test_atomic_write_leaves_the_old_file_when_it_fails(
 
     monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
-        write_atomic(path, "new")
+        write_report(path, "new")
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
 

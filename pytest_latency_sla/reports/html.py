@@ -16,7 +16,7 @@ from pathlib import Path
 from .. import messages
 from ..records import ReportDict, ResultDict, ThresholdDict
 from ..units import format_duration, format_percentile, format_ratio
-from .files import write_atomic
+from .files import write_report
 from .table import HEADER, rows, summary
 
 __all__ = ["render", "write_html"]
@@ -35,7 +35,7 @@ _BAR, _BAR_OVER, _BUDGET, _ESTIMATE, _BAND = "#8fa8bd", "#e57373", "#c62828", "#
 
 
 def write_html(path: Path, report: ReportDict) -> Path:
-    write_atomic(path, render(report))
+    write_report(path, render(report))
     return Path(path)
 
 

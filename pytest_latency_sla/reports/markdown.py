@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .. import messages
 from ..records import ReportDict, ResultDict
-from .files import write_atomic
+from .files import write_report
 from .table import render_markdown, rows, summary
 
 __all__ = ["GITHUB", "render", "write_markdown"]
@@ -23,7 +23,7 @@ def write_markdown(target: str | Path, report: ReportDict) -> str:
     text = render(report)
     if str(target) != GITHUB:
         path = Path(target)
-        write_atomic(path, text)
+        write_report(path, text)
         return f"latency-sla: Markdown report written to {path}"
     summary_file = os.environ.get(_SUMMARY_ENV, "").strip()
     if not summary_file:
