@@ -12,11 +12,32 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from .plan import (
+    MAX_CONCURRENCY,
+    MAX_RATE,
+    MAX_TIME_S,
+    MAX_WARMUP,
+    MIN_RATE,
+    PERCENTILE_EDGE,
+)
 from .records import EnvironmentDict, LoadDict, ResultDict, ThresholdDict
 from .units import format_duration, format_percentile, format_ratio
 
 # A p50 under this many timer overheads is said to be near the timer's resolution.
 RESOLUTION_FACTOR = 10
+
+# What a setting allows, where "positive and finite" is not the whole rule (see ``plan``).
+PERCENTILE_ALLOWED = (
+    f"percentile must be a number with 0 < p < 100, at least {PERCENTILE_EDGE:g} from either end"
+)
+MAX_TIME_ALLOWED = (
+    f"max_time must be a positive number of seconds, at most {MAX_TIME_S:,.0f} (a day)"
+)
+WARMUP_ALLOWED = f"warmup must be an int from 0 to {MAX_WARMUP:,} (number of un-timed calls)"
+RATE_ALLOWED = f"rate must be from {MIN_RATE:g} to {MAX_RATE:g} calls per second (one per ns)"
+CONCURRENCY_ALLOWED = (
+    f"concurrency must be an int from 1 to {MAX_CONCURRENCY:,} (one thread per worker)"
+)
 
 XDIST_NOTICE = (
     "latency-sla: {workers} pytest-xdist workers share this machine's CPU cores, so latencies "

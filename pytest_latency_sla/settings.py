@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import pytest
 
-from .plan import Defaults
+from .plan import MAX_SCALE, MAX_TIME_S, PERCENTILE_EDGE, Defaults
 from .records import GcMode, Mode
 
 __all__ = ["Settings", "add_options", "read_settings", "settings_key"]
@@ -173,13 +173,44 @@ def _md_target(raw: Any, source: str, base: Path) -> str:
     return str(_report_path(raw, source, base))
 
 
+def _bounded(
+    check: Callable[[float], bool], allowed: str, limit: Callable[[float], bool], within: str
+) -> Callable[[Any, str], float]:
+    """``_number`` with a second rule (``limit``), worded apart: what the value must be, then
+    how far it may go."""
+    parse = _number(check, allowed)
+
+    def bounded(raw: Any, source: str) -> float:
+        value = parse(raw, source)
+        if not limit(value):
+            raise pytest.UsageError(f"{source}: expected {allowed}, {within}, got {raw!r}")
+        return value
+
+    return bounded
+
+
 _PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "mode": _choice(MODES),
-    "scale": _number(lambda v: 0 < v < math.inf, "a finite number > 0"),
-    "percentile": _number(lambda v: 0 < v < 100, "a number with 0 < p < 100"),
+    "scale": _bounded(
+        lambda v: 0 < v < math.inf,
+        "a finite number > 0",
+        lambda v: v <= MAX_SCALE,
+        f"at most {MAX_SCALE:g}",
+    ),
+    "percentile": _bounded(
+        lambda v: 0 < v < 100,
+        "a number with 0 < p < 100",
+        lambda v: PERCENTILE_EDGE <= v <= 100 - PERCENTILE_EDGE,
+        f"at least {PERCENTILE_EDGE:g} from either end",
+    ),
     "overkill": _overkill,
     "confidence": _number(lambda v: 0.5 < v < 1, "a number with 0.5 < c < 1"),
-    "max-time": _number(lambda v: 0 < v < math.inf, "a finite number of seconds > 0"),
+    "max-time": _bounded(
+        lambda v: 0 < v < math.inf,
+        "a finite number of seconds > 0",
+        lambda v: v <= MAX_TIME_S,
+        f"at most {MAX_TIME_S:,.0f} (a day)",
+    ),
     "gc": _choice(GC_MODES),
     "isolate": lambda raw, source: bool(raw),
     "report": lambda raw, source: bool(raw),

@@ -159,7 +159,7 @@ class _Axis:
 
 def _axis(edges: Sequence[float], marks: Sequence[float]) -> _Axis:
     low, high = min(edges), max(edges)
-    marks = [m for m in marks if m > 0 and m <= high * _OFF_CHART]
+    marks = [m for m in marks if low / _OFF_CHART <= m <= high * _OFF_CHART]
     low, high = min([low, *marks]), max([high, *marks])
     high = max(high, low * 1.01)
     if high / low >= _LOG_SPAN:
@@ -247,6 +247,8 @@ def _marks(
         margin = threshold.get("margin")
         ratio = f" ({format_ratio(margin)} margin)" if margin else ""
         out.append(_label(_W - _RIGHT, lanes[0], f"{label}{ratio} \u2192", _BUDGET, "end"))
+    elif budget < axis.low:  # far below the fastest call: an arrow at the left edge
+        out.append(_label(_LEFT, lanes[0], f"\u2190 {label}", _BUDGET, "start"))
     else:
         x = axis.x(budget)
         out.append(

@@ -63,12 +63,15 @@ def judge_collected(
         bounds = [
             closed_loop_bounds(ordered, t, d, spec.confidence)
             for t, d in zip(spec.thresholds, decisions)
+            if n
         ]
         load = None
     else:
         overloaded = collected.overload is not None
         bounds = [
-            load_bounds(samples, t, spec.confidence, overloaded=overloaded) for t in spec.thresholds
+            load_bounds(samples, t, spec.confidence, overloaded=overloaded)
+            for t in spec.thresholds
+            if n
         ]
         load = _load_record(collected, spec)
     thresholds = tuple(judge(t, b) for t, b in zip(spec.thresholds, bounds)) if n else ()

@@ -125,7 +125,7 @@ def _open_loop_one(
             if now < intended:
                 wait_until(intended)
                 now = clock()
-            elif now >= end:
+            elif now >= end and started:  # the first call is made, however late
                 stopped = "max_time"
                 break
             call()

@@ -60,7 +60,7 @@ def open_loop(
                 if now < intended:
                     CLOCK.sleep_until(intended)
                     now = clock()
-                elif now >= end:
+                elif now >= end and i:  # the first call is made, however late
                     state["stopped"] = "max_time"
                     stop.set()
                     return
@@ -128,7 +128,7 @@ def closed_loop(
                     state["stopped"] = "max_samples"
                     return
                 start = clock()
-                if start >= end:
+                if start >= end and i:  # the first call is made, however late
                     return
                 call()
                 latencies.append(clock() - start)
