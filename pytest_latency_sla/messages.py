@@ -222,13 +222,43 @@ def stability_notes(result: ResultDict) -> list[str]:
 
 
 def result_notes(result: ResultDict) -> list[str]:
-    """The notes under the table for one result: collections while sampling, then
-    ``stability_notes``."""
+    """The notes under the table for one result: why it ended early (a crash, an interrupt),
+    collections while sampling, then ``stability_notes``."""
+    ended = ending(result)
+    if ended is not None:
+        return [ended]
     found = stability_notes(result)
     collections = result.get("gc_collections", 0)
     if collections:
         found.insert(0, f"{plural(collections, 'garbage collection')} while sampling")
     return found
+
+
+def ending(result: ResultDict) -> str | None:
+    """Why a measurement has no verdict: ``interrupted after n=412`` (a timeout, Ctrl-C),
+    ``measured call crashed: SIGSEGV (signal 11)``, ``worker 'gw0' crashed ...``; else None."""
+    if result.get("outcome") == "interrupted":
+        return interrupted(result["n"])
+    if result.get("outcome") == "crashed":
+        worker = result.get("crashed_worker")
+        if worker is not None:
+            return worker_crashed(worker)
+        how = result.get("crash")
+        return crashed(how) if how else "crashed"
+    return None
+
+
+def worker_crashed(worker: str) -> str:
+    """A test whose pytest-xdist worker died while running it (pytest reports it failed)."""
+    return (
+        f"pytest-xdist worker {worker} crashed while running this test; what it measured "
+        "was lost with the worker"
+    )
+
+
+def interrupted(n: int) -> str:
+    """``interrupted after n=412``: a measurement stopped from outside before its verdict."""
+    return f"interrupted after n={n:,}"
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -256,8 +286,11 @@ def estimate_text(t: ThresholdDict) -> str:
     )
 
 
-def summary_text(counts: Mapping[str, int]) -> str:
-    """``7 measurements, 8 budgets: 6 met, 2 missed (1 in xfail tests), 1 overkill``"""
+def summary_text(
+    counts: Mapping[str, int], exitstatus: int | None = None, signal: str | None = None
+) -> str:
+    """``7 measurements, 8 budgets: 6 met, 2 missed (1 in xfail tests), 1 overkill``, then what
+    else made the run fail: a crash, an interrupted measurement, pytest's exit status, a signal."""
     text = (
         f"{plural(counts['measurements'], 'measurement')}, "
         f"{plural(counts['budgets'], 'budget')}: {counts['met']} met, {counts['missed']} missed"
@@ -271,7 +304,23 @@ def summary_text(counts: Mapping[str, int]) -> str:
         text += f", {counts['crashed']} crashed"
         if counts["crashed_expected"]:
             text += f" ({counts['crashed_expected']} in xfail tests)"
+    if counts.get("interrupted"):
+        text += f", {counts['interrupted']} interrupted"
+    if signal:
+        text += f"; the run was stopped by {signal}: finished tests only"
+    elif exitstatus:
+        text += f"; the run failed (pytest exit status {exitstatus}: {_exit_meaning(exitstatus)})"
     return text
+
+
+def _exit_meaning(exitstatus: int) -> str:
+    return {
+        1: "tests failed",
+        2: "interrupted",
+        3: "internal error",
+        4: "usage error",
+        5: "no tests collected",
+    }.get(exitstatus, "see the pytest output")
 
 
 def session_notes(environment: EnvironmentDict, strong: str = "", code: str = "") -> list[str]:

@@ -44,7 +44,8 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.stash[settings_key] = read_settings(config)
     if not is_worker(config):  # the process that reports gathers every result
-        collector = config.stash[collector_key] = Collector()
+        collector = Collector(confidence=config.stash[settings_key].confidence)
+        config.stash[collector_key] = collector
         config.pluginmanager.register(collector, _COLLECTOR)
 
 
@@ -100,7 +101,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if is_worker(session.config) or session.config.option.collectonly:
         return
     from ._session import write_files
+    from .collector import gather_unsent
 
+    gather_unsent(session)
     if not write_files(session.config, session.exitstatus) and session.exitstatus == 0:
         # A report CI expects is lost: the run must not look green. Exit status 3, pytest's
         # code for something other than the tests going wrong: 1 would send the reader looking

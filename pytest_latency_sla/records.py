@@ -114,6 +114,7 @@ class ResultDict(TypedDict):
     isolated: NotRequired[bool]
     onnxruntime: NotRequired[str]
     crash: NotRequired[str]  # how an isolated child ended: "SIGSEGV (signal 11)"
+    crashed_worker: NotRequired[str]  # the pytest-xdist worker that died running the test: "gw0"
     xfail: NotRequired[bool]  # the test is marked xfail (its miss or crash was expected)
 
 
@@ -135,6 +136,7 @@ class EnvironmentDict(TypedDict, total=False):
     confidence: float
     mode: Mode
     exitstatus: int  # pytest's exit status when the report was made (0: every test passed)
+    signal: str  # the signal that ended the run early ("SIGTERM"), with finished results only
 
 
 class ReportDict(TypedDict):

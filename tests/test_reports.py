@@ -14,7 +14,9 @@ from pytest_latency_sla.reports.document import SCHEMA, write_json
 from pytest_latency_sla.reports.files import write_report
 from tests.conftest import SCRIPTED_CONFTEST
 
-OUTCOMES = {"passed", "failed", "error", "skipped", "xfailed", "xpassed", "crashed"}
+OUTCOMES = {
+    "passed", "failed", "error", "skipped", "xfailed", "xpassed", "crashed", "interrupted"
+}  # fmt: skip
 NUMBER = (int, float)
 
 
@@ -35,8 +37,9 @@ def assert_schema(report: dict[str, Any]) -> None:
         assert isinstance(r["nodeid"], str) and r["outcome"] in OUTCOMES
         assert isinstance(r["n"], int) and isinstance(r["warmup"], int)
         assert isinstance(r["duration_s"], NUMBER) and _number_or_none(r["mean_s"])
-        if r["n"] == 0:  # a crashed measurement: listed, with nothing measured
-            assert r["outcome"] == "crashed" and r["quantiles_s"] == {} and r["mean_s"] is None
+        if r["n"] == 0:  # crashed or interrupted before a timed call: listed, nothing measured
+            assert r["outcome"] in ("crashed", "interrupted")
+            assert r["quantiles_s"] == {} and r["mean_s"] is None
             continue
         assert set(r["quantiles_s"]) == {"50", "90", "99", "99.9", "max"}
         assert all(isinstance(v, NUMBER) for v in r["quantiles_s"].values())
@@ -400,6 +403,49 @@ def test_summary_counts_a_miss_in_an_xfail_test_apart() -> None:
     assert summary_status(tally(real_miss), "warn") == "warn"
     assert summary_text(tally(real_miss)).endswith("2 missed (1 in xfail tests), 1 not confident")
     assert summary_status(tally([{"outcome": "crashed", "thresholds": []}]), "warn") == "bad"
+
+
+def test_a_summary_is_never_green_when_the_run_failed() -> None:
+    from pytest_latency_sla.messages import summary_text
+    from pytest_latency_sla.reports.table import summary_status, tally
+
+    met = tally([{"nodeid": "t", "outcome": "passed", "thresholds": [{"verdict": "pass"}]}])
+    assert summary_status(met, "enforce", exitstatus=0) == "good"
+    for status in (1, 2, 3, 4):
+        assert summary_status(met, "enforce", exitstatus=status) == "bad"
+        assert summary_status(met, "warn", exitstatus=status) == "bad"
+    assert summary_status(met, "enforce", signal="SIGTERM") == "bad"
+    assert summary_text(met, 1).endswith("; the run failed (pytest exit status 1: tests failed)")
+    interrupted = tally([{"nodeid": "t", "outcome": "interrupted", "thresholds": []}])
+    assert summary_status(interrupted, "warn", exitstatus=0) == "bad"
+    assert summary_text(interrupted) == "1 measurement, 0 budgets: 0 met, 0 missed, 1 interrupted"
+
+
+def test_a_failing_test_that_measures_nothing_turns_the_summary_red(
+    scripted_pytester: pytest.Pytester,
+) -> None:
+    scripted_pytester.makepyfile(
+        """
+        import itertools, pytest
+
+        @pytest.mark.latency_sla(ms=50, overkill=None)
+        def test_fast(latency_sla, scripted):
+            latency_sla(scripted(itertools.repeat(7_100)))
+
+        def test_unrelated():
+            assert False
+        """
+    )
+    result = scripted_pytester.runpytest("--latency-md=r.md", "--latency-html=r.html")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    summary = (scripted_pytester.path / "r.md").read_text().splitlines()[2]
+    assert summary == (
+        ":x: 1 measurement, 1 budget: 1 met, 0 missed; the run failed (pytest exit status 1: "
+        "tests failed)"
+    )
+    assert (
+        '<p class="summary"><span class="bad">' in (scripted_pytester.path / "r.html").read_text()
+    )
 
 
 def test_markdown_code_span_survives_backticks_and_pipes() -> None:

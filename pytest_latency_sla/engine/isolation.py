@@ -23,6 +23,7 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from .. import messages
 from .collect import MeasureSpec, collect
+from .sampler import attach_partial, partial_of
 from .target import Target
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from .sampler import Sampling
 
 __all__ = [
+    "STOP_WAIT_S",
     "ChildCrashed",
     "ChildTimedOut",
     "IsolatedCallError",
@@ -99,13 +101,16 @@ def run_isolated(target: Target, spec: MeasureSpec) -> Sampling | LoadRun:
 
     Raises ``IsolationUnavailable`` without ``os.fork``, ``ChildCrashed`` or ``ChildTimedOut``
     when the child ends badly, and the measured call's own exception (its child traceback as
-    ``__cause__``) when the call raised.
+    ``__cause__``) when the call raised. Interrupted while waiting (a timeout, Ctrl-C), it
+    stops the child, keeps the samples the child had taken on the interrupt
+    (``sampler.attach_partial``) and re-raises it unchanged.
     """
     __tracebackhide__ = True
     if not hasattr(os, "fork"):
         raise IsolationUnavailable(messages.isolation_unavailable(sys.platform))
     deadline_s = child_deadline_s(spec.max_time)
     read_fd, write_fd = os.pipe()
+    chunks: list[bytes] = []
     with tempfile.TemporaryFile() as crash_log:
         # Empty the stdio buffers first: the child then starts with nothing to write twice.
         _flush_std_streams()
@@ -116,10 +121,12 @@ def run_isolated(target: Target, spec: MeasureSpec) -> Sampling | LoadRun:
         os.close(write_fd)
         deadline = time.monotonic() + deadline_s
         try:
-            payload, finished = _read_all(read_fd, deadline)
+            finished = _read_all(read_fd, deadline, chunks)
             status = _wait(pid, deadline) if finished else None
-        except BaseException:  # Ctrl-C while waiting: leave no child behind
-            _kill(pid)
+        except BaseException as error:  # interrupted while waiting: leave no child behind
+            partial = _stop(pid, read_fd, chunks)
+            if partial is not None and not isinstance(error, Exception):
+                attach_partial(error, partial)
             raise
         finally:
             os.close(read_fd)
@@ -128,13 +135,49 @@ def run_isolated(target: Target, spec: MeasureSpec) -> Sampling | LoadRun:
             raise ChildTimedOut(messages.child_timed_out(deadline_s, spec.max_time, GRACE_S))
         crash_log.seek(0)
         trace = crash_log.read().decode("utf-8", "replace")
+    payload = b"".join(chunks)
     message = _loads(payload) if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 else None
     if message is None:
         raise ChildCrashed(_describe(status), _trim(trace))
     if message[0] == "error":
+        if message[1]["type"] == _STOPPED:  # someone else sent the child SIGTERM
+            raise ChildCrashed(f"stopped by {_describe_signal(signal.SIGTERM)}")
         _raise_child_error(message[1])
     collected: Sampling | LoadRun = message[1]
     return collected
+
+
+# How long an interrupted parent waits for its child to send the samples it has.
+STOP_WAIT_S = 2.0
+
+
+class _ChildStopped(BaseException):
+    """Raised in the isolated child on SIGTERM: sampling stops and what it took goes to the
+    parent (an interrupt, like KeyboardInterrupt: ``sampler`` keeps the samples on it)."""
+
+
+_STOPPED = f"{__name__}.{_ChildStopped.__qualname__}"
+
+
+def _raise_stopped(signum: int, frame: Any) -> None:
+    raise _ChildStopped()
+
+
+def _stop(pid: int, read_fd: int, chunks: list[bytes]) -> Sampling | LoadRun | None:
+    """Stop an interrupted child: SIGTERM (it sends what it sampled), then SIGKILL; the samples
+    it sent, or ``None``."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+        if _read_all(read_fd, time.monotonic() + STOP_WAIT_S, chunks):
+            message = _loads(b"".join(chunks))
+            if message is not None and message[0] == "error":
+                partial: Sampling | LoadRun | None = message[1].get("partial")
+                return partial
+        return None
+    except Exception:
+        return None
+    finally:
+        _kill(pid)
 
 
 def _fork() -> int:
@@ -153,6 +196,8 @@ def _child(target: Target, spec: MeasureSpec, write_fd: int, crash_log: IO[bytes
     teardown, no second flush of buffers that the parent also holds."""
     code = _CHILD_BROKEN
     try:
+        # SIGTERM (from the parent, interrupted) ends sampling with the samples sent.
+        signal.signal(signal.SIGTERM, _raise_stopped)
         # A crash is reported by the parent; its traceback goes to a file the parent reads
         # instead of the terminal that pytest's faulthandler writes to.
         faulthandler.enable(file=crash_log, all_threads=False)
@@ -188,6 +233,7 @@ def _error_payload(error: BaseException) -> dict[str, Any]:
         "type": f"{type(error).__module__}.{type(error).__qualname__}",
         "message": str(error),
         "traceback": text,
+        "partial": partial_of(error),  # the samples taken before an interrupt
     }
 
 
@@ -202,22 +248,24 @@ def _raise_child_error(payload: dict[str, Any]) -> NoReturn:
             error = None
     if not isinstance(error, BaseException):
         error = IsolatedCallError(f"{payload['type']}: {payload['message']}")
+    if payload.get("partial") is not None and not isinstance(error, Exception):
+        attach_partial(error, payload["partial"])
     raise error from RemoteTraceback(payload["traceback"])
 
 
-def _read_all(fd: int, deadline: float) -> tuple[bytes, bool]:
-    """Everything the child writes until it closes the pipe; ``False`` when time ran out."""
-    chunks: list[bytes] = []
+def _read_all(fd: int, deadline: float, chunks: list[bytes]) -> bool:
+    """Append everything the child writes to ``chunks`` until it closes the pipe; ``False``
+    when time ran out first."""
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
-            return b"", False
+            return False
         ready, _, _ = select.select([fd], [], [], left)
         if not ready:
             continue
         chunk = os.read(fd, 1 << 20)
         if not chunk:
-            return b"".join(chunks), True
+            return True
         chunks.append(chunk)
 
 
@@ -242,16 +290,20 @@ def _kill(pid: int) -> None:
 
 def _describe(status: int) -> str:
     if os.WIFSIGNALED(status):
-        number = os.WTERMSIG(status)
-        try:
-            label = signal.Signals(number).name
-        except ValueError:
-            label = "signal"
-        return f"{label} (signal {number})"
+        return _describe_signal(os.WTERMSIG(status))
     code = os.WEXITSTATUS(status)
     if code == 0:
         return "exited with code 0 before sending its samples"
     return f"exited with code {code}"
+
+
+def _describe_signal(number: int) -> str:
+    """``SIGSEGV (signal 11)``."""
+    try:
+        label = signal.Signals(number).name
+    except ValueError:
+        label = "signal"
+    return f"{label} (signal {number})"
 
 
 def _trim(trace: str) -> str:

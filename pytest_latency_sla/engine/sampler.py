@@ -24,7 +24,17 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["Decision", "Gate", "GcCounter", "Sampling", "sample", "time_one_call", "warm_up"]
+__all__ = [
+    "Decision",
+    "Gate",
+    "GcCounter",
+    "Sampling",
+    "attach_partial",
+    "partial_of",
+    "sample",
+    "time_one_call",
+    "warm_up",
+]
 
 # 16 MiB of int64 samples: a 100 ns call decides long before this; a budget that sits right on
 # the percentile of a very fast call stops here, not confident, instead of filling memory.
@@ -102,6 +112,25 @@ class Sampling:
     gc_collections: int
 
 
+# The attribute that carries the samples taken before an interrupt on the interrupting exception.
+_PARTIAL_ATTR = "latency_sla_partial"
+
+
+def attach_partial(error: BaseException, collected: Any) -> None:
+    """Keep ``collected`` (a ``Sampling`` or a load run, ``stopped="interrupted"``) on ``error``,
+    an interrupt (a ``BaseException`` that is not an ``Exception``: KeyboardInterrupt, a timeout
+    plugin's failure) that ended sampling; the exception itself is re-raised unchanged."""
+    try:
+        setattr(error, _PARTIAL_ATTR, collected)
+    except (AttributeError, TypeError):  # an exception type without a __dict__: nothing kept
+        pass
+
+
+def partial_of(error: BaseException) -> Any:
+    """What ``attach_partial`` kept on ``error``, or ``None``."""
+    return getattr(error, _PARTIAL_ATTR, None)
+
+
 def sample(
     target: Target,
     gates: Sequence[Gate],
@@ -118,6 +147,10 @@ def sample(
     runner = _runner(target)
     try:
         return _sample(runner, gates, confidence, max_time, warmup, gc_mode, max_samples)
+    except BaseException as error:
+        if not isinstance(error, Exception):  # an interrupt: keep what was sampled, for the report
+            attach_partial(error, runner.interrupted(len(gates)))
+        raise
     finally:
         runner.close()
 
@@ -136,7 +169,7 @@ def _sample(
     # Collect first, then warm up: a full collection walks every object and evicts the caches
     # that the warm-up is there to fill.
     gc.collect()
-    warmed = runner.warm_up(warmup, max_time)
+    warmed = runner.warmed = runner.warm_up(warmup, max_time)
     looks = Looks([(g.q, g.budget_ns) for g in gates], 1.0 - confidence)
     counted = 0
     limit = max_samples if gates else min(max_samples, MEASURE_SAMPLES)
@@ -144,7 +177,8 @@ def _sample(
     stopped: Stopped = "max_samples" if gates else "sample count"
     clock = CLOCK.now_ns
     with GcCounter(gc_mode) as gc_counter:
-        start = clock()
+        runner.gc_counter = gc_counter
+        start = runner.started_ns = clock()
         deadline = start + int(max_time * 1e9)
         while True:
             next_look = looks.next_look()
@@ -217,6 +251,26 @@ class _SyncRunner:
     def __init__(self, target: Target) -> None:
         self.target = target
         self.buf = array("q")
+        # how far sampling got, for ``interrupted``
+        self.warmed = 0
+        self.started_ns: int | None = None
+        self.gc_counter: GcCounter | None = None
+
+    def interrupted(self, gates: int) -> Sampling:
+        """What was sampled before an interrupt: every timed call so far, no decision."""
+        import numpy as np
+
+        # a copy first: after an interrupt an async batch may still be appending in its thread
+        samples = np.frombuffer(self.buf.tobytes(), dtype=np.int64).copy()
+        started = self.started_ns
+        return Sampling(
+            samples_ns=samples,
+            warmup=self.warmed,
+            duration_s=0.0 if started is None else (CLOCK.now_ns() - started) / 1e9,
+            stopped="interrupted",
+            decisions=[Decision() for _ in range(gates)],
+            gc_collections=0 if self.gc_counter is None else self.gc_counter.collections,
+        )
 
     def warm_up(self, warmup: int | None, max_time: float) -> int:
         return warm_up(self.call_once, warmup, max_time)

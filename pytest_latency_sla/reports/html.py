@@ -14,7 +14,7 @@ from html import escape
 from pathlib import Path
 
 from .. import messages
-from ..records import ReportDict, ResultDict, ThresholdDict
+from ..records import EnvironmentDict, ReportDict, ResultDict, ThresholdDict
 from ..units import format_duration, format_percentile, format_ratio
 from .files import write_report
 from .table import HEADER, rows, summary
@@ -49,7 +49,7 @@ def render(report: ReportDict) -> str:
         "<title>Latency SLA report</title>",
         f"<style>{_CSS}</style></head><body>",
         "<header><h1>Latency SLA report</h1>",
-        f'<p class="summary">{_summary(results, environment.get("mode", ""))}</p>',
+        f'<p class="summary">{_summary(results, environment)}</p>',
         *(f'<p class="note">{escape(n)}</p>' for n in messages.session_notes(environment)),
         f'<p class="env">{escape(messages.environment_line(environment))}</p>',
         f'<p class="env">{escape(str(report.get("created", "")))} &middot; '
@@ -64,13 +64,13 @@ def render(report: ReportDict) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _summary(results: Sequence[ResultDict], mode: str) -> str:
-    status, text = summary(results, mode)
+def _summary(results: Sequence[ResultDict], environment: EnvironmentDict) -> str:
+    status, text = summary(results, environment)
     return f'<span class="{status}">{escape(text)}</span>'
 
 
 def _verdict_class(label: str) -> str:
-    if "FAIL" in label or label == "CRASHED":
+    if "FAIL" in label or label in ("CRASHED", "INTERRUPTED"):
         return "bad"
     return "unsure" if label.startswith("~") else ("good" if label.startswith("pass") else "")
 
@@ -115,10 +115,13 @@ def _card(index: int, result: ResultDict) -> str:
     facts += [f"p{k} {format_duration(v)}" for k, v in quantiles.items() if k != "max"]
     if "max" in quantiles:
         facts.append(f"max {format_duration(quantiles['max'])}")
+    ended = messages.ending(result)
+    reason = f'<p class="reason">{escape(ended)}</p>' if ended else ""
     return (
         f'<section class="card" id="r{index}"><h2><code>{_breakable(str(result["nodeid"]))}</code> '
         f'<span class="outcome {escape(outcome)}">{escape(outcome)}</span></h2>'
-        f'<p class="facts">{escape(" · ".join(facts))}</p>{_histogram_svg(result)}</section>'
+        f'<p class="facts">{escape(" · ".join(facts))}</p>{reason}{_histogram_svg(result)}'
+        "</section>"
     )
 
 
@@ -314,12 +317,13 @@ td.id a { color: #0550ae; text-decoration: none; }
 .outcome { font: 600 11px/1 system-ui, sans-serif; padding: 3px 7px; border-radius: 10px;
   background: #eef1f4; color: #57606a; vertical-align: middle; margin-left: 6px; }
 .outcome.passed, .outcome.xfailed { background: #dafbe1; color: #1a7f37; }
-.outcome.failed, .outcome.error, .outcome.crashed, .outcome.xpassed { background: #ffebe9;
-  color: #cf222e; }
+.outcome.failed, .outcome.error, .outcome.crashed, .outcome.interrupted, .outcome.xpassed {
+  background: #ffebe9; color: #cf222e; }
 svg.hist { width: 100%; max-width: 900px; height: auto; display: block; }
 svg .axis { stroke: #57606a; stroke-width: 1; }
 svg .tick { font: 11px system-ui, sans-serif; fill: #57606a; }
 svg .mark { font: 600 12px system-ui, sans-serif; }
 .caption { margin: 2px 0 4px; color: #6e7781; font-size: 11.5px; }
 .empty { color: #6e7781; font-style: italic; }
+.reason { margin: 0 0 6px; color: #cf222e; font-weight: 600; }
 """

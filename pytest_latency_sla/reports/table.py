@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from .. import messages
-from ..records import ResultDict
+from ..records import EnvironmentDict, ResultDict
 from ..units import format_duration, format_ratio
 
 __all__ = [
@@ -45,6 +45,7 @@ def tally(results: Sequence[ResultDict]) -> dict[str, int]:
         "crashed_expected": sum(
             1 for r in results if r.get("outcome") == "crashed" and _expected(r)
         ),
+        "interrupted": sum(1 for r in results if r.get("outcome") == "interrupted"),
     }
 
 
@@ -52,18 +53,33 @@ def _expected(result: ResultDict) -> bool:
     return result.get("outcome") == "xfailed" or bool(result.get("xfail"))
 
 
-def summary_status(counts: dict[str, int], mode: str) -> Status:
-    """``"bad"`` for an unexpected miss or a crash, ``"warn"`` for misses in warn mode."""
+def summary_status(
+    counts: dict[str, int], mode: str, exitstatus: int | None = None, signal: str | None = None
+) -> Status:
+    """``"bad"`` for an unexpected miss, a crash, an interrupted measurement, or a run that
+    failed (pytest's ``exitstatus`` is not 0, or a ``signal`` ended it): a summary never reads
+    green when pytest does not; ``"warn"`` for misses in warn mode."""
     unexpected = counts["missed"] - counts["missed_expected"]
-    if counts["crashed"] > counts["crashed_expected"] or (unexpected and mode != "warn"):
+    if (
+        counts["crashed"] > counts["crashed_expected"]
+        or counts.get("interrupted", 0)
+        or (unexpected and mode != "warn")
+        or signal
+        or exitstatus
+    ):
         return "bad"
     return "warn" if unexpected else "good"
 
 
-def summary(results: Sequence[ResultDict], mode: str) -> tuple[Status, str]:
+def summary(results: Sequence[ResultDict], environment: EnvironmentDict) -> tuple[Status, str]:
     """A report's one-line summary: its status (see ``summary_status``) and its text."""
     counts = tally(results)
-    return summary_status(counts, mode), messages.summary_text(counts)
+    mode = environment.get("mode", "")
+    exitstatus, signal = environment.get("exitstatus"), environment.get("signal")
+    return (
+        summary_status(counts, mode, exitstatus, signal),
+        messages.summary_text(counts, exitstatus, signal),
+    )
 
 
 def rows(results: Sequence[ResultDict]) -> list[tuple[str, ...]]:
@@ -77,6 +93,9 @@ def rows(results: Sequence[ResultDict]) -> list[tuple[str, ...]]:
         test_id = result["nodeid"]
         if result.get("outcome") == "crashed":
             out.append((test_id, "-", "-", "-", "-", n, "-", "CRASHED"))
+            continue
+        if result.get("outcome") == "interrupted":  # the samples so far, no verdict
+            out.append((test_id, "-", "-", p50, top, n, "-", "INTERRUPTED"))
             continue
         if not result["thresholds"]:
             estimate = f"p99 {format_duration(quantiles.get('99'))}" if quantiles else "-"

@@ -7,7 +7,7 @@ No pytest objects here; the pytest edge and the ``latency-sla`` command call ``r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .. import messages
@@ -26,7 +26,14 @@ if TYPE_CHECKING:
     from ..engine.load.schedule import LoadRun
     from ..engine.target import Target
 
-__all__ = ["Findings", "findings", "judge_collected", "run_isolated", "run_measurement"]
+__all__ = [
+    "Findings",
+    "findings",
+    "interrupted_result",
+    "judge_collected",
+    "run_isolated",
+    "run_measurement",
+]
 
 # pytest leaves this module's frames out of a test's traceback: an exception raised by the
 # measured call reads as if the test had called it directly (``--fulltrace`` shows them).
@@ -44,6 +51,26 @@ def run_isolated(target: Target, spec: MeasureSpec, name: str = "") -> LatencyRe
     from ..engine.isolation import run_isolated as sample_in_child
 
     return judge_collected(sample_in_child(target, spec), spec, name, isolated=True)
+
+
+def interrupted_result(
+    partial: Sampling | LoadRun | None, spec: MeasureSpec, name: str, *, isolated: bool = False
+) -> LatencyResult:
+    """What a measurement stopped by an interrupt leaves: the samples taken so far (none when
+    ``partial`` is ``None``), ``stopped="interrupted"``, no threshold judged."""
+    import numpy as np
+
+    unjudged = replace(spec, thresholds=())
+    if partial is None:
+        return LatencyResult(
+            samples_ns=np.zeros(0, dtype=np.int64),
+            name=name,
+            stopped="interrupted",
+            confidence=spec.confidence,
+            isolated=isolated,
+        )
+    result = judge_collected(partial, unjudged, name, isolated=isolated)
+    return replace(result, stopped="interrupted")
 
 
 def judge_collected(
