@@ -1,8 +1,10 @@
 """End of session, on the reporting process: the report record, the terminal table, the files,
-and the few lines of notice that go with them."""
+and the few lines of notice that go with them. ``write_files`` also serves the SIGTERM handler
+(``_signals``), which writes what has finished before the process ends."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable
 
 import pytest
@@ -28,7 +30,9 @@ def session_report(config: pytest.Config, exitstatus: int | None = None) -> Repo
     return report
 
 
-def _build_report(config: pytest.Config, exitstatus: int | None) -> ReportDict:
+def _build_report(
+    config: pytest.Config, exitstatus: int | None, signal_name: str | None = None
+) -> ReportDict:
     from .engine.environment import describe
     from .reports.document import build_report
 
@@ -44,6 +48,8 @@ def _build_report(config: pytest.Config, exitstatus: int | None) -> ReportDict:
     environment["mode"] = settings.mode
     if exitstatus is not None:
         environment["exitstatus"] = int(exitstatus)
+    if signal_name is not None:
+        environment["signal"] = signal_name
     report = build_report(results, environment)
     config.hook.pytest_latency_sla_report(config=config, report=report)
     return report
@@ -86,17 +92,24 @@ def _print_table(terminalreporter: Any, config: pytest.Config, exitstatus: int) 
         terminalreporter.write_line(line)
 
 
-def write_files(config: pytest.Config, exitstatus: int | None) -> bool:
-    """Write every report file asked for, each line for the user a notice of the terminal
-    summary; False when one could not be written."""
+def write_files(
+    config: pytest.Config,
+    exitstatus: int | None,
+    *,
+    signal_name: str | None = None,
+    say: Callable[[str], None] | None = None,
+) -> bool:
+    """Write every report file asked for; False when one could not be written. Each line for
+    the user goes to ``say`` (default: the terminal summary's notices). ``signal_name``: the run
+    is ending on that signal, with the results finished so far (the report is built afresh)."""
     settings = config.stash[settings_key]
     if settings.mode == "off" or not (settings.json or settings.md or settings.html):
         return True
-
-    def tell(line: str) -> None:
-        notice(config, line)
-
-    report = session_report(config, exitstatus)
+    tell = say or (lambda line: notice(config, line))
+    if signal_name is None:
+        report = session_report(config, exitstatus)
+    else:
+        report = _build_report(config, exitstatus, signal_name)
     written = True
     if settings.json:
         from .reports.document import write_json
@@ -134,3 +147,12 @@ def _write(
         return False
     tell(said)
     return True
+
+
+def say_on_stderr(line: str) -> None:
+    """A line for the user when no terminal summary will follow (the process is ending)."""
+    try:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass

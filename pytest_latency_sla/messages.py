@@ -498,6 +498,16 @@ def report_path_stream_closed(path: str, fd: int) -> tuple[str, str]:
     return f"cannot write {path!r}: {why}", why
 
 
+SIGTERM_WRITING = (
+    "latency-sla: SIGTERM: writing the reports with the tests finished so far, then ending"
+)
+
+
+def reports_not_written(error: BaseException) -> str:
+    """The reports could not be built at all (a SIGTERM handler's last word)."""
+    return f"ERROR: latency-sla: the reports could not be written: {error!r}"
+
+
 def report_not_written(kind: str, target: object, why: str) -> str:
     """The line for a report that could not be written at the end of the session."""
     return f"ERROR: latency-sla: cannot write the {kind} report {target}: {why}"

@@ -19,7 +19,7 @@ import tempfile
 import time
 import traceback
 import warnings
-from typing import IO, TYPE_CHECKING, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, Callable, NoReturn
 
 from .. import messages
 from .collect import MeasureSpec, collect
@@ -38,6 +38,7 @@ __all__ = [
     "IsolationUnavailable",
     "RemoteTraceback",
     "child_deadline_s",
+    "kill_children",
     "run_isolated",
 ]
 
@@ -103,12 +104,15 @@ def run_isolated(target: Target, spec: MeasureSpec) -> Sampling | LoadRun:
     when the child ends badly, and the measured call's own exception (its child traceback as
     ``__cause__``) when the call raised. Interrupted while waiting (a timeout, Ctrl-C), it
     stops the child, keeps the samples the child had taken on the interrupt
-    (``sampler.attach_partial``) and re-raises it unchanged.
+    (``sampler.attach_partial``) and re-raises it unchanged. The child never outlives this
+    process: on Linux the kernel kills it when its parent dies (``PR_SET_PDEATHSIG``).
     """
     __tracebackhide__ = True
     if not hasattr(os, "fork"):
         raise IsolationUnavailable(messages.isolation_unavailable(sys.platform))
     deadline_s = child_deadline_s(spec.max_time)
+    set_death_signal = _death_signal_setter()
+    parent = os.getpid()
     read_fd, write_fd = os.pipe()
     chunks: list[bytes] = []
     with tempfile.TemporaryFile() as crash_log:
@@ -117,7 +121,8 @@ def run_isolated(target: Target, spec: MeasureSpec) -> Sampling | LoadRun:
         pid = _fork()
         if pid == 0:
             os.close(read_fd)
-            _child(target, spec, write_fd, crash_log)
+            _child(target, spec, write_fd, crash_log, parent, set_death_signal)
+        _LIVE_CHILDREN.add(pid)
         os.close(write_fd)
         deadline = time.monotonic() + deadline_s
         try:
@@ -130,6 +135,7 @@ def run_isolated(target: Target, spec: MeasureSpec) -> Sampling | LoadRun:
             raise
         finally:
             os.close(read_fd)
+            _LIVE_CHILDREN.discard(pid)
         if status is None:
             _kill(pid)
             raise ChildTimedOut(messages.child_timed_out(deadline_s, spec.max_time, GRACE_S))
@@ -147,6 +153,17 @@ def run_isolated(target: Target, spec: MeasureSpec) -> Sampling | LoadRun:
     return collected
 
 
+def kill_children() -> None:
+    """Kill every isolated child still running (the process is ending: a SIGTERM handler)."""
+    for pid in list(_LIVE_CHILDREN):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+# Isolated children running now, killed by ``kill_children`` when this process ends early.
+_LIVE_CHILDREN: set[int] = set()
 # How long an interrupted parent waits for its child to send the samples it has.
 STOP_WAIT_S = 2.0
 
@@ -180,6 +197,32 @@ def _stop(pid: int, read_fd: int, chunks: list[bytes]) -> Sampling | LoadRun | N
         _kill(pid)
 
 
+def _death_signal_setter() -> Callable[[], object] | None:
+    """Linux: a function that makes the kernel send SIGKILL to this process when its parent
+    dies (``prctl(PR_SET_PDEATHSIG)``), looked up in the parent so the child pays nothing;
+    ``None`` elsewhere."""
+    global _PRCTL
+    if not sys.platform.startswith("linux"):
+        return None
+    if _PRCTL is None:
+        try:
+            import ctypes
+
+            _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
+        except (OSError, AttributeError):
+            return None
+    prctl = _PRCTL
+
+    def set_death_signal() -> object:
+        return prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+
+    return set_death_signal
+
+
+_PR_SET_PDEATHSIG = 1
+_PRCTL: Any = None
+
+
 def _fork() -> int:
     # Python 3.12+ warns (DeprecationWarning) on fork in a process with threads, and users run
     # with ``-W error``. The threads are usually idle pools (numpy's OpenBLAS, which has fork
@@ -191,12 +234,26 @@ def _fork() -> int:
         return os.fork()
 
 
-def _child(target: Target, spec: MeasureSpec, write_fd: int, crash_log: IO[bytes]) -> NoReturn:
+def _child(
+    target: Target,
+    spec: MeasureSpec,
+    write_fd: int,
+    crash_log: IO[bytes],
+    parent: int,
+    set_death_signal: Callable[[], object] | None,
+) -> NoReturn:
     """Sample, send the outcome, and leave with ``os._exit``: no atexit handlers, no pytest
     teardown, no second flush of buffers that the parent also holds."""
     code = _CHILD_BROKEN
     try:
-        # SIGTERM (from the parent, interrupted) ends sampling with the samples sent.
+        # Never outlive the parent: the kernel kills this process when the parent dies. The
+        # parent may have died between the fork and this call, which the kernel would not see.
+        if set_death_signal is not None:
+            set_death_signal()
+        if os.getppid() != parent:
+            os._exit(_CHILD_BROKEN)
+        # SIGTERM (from the parent, interrupted) ends sampling with the samples sent; the
+        # handler inherited from the parent (which writes its reports) is not this process's.
         signal.signal(signal.SIGTERM, _raise_stopped)
         # A crash is reported by the parent; its traceback goes to a file the parent reads
         # instead of the terminal that pytest's faulthandler writes to.
