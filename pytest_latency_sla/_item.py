@@ -115,8 +115,8 @@ def measure_test_body(item: pytest.Function) -> bool:
     state = item.stash.get(item_state_key, None)
     if state is None or state.plan is None or MARKER in item.fixturenames:
         return False
-    if item.config.stash[settings_key].mode == "off":
-        return False
+    if item.config.stash[settings_key].mode == "off" and not state.plan.isolate:
+        return False  # pytest calls the body once, as it would without the plugin
     from .engine.target import Target
 
     funcargs = item.funcargs
@@ -177,7 +177,7 @@ def _measure(
     name = item.nodeid if count == 1 else f"{item.nodeid}#{count}"
     isolate = plan.isolate if plan is not None else settings.isolate
     if settings.mode == "off":
-        return _call_once(target)
+        return _call_once(target, spec, isolate)
     if isolate:
         result = _measure_isolated(item, state, target, spec, name)
     else:
@@ -261,14 +261,22 @@ def _measure_isolated(
     pytest.fail(failure, pytrace=False)
 
 
-def _call_once(target: Target) -> LatencyResult:
-    import numpy as np
+def _call_once(target: Target, spec: MeasureSpec, isolate: bool) -> LatencyResult:
+    """``--latency-mode=off``: the one call, in a forked child when the test isolates it (a
+    crash there fails the test as it would in any mode); the thresholds listed, not judged."""
+    __tracebackhide__ = True
+    from .engine.isolation import ChildCrashed, ChildTimedOut, IsolationUnavailable
+    from .verdict.measure import call_once
 
-    from .engine.sampler import time_one_call
-    from .verdict.result import LatencyResult
-
-    elapsed = time_one_call(target)
-    return LatencyResult(samples_ns=np.array([elapsed], dtype=np.int64), stopped="mode off")
+    try:
+        return call_once(target, spec, isolate=isolate)
+    except IsolationUnavailable as error:
+        pytest.skip(str(error))
+    except ChildCrashed as error:
+        failure = error.message()
+    except ChildTimedOut as error:
+        failure = str(error)
+    pytest.fail(failure, pytrace=False)
 
 
 def _add_user_properties(item: pytest.Item, result: LatencyResult) -> None:

@@ -12,9 +12,9 @@ import pytest
 from . import messages
 from .collector import collector_key, xdist_workers
 from .records import ReportDict
-from .settings import settings_key
+from .settings import Settings, settings_key
 
-__all__ = ["print_summary", "session_report", "write_files"]
+__all__ = ["print_summary", "report_options", "session_report", "write_files"]
 
 _report_key = pytest.StashKey[ReportDict]()
 _notices_key = pytest.StashKey[list[str]]()
@@ -60,9 +60,19 @@ def notice(config: pytest.Config, line: str) -> None:
     config.stash.setdefault(_notices_key, []).append(line)
 
 
+def report_options(settings: Settings) -> list[str]:
+    """The report options given: ``["--latency-json", "--latency-report"]``."""
+    given = [("json", settings.json), ("md", settings.md), ("html", settings.html)]
+    names = [f"--latency-{name}" for name, value in given if value]
+    return names + (["--latency-report"] if settings.report else [])
+
+
 def print_summary(terminalreporter: Any, config: pytest.Config, exitstatus: int) -> None:
     settings = config.stash[settings_key]
     if settings.mode == "off":
+        given = report_options(settings)
+        if given:
+            terminalreporter.write_line(messages.mode_off_no_report(given))
         return
     has_results = bool(config.stash[collector_key].results)
     if settings.report:

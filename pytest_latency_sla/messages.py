@@ -265,7 +265,10 @@ def interrupted(n: int) -> str:
 
 
 def verdict_label(t: ThresholdDict) -> str:
-    """``pass``, ``~pass`` (not confident), ``pass overkill``, ``FAIL``, ``~FAIL``."""
+    """``pass``, ``~pass`` (not confident), ``pass overkill``, ``FAIL``, ``~FAIL``; ``-`` for
+    no verdict."""
+    if t["verdict"] is None:
+        return "-"
     if t["verdict"] == "pass":
         label = "pass" if t["confident"] else "~pass"
         return f"{label} overkill" if t["overkill"] else label
@@ -496,6 +499,14 @@ def report_path_under_a_file(path: str, blocker: str) -> tuple[str, str]:
 def report_path_stream_closed(path: str, fd: int) -> tuple[str, str]:
     why = f"file descriptor {fd} is not open in this process"
     return f"cannot write {path!r}: {why}", why
+
+
+def mode_off_no_report(options: list[str]) -> str:
+    """The one notice of a run in ``--latency-mode=off`` that was asked for a report."""
+    return (
+        f"latency-sla: --latency-mode=off gates and records nothing, so no latency report is "
+        f"written ({', '.join(options)} ignored)"
+    )
 
 
 SIGTERM_WRITING = (

@@ -61,7 +61,7 @@ class ThresholdDict(TypedDict):
     estimate_s: float
     lower_s: float | None
     upper_s: float | None
-    verdict: Verdict
+    verdict: Verdict | None  # None: not judged (--latency-mode=off)
     confident: bool
     margin: float | None
     overkill: bool

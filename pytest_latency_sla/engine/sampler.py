@@ -32,6 +32,7 @@ __all__ = [
     "attach_partial",
     "partial_of",
     "sample",
+    "sample_once",
     "time_one_call",
     "warm_up",
 ]
@@ -207,6 +208,21 @@ def _sample(
         stopped=stopped,
         decisions=decisions,
         gc_collections=gc_counter.collections,
+    )
+
+
+def sample_once(target: Target, gates: int = 0) -> Sampling:
+    """One timed call of ``target``, no warm-up, no decision (``stopped="mode off"``)."""
+    import numpy as np
+
+    elapsed = time_one_call(target)
+    return Sampling(
+        samples_ns=np.array([elapsed], dtype=np.int64),
+        warmup=0,
+        duration_s=elapsed / 1e9,
+        stopped="mode off",
+        decisions=[Decision() for _ in range(gates)],
+        gc_collections=0,
     )
 
 

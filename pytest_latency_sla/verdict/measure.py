@@ -19,7 +19,7 @@ from ..records import LoadDict
 from ..stats.bounds import nearest_rank
 from ..stats.looks import needed_samples
 from ..warning_types import LatencyInconclusiveWarning, LatencyOverkillWarning
-from .judge import closed_loop_bounds, judge, load_bounds
+from .judge import closed_loop_bounds, judge, load_bounds, not_judged
 from .result import LatencyResult
 
 if TYPE_CHECKING:
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Findings",
+    "call_once",
     "findings",
     "interrupted_result",
     "judge_collected",
@@ -51,6 +52,33 @@ def run_isolated(target: Target, spec: MeasureSpec, name: str = "") -> LatencyRe
     from ..engine.isolation import run_isolated as sample_in_child
 
     return judge_collected(sample_in_child(target, spec), spec, name, isolated=True)
+
+
+def call_once(
+    target: Target, spec: MeasureSpec, name: str = "", *, isolate: bool = False
+) -> LatencyResult:
+    """``--latency-mode=off``: one call of ``target`` (in a forked child with ``isolate``, whose
+    errors propagate as in ``run_isolated``), its duration as ``n = 1`` sample, and the
+    thresholds of ``spec`` listed with no verdict."""
+    once = replace(spec, once=True, load=None)
+    if isolate:
+        from ..engine.isolation import run_isolated as sample_in_child
+
+        collected = sample_in_child(target, once)
+    else:
+        collected = collect(target, once)
+    assert isinstance(collected, Sampling)
+    samples = collected.samples_ns
+    estimate = float(samples[0]) / 1e9
+    return LatencyResult(
+        samples_ns=samples,
+        thresholds=tuple(judge(t, not_judged(estimate)) for t in spec.thresholds),
+        name=name,
+        duration_s=collected.duration_s,
+        stopped="mode off",
+        confidence=spec.confidence,
+        isolated=isolate,
+    )
 
 
 def interrupted_result(
@@ -165,7 +193,7 @@ def findings(result: LatencyResult, spec: MeasureSpec) -> Findings:
     for t, shown in zip(result.thresholds, record["thresholds"]):
         if t.overkill:
             warnings.append((LatencyOverkillWarning, messages.overkill_message(shown)))
-        if t.confident:
+        if t.confident or t.verdict is None:  # decided, or nothing judged
             continue
         if result.load is not None:
             text = messages.load_inconclusive_message(record, shown, max_time=spec.max_time)
