@@ -535,3 +535,22 @@ def shorten_middle(text: str, width: int) -> str:
         return text
     head = (width - 3) // 2
     return f"{text[:head]}...{text[len(text) - (width - 3 - head) :]}"
+
+
+def printable(text: str) -> str:
+    """``text`` on one line, shown in the order it is stored: control characters (newlines,
+    escapes), format characters (bidi overrides, zero-width marks) and line separators written
+    as Python writes them (``\\n``, ``\\x1b``, ``\\u202e``); other characters unchanged."""
+    if text.isprintable():
+        return text
+    import unicodedata
+
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch) in _UNPRINTABLE
+        else ch
+        for ch in text
+    )
+
+
+_UNPRINTABLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}

@@ -264,7 +264,8 @@ def test_html_is_self_contained_and_escapes_every_id(scripted_pytester: pytest.P
     assert html.startswith("<!DOCTYPE html>")
     for external in ("http://", "https://", "<link", "<script", "@import", "url(", "src="):
         assert external not in html.lower(), external
-    assert html.count("::<wbr>test_slow[&lt;script&gt;alert(1)&lt;/script&gt;]</code>") == 2
+    shown = "::<wbr><bdi>test_slow[&lt;script&gt;alert(1)&lt;/script&gt;]</bdi></code>"
+    assert html.count(shown) == 2
     assert "<script>alert" not in html
     assert html.count("<svg ") == 3  # one histogram per measurement
     assert "budget 500 us" in html and "p50 = 7.10 us" in html  # budget line, percentile mark
@@ -494,3 +495,63 @@ def test_reports_list_a_crashed_measurement(pytester: pytest.Pytester) -> None:
     assert markdown.count("| CRASHED |") == 2
     html = (pytester.path / "r.html").read_text()
     assert html.count("no samples to draw") == 2 and html.count("<svg ") == 1
+
+
+ODD_IDS = """
+import itertools, pytest
+
+LONG = "x" * 5000
+
+@pytest.mark.parametrize(
+    "name", ["two\\nlines", "\\u202eabc", "esc\\x1b[31mred", LONG], ids=lambda name: name
+)
+@pytest.mark.latency_sla(ms=50, overkill=None)
+def test_odd(latency_sla, scripted, name):
+    latency_sla(scripted(itertools.repeat(7_100)))
+    latency_sla(scripted(itertools.repeat(7_100)))
+"""
+
+
+def test_odd_ids_do_not_break_the_table_and_stay_whole_in_the_files(
+    scripted_pytester: pytest.Pytester,
+) -> None:
+    from tests.conftest import INNER_INI
+
+    # pytest escapes ids itself unless told not to; a user who turns that off gets raw ids
+    scripted_pytester.makeini(
+        INNER_INI + "disable_test_id_escaping_and_forfeit_all_rights_to_community_support = true\n"
+    )
+    scripted_pytester.makepyfile(ODD_IDS)
+    result = scripted_pytester.runpytest(
+        "--latency-report", "--latency-json=r.json", "--latency-md=r.md", "--latency-html=r.html"
+    )
+    result.assert_outcomes(passed=4)
+    lines = result.stdout.lines
+    start = next(i for i, line in enumerate(lines) if line.startswith("test "))
+    table = lines[start : start + 2 + 8]  # header, rule, two measurements of four tests
+    assert all(line.startswith("test_odd") for line in table[2:])
+    assert max(len(line) for line in table) < 300  # not padded to the 5,000-character id
+    shown = [line.split("  ")[0] for line in table[2:]]
+    assert (
+        "test_odd_ids_do_not_break_the_table_and_stay_whole_in_the_files.py::test_odd[two\\nlines]"
+        in shown
+    )
+    assert any(s.endswith("::test_odd[\\u202eabc]#2") for s in shown)
+    assert any(s.endswith("::test_odd[esc\\x1b[31mred]") for s in shown)
+    long_rows = [s for s in shown if "..." in s]
+    assert len(long_rows) == 2 and all(len(s) == 120 for s in long_rows)
+    assert long_rows[1].endswith("xxx]#2") and long_rows[0].startswith("test_odd_ids")
+    assert not any("\x1b" in line or "\u202e" in line for line in lines)
+    # the files keep every id whole
+    names = [
+        r["nodeid"] for r in json.loads((scripted_pytester.path / "r.json").read_text())["results"]
+    ]
+    assert any(name.endswith("[two\nlines]") for name in names)
+    assert any(name.endswith("x" * 5000 + "]#2") for name in names)
+    markdown = (scripted_pytester.path / "r.md").read_text()
+    assert "x" * 5000 + "]#2`" in markdown and "[two\\nlines]`" in markdown
+    assert "\u202e" not in markdown and "\x1b" not in markdown
+    html = (scripted_pytester.path / "r.html").read_text()
+    # the override stays, shut inside its own isolate: "#2" cannot be reordered by it
+    assert "<bdi>test_odd[\u202eabc]</bdi><bdi>#2</bdi>" in html
+    assert "x" * 5000 in html

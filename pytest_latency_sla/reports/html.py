@@ -98,12 +98,24 @@ def _table(results: Sequence[ResultDict]) -> str:
 
 def _breakable(test_id: str) -> str:
     """The escaped id, with line-break opportunities after the path's ``/`` and after ``::``
-    (long ids wrap between their parts, not mid-name)."""
+    (long ids wrap between their parts, not mid-name). Each part is its own bidi isolate
+    (``<bdi>``): a right-to-left override in a parameter id cannot reorder the rest of the id
+    or the ``#2`` of a second measurement."""
+    test_id, measurement = _split_measurement(test_id)
     path, sep, rest = test_id.partition("::")
     parts = [escape(path).replace("/", "/<wbr>")]
     if sep:
         parts += [escape(part) for part in rest.split("::")]
-    return "::<wbr>".join(parts)
+    isolated = "::<wbr>".join(f"<bdi>{part}</bdi>" for part in parts)
+    return isolated + (f"<bdi>{escape(measurement)}</bdi>" if measurement else "")
+
+
+def _split_measurement(test_id: str) -> tuple[str, str]:
+    """``("a.py::t", "#2")`` for the second measurement ``a.py::t#2``; ``(test_id, "")``."""
+    head, sep, number = test_id.rpartition("#")
+    if sep and number.isdigit() and head:
+        return head, f"#{number}"
+    return test_id, ""
 
 
 def _card(index: int, result: ResultDict) -> str:
@@ -295,6 +307,7 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica 
   max-width: 1180px; }
 h1 { font-size: 22px; margin: 0 0 6px; }
 h2 { font-size: 15px; margin: 0 0 4px; font-weight: 600; overflow-wrap: anywhere; }
+bdi { unicode-bidi: isolate; }
 code { font: 12.5px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono",
   monospace; }
 .summary { font-size: 15px; margin: 4px 0; }

@@ -26,6 +26,9 @@ __all__ = [
 
 HEADER = ("test", "threshold", "estimate [bounds]", "p50", "max", "n", "margin", "verdict")
 Status = Literal["good", "warn", "bad"]
+# The terminal table's test column: a longer id is shortened in the middle (the files keep it
+# whole), so one generated 5,000-character id cannot pad every row of the table.
+ID_WIDTH = 120
 
 
 def tally(results: Sequence[ResultDict]) -> dict[str, int]:
@@ -125,17 +128,25 @@ def _load(result: ResultDict) -> str:
 
 
 def footnotes(results: Sequence[ResultDict]) -> list[str]:
-    """One line under the table per result whose samples may not be independent: garbage
-    collections while sampling, drift between the halves, a call near timer resolution."""
+    """One line under the terminal table per result whose samples may not be independent:
+    garbage collections while sampling, drift between the halves, a call near timer resolution."""
     out = []
     for result in results:
         found = messages.result_notes(result)
         if found:
-            out.append(f"note: {result['nodeid']}: " + "; ".join(found))
+            out.append(f"note: {terminal_id(result['nodeid'])}: " + "; ".join(found))
     return out
 
 
+def terminal_id(test_id: str) -> str:
+    """A test id as the terminal shows it: on one line, in stored order (``printable``), at most
+    ``ID_WIDTH`` characters."""
+    return messages.shorten_middle(messages.printable(test_id), ID_WIDTH)
+
+
 def render_text(table: Sequence[tuple[str, ...]]) -> list[str]:
+    """The table for a terminal: ids made printable and shortened (``terminal_id``)."""
+    table = [(terminal_id(row[0]), *row[1:]) for row in table]
     all_rows = [HEADER, *table]
     widths = [max(len(row[i]) for row in all_rows) for i in range(len(HEADER))]
     right = {3, 4, 5, 6}
@@ -157,7 +168,7 @@ def _md_cell(text: str) -> str:
 def md_code(text: str) -> str:
     """``text`` as a code span inside a GFM table cell: nothing in it is HTML or emphasis, but
     the table still splits on a bare ``|`` and a backtick run would end the span early."""
-    text = " ".join(text.splitlines()).replace("|", "\\|")
+    text = messages.printable(text).replace("|", "\\|")
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
