@@ -122,8 +122,13 @@ posix = pytest.mark.skipif(sys.platform == "win32", reason="SIGALRM and fork")
 def test_an_interrupt_stops_the_load_workers_and_keeps_what_they_served() -> None:
     # 20 calls/s of 1 ms on two workers: far below capacity on any machine, so only the
     # interrupt ends the run (not "rate above capacity")
-    with _alarm(0.5, Stop), pytest.raises(Stop) as caught:
-        run_load(Target(time.sleep, (0.001,)), LoadPlan(rate=20.0, concurrency=2), max_time=60)
+    with _alarm(1.0, Stop), pytest.raises(Stop) as caught:
+        run_load(
+            Target(time.sleep, (0.001,)),
+            LoadPlan(rate=20.0, concurrency=2),
+            max_time=60,
+            warmup=0,  # the alarm lands while the workers serve, however busy the machine
+        )
     partial = partial_of(caught.value)
     assert partial.stopped == "interrupted" and len(partial.latency_ns) > 0
     time.sleep(0.2)
