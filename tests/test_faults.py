@@ -62,6 +62,7 @@ def test_c_never_runs():
     assert interrupted["n"] > 0 and interrupted["thresholds"] == []
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
 def test_sigint_during_sampling_writes_the_finished_results(
     scripted_pytester: pytest.Pytester,

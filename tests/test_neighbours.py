@@ -91,6 +91,7 @@ def test_after():
 """
 
 
+@pytest.mark.slow
 def test_timeout_signal_method_fails_that_test_and_the_session_goes_on(
     scripted_pytester: pytest.Pytester,
 ) -> None:
