@@ -462,7 +462,7 @@ def report_path_empty(raw: object) -> tuple[str, str]:
 
 def report_path_no_home(text: str) -> tuple[str, str]:
     user = text[1:].split("/", 1)[0]
-    why = f"there is no user {user!r} whose home directory {'~' + user!r} could name"
+    why = f"there is no user {user!r}, so {'~' + user!r} names no home directory"
     return f"cannot write {text!r}: {why}", why
 
 

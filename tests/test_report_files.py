@@ -170,7 +170,9 @@ def test_a_fifo_a_socket_and_a_directory_are_refused(tmp_path: Path) -> None:
 def test_names_no_file_system_takes_and_homes_that_do_not_exist(tmp_path: Path) -> None:
     with pytest.raises(ReportPathError, match="a name in it is 300 bytes long, more than"):
         report_path("x" * 295 + ".json", tmp_path)
-    with pytest.raises(ReportPathError, match="there is no user 'nouser' whose home directory"):
+    with pytest.raises(
+        ReportPathError, match="there is no user 'nouser', so '~nouser' names no home directory"
+    ):
         report_path("~nouser/r.json", tmp_path)
     with pytest.raises(ReportPathError, match="expected a file path, got ' '"):
         report_path(" ", tmp_path)
@@ -190,7 +192,7 @@ def test_refused_paths_stop_the_session_at_start(scripted_pytester: pytest.Pytes
     cases = [
         ("--latency-json=fifo", "--latency-json: '*fifo': it is a FIFO; a report goes to a*"),
         ("--latency-json=~nouser/r.json", "--latency-json: cannot write '~nouser/r.json': there "
-         "is no user 'nouser' whose home directory '~nouser' could name"),
+         "is no user 'nouser', so '~nouser' names no home directory"),
         ("--latency-md=" + "m" * 300, "--latency-md: cannot write '*': a name in it is 300 "
          "bytes long, more than the file system allows"),
     ]  # fmt: skip
