@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MARKER",
     "ItemState",
+    "interrupted_items_key",
     "item_state_key",
     "measure_for_item",
     "measure_test_body",
@@ -49,6 +50,9 @@ class ItemState:
 
 
 item_state_key = pytest.StashKey[ItemState]()
+# Items with a measurement stopped by an interrupt: after Ctrl-C pytest makes no report for the
+# test, so the reporting process collects these at the end (``collector.gather_unsent``).
+interrupted_items_key = pytest.StashKey[list[pytest.Item]]()
 
 
 def plan_for_item(item: pytest.Item, settings: Settings) -> Plan | None:
@@ -115,8 +119,8 @@ def measure_test_body(item: pytest.Function) -> bool:
     state = item.stash.get(item_state_key, None)
     if state is None or state.plan is None or MARKER in item.fixturenames:
         return False
-    if item.config.stash[settings_key].mode == "off":
-        return False
+    if item.config.stash[settings_key].mode == "off" and not state.plan.isolate:
+        return False  # pytest calls the body once, as it would without the plugin
     from .engine.target import Target, TargetError
 
     funcargs = item.funcargs
@@ -170,8 +174,6 @@ def _measure(
 
     settings = item.config.stash[settings_key]
     state = state_of(item)
-    if settings.mode == "off":
-        return _call_once(target)
     spec = MeasureSpec(
         thresholds=plan.thresholds if (plan is not None and budgeted) else (),
         confidence=settings.confidence,
@@ -183,10 +185,12 @@ def _measure(
     count = len(state.records) + 1
     name = item.nodeid if count == 1 else f"{item.nodeid}#{count}"
     isolate = plan.isolate if plan is not None else settings.isolate
+    if settings.mode == "off":
+        return _call_once(target, spec, isolate)
     if isolate:
-        result = _measure_isolated(state, target, spec, name)
+        result = _measure_isolated(item, state, target, spec, name)
     else:
-        result = run_measurement(target, spec, name)
+        result = _interruptible(item, state, target, spec, name, run_measurement)
     state.records.append(result.to_dict())
     _add_user_properties(item, result)
     item.config.hook.pytest_latency_sla_result(item=item, result=result)
@@ -194,8 +198,43 @@ def _measure(
     return result
 
 
+def _interruptible(
+    item: pytest.Item,
+    state: ItemState,
+    target: Target,
+    spec: MeasureSpec,
+    name: str,
+    run: Callable[[Target, MeasureSpec, str], LatencyResult],
+    *,
+    isolated: bool = False,
+) -> LatencyResult:
+    """``run(target, spec, name)``; when an interrupt stops it (a timeout plugin, Ctrl-C), keep
+    a result with the samples taken so far (``interrupted``, no verdict) and re-raise the
+    interrupt unchanged."""
+    __tracebackhide__ = True
+    try:
+        return run(target, spec, name)
+    except BaseException as error:
+        if _is_interrupt(error):
+            from .engine.sampler import partial_of
+            from .verdict.measure import interrupted_result
+
+            partial = partial_of(error)
+            record = interrupted_result(partial, spec, name, isolated=isolated).to_dict()
+            state.records.append(record)
+            item.config.stash.setdefault(interrupted_items_key, []).append(item)
+        raise
+
+
+def _is_interrupt(error: BaseException) -> bool:
+    """An exception that stops a measurement from outside the measured work: KeyboardInterrupt,
+    a timeout plugin's failure, ``pytest.exit``; not the call's own error (an ``Exception``),
+    nor a skip or xfail it asked for."""
+    return not isinstance(error, (Exception, pytest.skip.Exception, pytest.xfail.Exception))
+
+
 def _measure_isolated(
-    state: ItemState, target: Target, spec: MeasureSpec, name: str
+    item: pytest.Item, state: ItemState, target: Target, spec: MeasureSpec, name: str
 ) -> LatencyResult:
     """An isolated measurement at the pytest edge: skip without fork; a crashed or killed child
     fails the test and leaves an empty result, so the reports still list the test."""
@@ -207,7 +246,7 @@ def _measure_isolated(
     from .verdict.result import LatencyResult
 
     try:
-        return run_isolated(target, spec, name)
+        return _interruptible(item, state, target, spec, name, run_isolated, isolated=True)
     except IsolationUnavailable as error:
         pytest.skip(str(error))
     except ChildCrashed as error:
@@ -232,14 +271,22 @@ def _measure_isolated(
     pytest.fail(failure, pytrace=False)
 
 
-def _call_once(target: Target) -> LatencyResult:
-    import numpy as np
+def _call_once(target: Target, spec: MeasureSpec, isolate: bool) -> LatencyResult:
+    """``--latency-mode=off``: the one call, in a forked child when the test isolates it (a
+    crash there fails the test as it would in any mode); the thresholds listed, not judged."""
+    __tracebackhide__ = True
+    from .engine.isolation import ChildCrashed, ChildTimedOut, IsolationUnavailable
+    from .verdict.measure import call_once
 
-    from .engine.sampler import time_one_call
-    from .verdict.result import LatencyResult
-
-    elapsed = time_one_call(target)
-    return LatencyResult(samples_ns=np.array([elapsed], dtype=np.int64), stopped="mode off")
+    try:
+        return call_once(target, spec, isolate=isolate)
+    except IsolationUnavailable as error:
+        pytest.skip(str(error))
+    except ChildCrashed as error:
+        failure = error.message()
+    except ChildTimedOut as error:
+        failure = str(error)
+    pytest.fail(failure, pytrace=False)
 
 
 def _add_user_properties(item: pytest.Item, result: LatencyResult) -> None:

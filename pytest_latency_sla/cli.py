@@ -114,11 +114,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError, ImportError) as error:
         print(f"latency-sla: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    from . import messages
     from .engine.target import Target
     from .verdict.measure import run_measurement
 
-    result = run_measurement(Target(session.run, (None, inputs)), spec, name=args.model)
+    # One run first: a model that loads but cannot run on these inputs (a shape or type it
+    # rejects, a kernel it lacks) is an unusable model, said in one line, not a traceback.
+    built = [(name, tuple(value.shape), str(value.dtype)) for name, value in inputs.items()]
+    try:
+        session.run(None, inputs, _quiet_run())  # the error is said once, below
+        result = run_measurement(Target(session.run, (None, inputs)), spec, name=args.model)
+    except Exception as error:  # onnxruntime raises its own types, all Exceptions
+        print(f"latency-sla: error: {messages.model_run_failed(args.model, built, error)}",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
     return _report(result, spec, args)
+
+
+def _quiet_run() -> Any:
+    """ONNX Runtime run options that keep its own log of a failed run off stderr."""
+    import onnxruntime
+
+    options = onnxruntime.RunOptions()
+    options.log_severity_level = 4  # fatal only
+    return options
 
 
 def _plan(args: argparse.Namespace) -> tuple[Plan, MeasureSpec]:
@@ -132,8 +151,8 @@ def _plan(args: argparse.Namespace) -> tuple[Plan, MeasureSpec]:
 
     if not 0.5 < args.confidence < 1:
         raise ValueError(f"--confidence: expected 0.5 < C < 1, got {args.confidence:g}")
-    if args.json is not None and (args.json.is_dir() or not args.json.parent.is_dir()):
-        raise ValueError(f"--json {args.json}: give a file path in an existing directory")
+    if args.json is not None:
+        args.json = _json_path(args.json)
     if args.threads < 1:
         raise ValueError(f"--threads: expected an int >= 1, got {args.threads}")
     if not math.isfinite(args.overkill) or not (args.overkill == 0 or args.overkill > 1):
@@ -161,6 +180,20 @@ def _plan(args: argparse.Namespace) -> tuple[Plan, MeasureSpec]:
         load=load_plan(plan),
     )
     return plan, spec
+
+
+def _json_path(given: Path) -> Path:
+    """``--json``: the report rules of the plugin (``reports.files``), in an existing directory."""
+    from .reports.files import ReportPathError, check_target, report_path
+
+    try:
+        path = report_path(str(given), Path.cwd())
+        if not path.parent.is_dir() and not path.is_symlink():
+            raise ValueError(f"--json {given}: give a file path in an existing directory")
+        check_target(path)
+    except ReportPathError as error:
+        raise ValueError(f"--json {given}: {error.message}") from None
+    return path
 
 
 def _as_option(message: str) -> str:
@@ -195,7 +228,12 @@ def _report(result: LatencyResult, spec: MeasureSpec, args: argparse.Namespace) 
     if args.json is not None:
         from .reports.document import build_report, write_json
 
-        write_json(args.json, build_report([data], environment))
+        try:
+            write_json(args.json, build_report([data], environment))
+        except OSError as error:  # checked at start; the file system changed since
+            why = getattr(error, "reason", None) or error.strerror or str(error)
+            print(messages.report_not_written("JSON", args.json, why), file=sys.stderr)
+            return EXIT_USAGE
     return EXIT_PASS if found.miss is None else EXIT_MISS
 
 

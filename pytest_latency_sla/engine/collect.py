@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..plan import Threshold
 from ..records import GcMode
-from .sampler import Gate, Sampling, sample
+from .sampler import MAX_SAMPLES, Gate, Sampling, sample, sample_once
 from .target import Target
 
 if TYPE_CHECKING:
@@ -36,6 +36,8 @@ class MeasureSpec:
     warmup: int | None = None
     gc_mode: GcMode = "keep"
     load: LoadPlan | None = None  # a rate or several workers: the load engine measures
+    once: bool = False  # one timed call, no warm-up (``--latency-mode=off``)
+    max_samples: int = MAX_SAMPLES  # the memory cap on timed calls
 
     @property
     def gates(self) -> list[Gate]:
@@ -44,12 +46,19 @@ class MeasureSpec:
 
 def collect(target: Target, spec: MeasureSpec) -> Sampling | LoadRun:
     """Warm up and sample ``target`` in this process: the closed-loop sampler with a sequential
-    gate per threshold, or the load engine for a load plan."""
+    gate per threshold, or the load engine for a load plan; one call for ``once``."""
+    if spec.once:
+        return sample_once(target, len(spec.thresholds))
     if spec.load is not None:
         from .load.run import run_load
 
         return run_load(
-            target, spec.load, max_time=spec.max_time, warmup=spec.warmup, gc_mode=spec.gc_mode
+            target,
+            spec.load,
+            max_time=spec.max_time,
+            warmup=spec.warmup,
+            gc_mode=spec.gc_mode,
+            max_samples=spec.max_samples,
         )
     return sample(
         target,
@@ -58,4 +67,5 @@ def collect(target: Target, spec: MeasureSpec) -> Sampling | LoadRun:
         max_time=spec.max_time,
         warmup=spec.warmup,
         gc_mode=spec.gc_mode,
+        max_samples=spec.max_samples,
     )
