@@ -215,6 +215,8 @@ def _interruptible(
     try:
         return run(target, spec, name)
     except BaseException as error:
+        if isinstance(error, Exception):
+            _note_failed_call(item, target, error)
         if _is_interrupt(error):
             from .engine.sampler import partial_of
             from .verdict.measure import interrupted_result
@@ -224,6 +226,20 @@ def _interruptible(
             state.records.append(record)
             item.config.stash.setdefault(interrupted_items_key, []).append(item)
         raise
+
+
+def _note_failed_call(item: pytest.Item, target: Target, error: Exception) -> None:
+    """An error of the measured code after its first call: a report section says which call
+    raised it (the error itself propagates unchanged)."""
+    from .engine.clock import ClockStalled
+    from .engine.sampler import call_of
+    from .engine.target import TargetError
+
+    call = call_of(error)
+    if call is None or call.overall < 2 or isinstance(error, (TargetError, ClockStalled)):
+        return
+    body = target.fn is getattr(item, "obj", None)
+    item.add_report_section("call", "latency-sla", messages.failed_call(call, body))
 
 
 def _is_interrupt(error: BaseException) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from .plan import (
     MAX_CONCURRENCY,
@@ -497,6 +497,49 @@ def nothing_measured(nodeid: str, item_kind: str | None) -> str:
             "the measured call into a pytest test function"
         )
     return f"{nodeid}: nothing was measured: the test has a latency_sla marker and {why}"
+
+
+class FailedCallInfo(Protocol):
+    """What ``failed_call`` reads of the engine's record of a call that raised."""
+
+    @property
+    def phase(self) -> str: ...
+
+    @property
+    def number(self) -> int: ...
+
+    @property
+    def warmup(self) -> int: ...
+
+    @property
+    def overall(self) -> int: ...
+
+
+def failed_call(call: FailedCallInfo, body: bool) -> str:
+    """Which call of the measured code raised (``call``: an ``engine.sampler.FailedCall``), and,
+    for a marker-only test (``body``), that its body runs again and again."""
+    if call.phase == "warm-up":
+        which = f"warm-up call {call.number:,} (un-timed)"
+    else:
+        kind = "scheduled" if call.phase == "scheduled" else "timed"
+        which = (
+            f"{kind} call {call.number:,}, after {plural(call.warmup, 'warm-up call')} "
+            f"(call {call.overall:,} in all)"
+        )
+    if body:
+        how = (
+            "with a latency_sla marker and no latency_sla fixture, the test body is the measured "
+            "call: it runs again and again (warm-up, then timed calls) with the same fixture "
+            "values, so whatever one call changes (an item popped from a list, a closed "
+            "connection, a counter) the next call sees; measure only the call itself with the "
+            "latency_sla fixture, or give each call fresh state"
+        )
+    else:
+        how = (
+            "latency_sla(fn, ...) calls fn again and again with the same arguments, so whatever "
+            "one call changes the next call sees"
+        )
+    return f"the exception above came from {which}, not the first call: {how}"
 
 
 def clock_stalled(where: str) -> str:

@@ -23,7 +23,7 @@ from typing import IO, TYPE_CHECKING, Any, Callable, NoReturn
 from .. import messages
 from .clock import CLOCK, Deadline
 from .collect import MeasureSpec, collect
-from .sampler import attach_partial, partial_of
+from .sampler import attach_call, attach_partial, call_of, partial_of
 from .target import Target
 
 if TYPE_CHECKING:
@@ -291,6 +291,7 @@ def _error_payload(error: BaseException) -> dict[str, Any]:
         "message": str(error),
         "traceback": text,
         "partial": partial_of(error),  # the samples taken before an interrupt
+        "call": call_of(error),  # which call of the measured code raised it
     }
 
 
@@ -307,6 +308,8 @@ def _raise_child_error(payload: dict[str, Any]) -> NoReturn:
         error = IsolatedCallError(f"{payload['type']}: {payload['message']}")
     if payload.get("partial") is not None and not isinstance(error, Exception):
         attach_partial(error, payload["partial"])
+    if payload.get("call") is not None:
+        attach_call(error, payload["call"])
     raise error from RemoteTraceback(payload["traceback"])
 
 

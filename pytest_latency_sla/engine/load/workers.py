@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ...records import Stopped
 from ..clock import CLOCK
-from ..sampler import attach_partial
+from ..sampler import FailedCall, attach_call, attach_partial
 from .schedule import LoadRun, Overload, OverloadDetector, finish_run, overload_from
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ def open_loop(
 
     def work(call: Callable[[], Any], record: Record) -> None:
         indices, delays, latencies = record
+        i = -1
         try:
             while not stop.is_set():
                 i = next(claim)
@@ -79,6 +80,8 @@ def open_loop(
                     finally:
                         check_lock.release()
         except BaseException as error:  # re-raised unchanged in the calling thread
+            if isinstance(error, Exception):
+                attach_call(error, FailedCall("scheduled", i + 1, 0))
             state["error"] = error
             stop.set()
 
@@ -124,6 +127,7 @@ def closed_loop(
 
     def work(call: Callable[[], Any], record: Record) -> None:
         indices, _, latencies = record
+        i = -1
         try:
             CLOCK.sleep_until(t0)
             while not stop.is_set():
@@ -138,6 +142,8 @@ def closed_loop(
                 latencies.append(clock() - start)
                 indices.append(i)
         except BaseException as error:
+            if isinstance(error, Exception):
+                attach_call(error, FailedCall("timed", i + 1, 0))
             state["error"] = error
             stop.set()
 
