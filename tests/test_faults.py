@@ -9,6 +9,7 @@ import json
 import signal
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -25,8 +26,8 @@ def test_a_finished(latency_sla, scripted):
 """
 
 
-def _outcomes(path: object) -> dict[str, str]:
-    report = json.loads(path.read_text())  # type: ignore[attr-defined]
+def _outcomes(path: Path) -> dict[str, str]:
+    report = json.loads(path.read_text())
     return {r["nodeid"].split("::")[-1]: r["outcome"] for r in report["results"]}
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from pytest_latency_sla.engine import isolation
 from pytest_latency_sla.engine.collect import MeasureSpec
+from pytest_latency_sla.engine.sampler import Sampling
 from pytest_latency_sla.engine.target import Target
 
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
@@ -307,6 +308,7 @@ def test_the_multithreaded_fork_warning_is_handled(monkeypatch: pytest.MonkeyPat
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         sampling = isolation.run_isolated(Target(int), MeasureSpec((), max_time=0.2, warmup=1))
+    assert isinstance(sampling, Sampling)  # no load plan: the closed-loop sampler's record
     assert len(sampling.samples_ns) > 0
 
 
@@ -341,6 +343,7 @@ def test_child_writes_nothing_twice_and_runs_no_atexit(pytester: pytest.Pytester
 def test_unit_run_isolated_returns_the_childs_samples() -> None:
     # No pytest in the way: a plain function measured in a child, its raw samples here.
     result = isolation.run_isolated(Target(sum, ((1, 2),)), MeasureSpec((), warmup=3))
+    assert isinstance(result, Sampling)
     assert result.warmup == 3
     assert result.stopped == "sample count" and len(result.samples_ns) == 3000
     assert result.samples_ns.dtype.name == "int64" and (result.samples_ns > 0).all()

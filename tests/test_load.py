@@ -49,7 +49,7 @@ def test_a_call_on_schedule_has_its_service_time_as_latency(clock: ScriptedClock
     run = run_load(target, LoadPlan(rate=1000), max_time=1.0, warmup=0)
     assert len(run.latency_ns) == 1000 and run.stopped == "max_time"
     assert set(run.latency_ns.tolist()) == {300_000}
-    assert set(run.start_delay_ns.tolist()) == {0}  # type: ignore[union-attr]
+    assert run.start_delay_ns is not None and set(run.start_delay_ns.tolist()) == {0}
     assert run.achieved_rate == pytest.approx(1000, rel=0.01)
     assert run.overload is None
 

@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-np = pytest.importorskip("numpy")
 ort = pytest.importorskip("onnxruntime")
 onnx = pytest.importorskip("onnx")
 
@@ -58,7 +58,7 @@ def identity_model(tmp_path: Path, elem_type: int, dims: list[int | str | None])
 
 
 # Every element type example_inputs builds, and the numpy dtype it must build it with.
-ELEMENT_TYPES = {
+ELEMENT_TYPES: dict[int, type[np.generic]] = {
     TensorProto.FLOAT: np.float32,
     TensorProto.FLOAT16: np.float16,
     TensorProto.DOUBLE: np.float64,

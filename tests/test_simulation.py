@@ -89,7 +89,7 @@ class Pareto:
         return np.float32(self.x_min_ns) * u ** np.float32(-1 / self.shape)
 
     def quantile(self, p: float) -> float:
-        return self.x_min_ns * (1 - p) ** (-1 / self.shape)
+        return self.x_min_ns * float((1 - p) ** (-1 / self.shape))
 
 
 DISTRIBUTIONS: dict[str, Distribution] = {
@@ -118,7 +118,9 @@ def rate(mask: Any) -> float:
     return float(np.mean(mask))
 
 
-def p99_gate(dist: Distribution, true_percentile: float, factor: float = 1.0) -> list:  # type: ignore[type-arg]
+def p99_gate(
+    dist: Distribution, true_percentile: float, factor: float = 1.0
+) -> list[tuple[float, float]]:
     return [(0.99, dist.quantile(true_percentile) * factor)]
 
 
