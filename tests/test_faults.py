@@ -152,11 +152,7 @@ def test_garbage_collection_storms_are_counted_not_fatal(pytester: pytest.Pytest
 def test_sampling_stops_at_the_sample_cap(scripted_clock: ScriptedClock) -> None:
     # p99 right on the budget: exactly 1 call in 100 is over it, so no look can decide and
     # only the cap ends the measurement (max_time is far away on the fake clock).
-    durations = itertools.cycle([1_000] * 99 + [3_000])
-
-    def call() -> None:
-        scripted_clock.advance(next(durations))
-
+    call = scripted_clock.calls(itertools.cycle([1_000] * 99 + [3_000]))
     sampling = sampler.sample(
         Target(call),
         [sampler.Gate(0.99, 2_000)],

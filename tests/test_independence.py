@@ -92,19 +92,21 @@ def test_notes_text() -> None:
 
 def test_timer_overhead_is_the_median_of_back_to_back_reads() -> None:
     # a clock that costs 40 ns a read, and 5 us on every 100th read (a stall)
-    reads = itertools.count()
-    now = [0]
+    clock = ScriptedClock(start_ns=0)
+    cost_of_a_read = clock.calls(itertools.cycle([40] * 99 + [5_000]))
 
-    def clock() -> int:
-        now[0] += 5_000 if next(reads) % 100 == 99 else 40
-        return now[0]
+    def read() -> int:
+        cost_of_a_read()
+        return clock()
 
-    assert measure_timer_overhead_ns(clock, pairs=1000) == 40
+    assert measure_timer_overhead_ns(read, pairs=1000) == 40
 
 
 def _churn(clock: ScriptedClock) -> Callable[[], None]:
+    tick = clock.calls(itertools.repeat(1_000))
+
     def call() -> None:
-        clock.advance(1_000)
+        tick()
         for _ in range(50):  # reference cycles: only the cyclic collector frees them
             cycle: list[object] = []
             cycle.append(cycle)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any, Protocol
@@ -239,13 +238,8 @@ def test_the_sampler_reaches_the_same_verdicts_as_the_batch(
         batch.advance(drawn[:, batch.n : nxt])
     outcomes = set()
     for run in range(runs):
-        durations = iter(drawn[run].tolist())
-
-        def call(durations: Iterator[int] = durations) -> None:
-            scripted_clock.advance(next(durations))
-
         s = sample(
-            Target(call),
+            Target(scripted_clock.calls(drawn[run].tolist())),
             [Gate(q, b) for q, b in gates],
             confidence=1 - ALPHA,
             max_time=1e9,
