@@ -26,6 +26,13 @@ def test_a_finished(latency_sla, scripted):
 """
 
 
+def _default_sigint() -> None:
+    """Run in the child before it starts Python: SIGINT's default action, whatever this process
+    inherited. A shell that starts a job in the background ignores SIGINT for it, an ignored
+    signal stays ignored across exec, and Python then installs no KeyboardInterrupt handler."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _outcomes(path: Path) -> dict[str, str]:
     report = json.loads(path.read_text())
     return {r["nodeid"].split("::")[-1]: r["outcome"] for r in report["results"]}
@@ -75,6 +82,7 @@ def test_b_long(latency_sla):
             [sys.executable, "-m", "pytest", "--latency-json=out.json", "-p", "no:timeout"],
             stdout=out,
             stderr=err,
+            preexec_fn=_default_sigint,
         )
         try:
             deadline = time.monotonic() + 60
