@@ -29,6 +29,33 @@ def scripted():
 """
 
 
+# What a test must not take from however the suite was started: the plugin's own variables, the
+# GitHub step summary, CI detection (pytest stops shortening lines under CI), and settings meant
+# for the outer pytest that inner runs would inherit (pytester drops PYTEST_ADDOPTS itself, not
+# the others; PYTHONWARNINGS=error would turn an inner subprocess's expected warnings into errors).
+NOT_INHERITED = (
+    "LATENCY_SLA_MODE",
+    "LATENCY_SLA_SCALE",
+    "GITHUB_STEP_SUMMARY",
+    "CI",
+    "BUILD_NUMBER",
+    "PYTEST_ADDOPTS",
+    "PYTEST_PLUGINS",
+    "PYTEST_TIMEOUT",
+    "PYTHONWARNINGS",
+)
+
+
+@pytest.fixture(autouse=True)
+def started_plainly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test sees the environment of a plain start: none of ``NOT_INHERITED``, and an
+    80-column terminal (pytest's fallback width; inner runs would otherwise take the width of
+    the terminal the suite was started in, and wrap or shorten lines by it)."""
+    for name in NOT_INHERITED:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COLUMNS", "80")
+
+
 @pytest.fixture
 def pytester(pytester: pytest.Pytester) -> pytest.Pytester:
     """Inner runs get a fixed test order and no asyncio configuration warning."""
