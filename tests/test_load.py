@@ -118,8 +118,10 @@ def test_closed_loop_workers_each_call_back_to_back() -> None:
 
 def test_threaded_workers_keep_intended_order_and_propagate_errors() -> None:
     run = run_load(Target(lambda: None), LoadPlan(rate=500, concurrency=2), max_time=0.4)
-    # every scheduled call is served, unless a saturated machine starved both threads for long
-    assert len(run.latency_ns) == 200 or run.overload is not None
+    # every scheduled call is served, unless a saturated machine starved both threads for long:
+    # they fell behind for good (overload), or were held past the run's end, when the calls
+    # still due are dropped (the run then lasted max_time or more)
+    assert len(run.latency_ns) == 200 or run.overload is not None or run.duration_s >= 0.4
     assert run.start_delay_ns is not None and np.all(run.latency_ns >= run.start_delay_ns)
 
     class Boom(Exception):
@@ -128,11 +130,12 @@ def test_threaded_workers_keep_intended_order_and_propagate_errors() -> None:
     count = itertools.count()
 
     def explode() -> None:
-        if next(count) > 50:
+        if next(count) > 2:
             raise Boom("kaput")
 
+    # the run ends at the error; max_time only has to leave room for three calls on a busy machine
     with pytest.raises(Boom, match="kaput"):
-        run_load(Target(explode), LoadPlan(rate=2000, concurrency=2), max_time=0.2, warmup=0)
+        run_load(Target(explode), LoadPlan(rate=2000, concurrency=2), max_time=5, warmup=0)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="timer slack is a Linux prctl")
@@ -153,5 +156,6 @@ def test_a_coroutine_function_is_awaited_once_per_scheduled_call() -> None:
         awaited.append(x)
 
     run = run_load(Target(fetch, (7,)), LoadPlan(rate=100), max_time=0.3, warmup=2)
-    assert len(run.latency_ns) == 30 or run.overload is not None
+    # all 30 calls, unless a saturated machine held the loop past the run's end (see above)
+    assert len(run.latency_ns) == 30 or run.overload is not None or run.duration_s >= 0.3
     assert len(awaited) == len(run.latency_ns) + 2 and set(awaited) == {7}
