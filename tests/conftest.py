@@ -1,11 +1,21 @@
 from __future__ import annotations
 
+import gc
+import importlib
+import pkgutil
 from collections.abc import Iterator
 
 import numpy  # noqa: F401  (loaded once here: pytester's in-process runs cannot re-import it)
 import pytest
 
+import pytest_latency_sla
 from pytest_latency_sla.engine.clock import ScriptedClock
+
+# pytester's in-process runs forget every module first imported inside them, so a measuring
+# module that loads on first use would be imported, and its asserts rewritten, again by every
+# inner run: the whole package is imported once here instead.
+for _module in pkgutil.walk_packages(pytest_latency_sla.__path__, "pytest_latency_sla."):
+    importlib.import_module(_module.name)
 
 INNER_INI = """
 [pytest]
@@ -44,6 +54,14 @@ NOT_INHERITED = (
     "PYTEST_TIMEOUT",
     "PYTHONWARNINGS",
 )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Every measurement starts with ``gc.collect()``, which walks every object the process
+    holds: what the suite loaded to collect (numpy, onnxruntime, hypothesis, pytest) is moved
+    out of the collector's sight once, instead of being walked again by every inner run."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(autouse=True)
