@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("onnxruntime")
+pytestmark = pytest.mark.slow  # every test starts the command in a process of its own
 FUNNEL = Path(__file__).resolve().parent.parent / "models" / "funnel.onnx"
 
 

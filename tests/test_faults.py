@@ -61,6 +61,7 @@ def test_c_never_runs():
     assert _outcomes(scripted_pytester.path / "out.json") == {"test_a_finished": "passed"}
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
 def test_sigint_during_sampling_writes_the_finished_results(
     scripted_pytester: pytest.Pytester,

@@ -1,4 +1,5 @@
-"""The load engine on a scripted clock: schedules, coordinated omission, overload; no real timing."""
+"""The load engine on a scripted clock: schedules, coordinated omission, overload. Worker threads
+and coroutines run on the real clock, in the slow lane."""
 
 from __future__ import annotations
 
@@ -109,6 +110,7 @@ def test_overload_detector_needs_growth_in_every_window() -> None:
     assert detector.served_rate() == pytest.approx(0.5e9)
 
 
+@pytest.mark.slow
 def test_closed_loop_workers_each_call_back_to_back() -> None:
     calls: list[int] = []
     run = run_load(Target(calls.append, (1,)), LoadPlan(rate=None, concurrency=3), max_time=0.1)
@@ -116,6 +118,7 @@ def test_closed_loop_workers_each_call_back_to_back() -> None:
     assert len(run.latency_ns) == len(calls) - run.warmup > 0
 
 
+@pytest.mark.slow
 def test_threaded_workers_keep_intended_order_and_propagate_errors() -> None:
     run = run_load(Target(lambda: None), LoadPlan(rate=500, concurrency=2), max_time=0.4)
     # every scheduled call is served, unless a saturated machine starved both threads for long:
@@ -149,6 +152,7 @@ def test_timer_slack_is_1ns_during_a_run_and_restored_after() -> None:
     assert prctl(30, 0, 0, 0, 0) == before
 
 
+@pytest.mark.slow
 def test_a_coroutine_function_is_awaited_once_per_scheduled_call() -> None:
     awaited: list[int] = []
 

@@ -77,6 +77,7 @@ def test_load_marker_reports_rates_and_fails_fast_above_capacity(
     assert records[1]["duration_s"] < 1
 
 
+@pytest.mark.slow
 def test_marker_only_body_under_load_and_closed_loop_callers(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
@@ -119,6 +120,7 @@ def test_marker_only_body_under_load_and_closed_loop_callers(pytester: pytest.Py
     assert second["load"]["start_delay_p99_s"] is None
 
 
+@pytest.mark.slow
 def test_isolated_load_run_measures_on_the_schedule_in_the_child(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """

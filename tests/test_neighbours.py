@@ -12,6 +12,8 @@ import pytest
 
 from tests.conftest import INNER_INI
 
+pytestmark = pytest.mark.slow  # real pytest processes, with real neighbouring plugins
+
 THREE_TESTS = """
 import itertools, pytest
 

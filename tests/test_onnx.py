@@ -159,6 +159,7 @@ def test_without_onnxruntime_the_error_says_what_to_install(
         load_session(FUNNEL)
 
 
+@pytest.mark.slow
 def test_importing_the_module_does_not_import_onnxruntime() -> None:
     code = (
         "import sys, pytest_latency_sla.onnx, pytest_latency_sla.plugin; "
@@ -260,6 +261,7 @@ def test_tight(latency_sla, path):
 """
 
 
+@pytest.mark.slow
 def test_sla_on_onnxruntime_datasets(pytester: pytest.Pytester) -> None:
     names = ["logreg_iris.onnx", "sigmoid.onnx", "mul_1.onnx"]
     paths = [str(shipped(ORT_DATASETS, name)) for name in names]
@@ -278,6 +280,7 @@ def test_sla_on_onnxruntime_datasets(pytester: pytest.Pytester) -> None:
     )
 
 
+@pytest.mark.slow
 def test_sla_on_onnx_light_models(pytester: pytest.Pytester) -> None:
     # squeezenet takes ~4-12 ms a call, resnet50 ~44 ms (more on a busy runner). A p50 budget
     # of 5 s passes confidently after 10 calls; a 100 us p99 budget fails confidently after 10

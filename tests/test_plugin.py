@@ -58,6 +58,7 @@ def test_missed_budget_fails_at_the_call_with_specs_message(
     result.stdout.no_fnmatch_line("*not reached*")
 
 
+@pytest.mark.slow
 def test_real_slow_call_fails_long_before_max_time(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
@@ -415,6 +416,7 @@ def test_report_table_has_environment_line_and_columns(scripted_pytester: pytest
     )
 
 
+@pytest.mark.slow
 def test_importing_the_plugin_loads_neither_numpy_nor_onnxruntime(
     pytester: pytest.Pytester,
 ) -> None:

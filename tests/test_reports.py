@@ -287,6 +287,7 @@ def test_html_histogram_axis_is_logarithmic_only_where_the_range_calls_for_it() 
     assert ">10 us<" in render(report([1e-6, 1e-5, 1e-4, 1e-3]))  # decade ticks, as written
 
 
+@pytest.mark.slow
 def test_html_renders_in_a_headless_browser(
     scripted_pytester: pytest.Pytester, tmp_path: Path
 ) -> None:
@@ -414,6 +415,7 @@ def test_markdown_code_span_survives_backticks_and_pipes() -> None:
     assert md_code("`edge`") == "`` `edge` ``"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="isolation needs fork")
 def test_reports_list_a_crashed_measurement(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
