@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 pytest.importorskip("onnxruntime")
+pytestmark = pytest.mark.slow  # every test starts the command in a process of its own
 FUNNEL = Path(__file__).resolve().parent.parent / "models" / "funnel.onnx"
 
 

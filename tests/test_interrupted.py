@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
@@ -211,8 +212,8 @@ def test_a_timed_out_measurement_is_reported_interrupted(
     assert '<p class="reason">interrupted after n=' in html
 
 
-def _results(pytester: pytest.Pytester) -> list[dict[str, object]]:
-    records: list[dict[str, object]] = json.loads((pytester.path / "r.json").read_text())["results"]
+def _results(pytester: pytest.Pytester) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = json.loads((pytester.path / "r.json").read_text())["results"]
     return records
 
 

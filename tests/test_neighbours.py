@@ -12,6 +12,8 @@ import pytest
 
 from tests.conftest import INNER_INI
 
+pytestmark = pytest.mark.slow  # real pytest processes, with real neighbouring plugins
+
 THREE_TESTS = """
 import itertools, pytest
 
@@ -82,6 +84,7 @@ import itertools, time, pytest
 def test_before(latency_sla, scripted):
     latency_sla(scripted(itertools.repeat(7100)))
 
+@pytest.mark.timeout(1)  # on this test only: a busy machine must not time out its neighbours
 @pytest.mark.latency_sla(s=1)
 def test_long(latency_sla):
     latency_sla(time.sleep, 0.2)  # the first look comes after 10 calls: 2 s
@@ -97,7 +100,7 @@ def test_timeout_signal_method_fails_that_test_and_the_session_goes_on(
 ) -> None:
     scripted_pytester.makepyfile(LONG_SAMPLING)
     result = scripted_pytester.runpytest_subprocess(
-        "--timeout=1", "-o", "timeout_method=signal", "--latency-json=out.json"
+        "-o", "timeout_method=signal", "--latency-json=out.json"
     )
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["*Failed: Timeout (>1.0s) from pytest-timeout.*"])
@@ -115,7 +118,7 @@ def test_timeout_thread_method_ends_the_process(scripted_pytester: pytest.Pytest
     # plugin can run after that, so no report file is written and later tests do not run.
     scripted_pytester.makepyfile(LONG_SAMPLING)
     result = scripted_pytester.runpytest_subprocess(
-        "--timeout=1", "-o", "timeout_method=thread", "--latency-json=out.json"
+        "-o", "timeout_method=thread", "--latency-json=out.json"
     )
     assert result.ret == 1
     assert "+ Timeout +" in result.stdout.str() + result.stderr.str()

@@ -6,10 +6,11 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
+from pytest_latency_sla.records import ReportDict, ResultDict
 from pytest_latency_sla.reports.document import SCHEMA, write_json
 from pytest_latency_sla.reports.files import write_report
 from tests.conftest import SCRIPTED_CONFTEST
@@ -156,9 +157,8 @@ def test_json_tolerates_values_a_plugin_should_not_have_put_there(tmp_path: Path
     import numpy as np
 
     path = tmp_path / "r.json"
-    write_json(
-        path, {"a": float("nan"), "b": [float("inf")], "c": np.float64(1.5), "d": np.int64(3)}
-    )
+    garbage = {"a": float("nan"), "b": [float("inf")], "c": np.float64(1.5), "d": np.int64(3)}
+    write_json(path, cast(ReportDict, garbage))
     assert json.loads(path.read_text()) == {"a": None, "b": [None], "c": 1.5, "d": 3}
 
 
@@ -276,20 +276,22 @@ def test_html_is_self_contained_and_escapes_every_id(scripted_pytester: pytest.P
 def test_html_histogram_axis_is_logarithmic_only_where_the_range_calls_for_it() -> None:
     from pytest_latency_sla.reports.html import render
 
-    def report(edges: list[float]) -> dict[str, Any]:
+    def report(edges: list[float]) -> ReportDict:
+        # only what the chart reads: the renderer must cope with a partial record
         counts = [5] * (len(edges) - 1)
         result = {"nodeid": "t", "n": 10, "histogram": {"edges_s": edges, "counts": counts}}
         result["thresholds"] = [
             {"percentile": 99.0, "budget_s": edges[-1], "estimate_s": edges[-2], "lower_s": None,
              "upper_s": None, "verdict": "pass", "confident": False, "margin": 1.1, "overkill": False}
         ]  # fmt: skip
-        return {"results": [result], "environment": {}}
+        return cast(ReportDict, {"results": [result], "environment": {}})
 
     assert "(linear time axis)" in render(report([1.0e-3, 1.1e-3, 1.2e-3, 1.3e-3]))
     assert "(log time axis)" in render(report([1e-6, 1e-5, 1e-4, 1e-3]))
     assert ">10 us<" in render(report([1e-6, 1e-5, 1e-4, 1e-3]))  # decade ticks, as written
 
 
+@pytest.mark.slow
 def test_html_renders_in_a_headless_browser(
     scripted_pytester: pytest.Pytester, tmp_path: Path
 ) -> None:
@@ -350,7 +352,8 @@ def test_junit_xml_carries_one_property_group_per_threshold(
         "99.0", "0.05", "7.1e-06", "7.1e-06", "pass", "598",
     ]  # fmt: skip
     slow = dict(props("test_slow[a|b]"))
-    assert slow["latency_verdict"] == "fail" and float(slow["latency_estimate_s"]) == 0.06
+    estimate = slow["latency_estimate_s"]
+    assert slow["latency_verdict"] == "fail" and estimate is not None and float(estimate) == 0.06
     assert cases["test_slow[a|b]"].find("failure") is not None
 
 
@@ -391,9 +394,10 @@ def test_summary_counts_a_miss_in_an_xfail_test_apart() -> None:
     from pytest_latency_sla.messages import summary_text
     from pytest_latency_sla.reports.table import summary_status, tally
 
-    def result(outcome: str, verdict: str, confident: bool = True) -> dict[str, Any]:
+    def result(outcome: str, verdict: str, confident: bool = True) -> ResultDict:
+        # only the keys the tally reads
         t = {"verdict": verdict, "confident": confident, "overkill": False}
-        return {"nodeid": outcome, "outcome": outcome, "thresholds": [t]}
+        return cast(ResultDict, {"nodeid": outcome, "outcome": outcome, "thresholds": [t]})
 
     expected_miss = [result("passed", "pass"), result("xfailed", "fail")]
     counts = tally(expected_miss)
@@ -403,21 +407,31 @@ def test_summary_counts_a_miss_in_an_xfail_test_apart() -> None:
     assert summary_status(tally(real_miss), "enforce") == "bad"
     assert summary_status(tally(real_miss), "warn") == "warn"
     assert summary_text(tally(real_miss)).endswith("2 missed (1 in xfail tests), 1 not confident")
-    assert summary_status(tally([{"outcome": "crashed", "thresholds": []}]), "warn") == "bad"
+    crashed = cast(ResultDict, {"outcome": "crashed", "thresholds": []})
+    assert summary_status(tally([crashed]), "warn") == "bad"
 
 
 def test_a_summary_is_never_green_when_the_run_failed() -> None:
     from pytest_latency_sla.messages import summary_text
     from pytest_latency_sla.reports.table import summary_status, tally
 
-    met = tally([{"nodeid": "t", "outcome": "passed", "thresholds": [{"verdict": "pass"}]}])
+    met = tally(
+        [
+            cast(
+                ResultDict,
+                {"nodeid": "t", "outcome": "passed", "thresholds": [{"verdict": "pass"}]},
+            )
+        ]
+    )
     assert summary_status(met, "enforce", exitstatus=0) == "good"
     for status in (1, 2, 3, 4):
         assert summary_status(met, "enforce", exitstatus=status) == "bad"
         assert summary_status(met, "warn", exitstatus=status) == "bad"
     assert summary_status(met, "enforce", signal="SIGTERM") == "bad"
     assert summary_text(met, 1).endswith("; the run failed (pytest exit status 1: tests failed)")
-    interrupted = tally([{"nodeid": "t", "outcome": "interrupted", "thresholds": []}])
+    interrupted = tally(
+        [cast(ResultDict, {"nodeid": "t", "outcome": "interrupted", "thresholds": []})]
+    )
     assert summary_status(interrupted, "warn", exitstatus=0) == "bad"
     assert summary_text(interrupted) == "1 measurement, 0 budgets: 0 met, 0 missed, 1 interrupted"
 
@@ -457,6 +471,7 @@ def test_markdown_code_span_survives_backticks_and_pipes() -> None:
     assert md_code("`edge`") == "`` `edge` ``"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="isolation needs fork")
 def test_reports_list_a_crashed_measurement(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(

@@ -8,6 +8,8 @@ import pytest
 
 from .test_reports import assert_schema
 
+pytestmark = pytest.mark.slow  # real pytest processes, with real xdist workers
+
 SUITE = """
 import itertools, pytest
 
