@@ -16,6 +16,7 @@ from .records import ResultDict
 from .settings import MARKER, Settings, settings_key
 
 if TYPE_CHECKING:
+    from .engine.collect import MeasureSpec
     from .engine.target import Target
     from .verdict.measure import Findings
     from .verdict.result import CapacityResult, LatencyResult
@@ -29,6 +30,8 @@ __all__ = [
     "MARKER",
     "ItemState",
     "capacity_for_item",
+    "capacity_unsearched",
+    "interrupted_items_key",
     "item_state_key",
     "measure_for_item",
     "measure_test_body",
@@ -54,6 +57,9 @@ class ItemState:
 
 
 item_state_key = pytest.StashKey[ItemState]()
+# Items with a measurement stopped by an interrupt: after Ctrl-C pytest makes no report for the
+# test, so the reporting process collects these at the end (``collector.gather_unsent``).
+interrupted_items_key = pytest.StashKey[list[pytest.Item]]()
 
 
 def plan_for_item(item: pytest.Item, settings: Settings) -> Plan | None:
@@ -120,9 +126,9 @@ def measure_test_body(item: pytest.Function) -> bool:
     state = item.stash.get(item_state_key, None)
     if state is None or state.plan is None or MARKER in item.fixturenames:
         return False
-    if item.config.stash[settings_key].mode == "off":
-        return False
-    if state.plan.min_rate is not None:
+    if item.config.stash[settings_key].mode == "off" and not state.plan.isolate:
+        return False  # pytest calls the body once, as it would without the plugin
+    if state.plan.min_rate is not None and item.config.stash[settings_key].mode != "off":
         called = "measures its own body (it does not request the latency_sla fixture)"
         pytest.fail(messages.min_rate_needs_capacity(item.nodeid, called), pytrace=False)
     from .engine.target import Target, TargetError
@@ -194,8 +200,6 @@ def _measure(
 
     settings = item.config.stash[settings_key]
     state = state_of(item)
-    if settings.mode == "off":
-        return _call_once(target)
     spec = MeasureSpec(
         thresholds=plan.thresholds if (plan is not None and budgeted) else (),
         confidence=settings.confidence,
@@ -207,24 +211,76 @@ def _measure(
     count = len(state.records) + 1
     name = item.nodeid if count == 1 else f"{item.nodeid}#{count}"
     isolate = plan.isolate if plan is not None else settings.isolate
+    if settings.mode == "off":
+        return _call_once(target, spec, isolate)
     if isolate:
         from .verdict.measure import run_isolated
 
-        result = _isolated(state, name, partial(run_isolated, target, spec, name))
+        run = partial(_interruptible, item, state, target, spec, name, run_isolated, isolated=True)
+        result = _isolated(state, name, run)
     else:
-        result = run_measurement(target, spec, name)
+        result = _interruptible(item, state, target, spec, name, run_measurement)
     state.records.append(result.to_dict())
     _add_user_properties(item, result)
     item.config.hook.pytest_latency_sla_result(item=item, result=result)
-    from .verdict.measure import findings
-
-    _warn_and_gate(item, findings(result, spec), settings)
+    _warn_and_gate(item, result, spec, settings)
     return result
+
+
+def _interruptible(
+    item: pytest.Item,
+    state: ItemState,
+    target: Target,
+    spec: MeasureSpec,
+    name: str,
+    run: Callable[[Target, MeasureSpec, str], LatencyResult],
+    *,
+    isolated: bool = False,
+) -> LatencyResult:
+    """``run(target, spec, name)``; when an interrupt stops it (a timeout plugin, Ctrl-C), keep
+    a result with the samples taken so far (``interrupted``, no verdict) and re-raise the
+    interrupt unchanged."""
+    __tracebackhide__ = True
+    try:
+        return run(target, spec, name)
+    except BaseException as error:
+        if isinstance(error, Exception):
+            _note_failed_call(item, target, error)
+        if _is_interrupt(error):
+            from .engine.sampler import partial_of
+            from .verdict.measure import interrupted_result
+
+            partial = partial_of(error)
+            record = interrupted_result(partial, spec, name, isolated=isolated).to_dict()
+            state.records.append(record)
+            item.config.stash.setdefault(interrupted_items_key, []).append(item)
+        raise
+
+
+def _note_failed_call(item: pytest.Item, target: Target, error: Exception) -> None:
+    """An error of the measured code after its first call: a report section says which call
+    raised it (the error itself propagates unchanged)."""
+    from .engine.clock import ClockStalled
+    from .engine.sampler import call_of
+    from .engine.target import TargetError
+
+    call = call_of(error)
+    if call is None or call.overall < 2 or isinstance(error, (TargetError, ClockStalled)):
+        return
+    body = target.fn is getattr(item, "obj", None)
+    item.add_report_section("call", "latency-sla", messages.failed_call(call, body))
+
+
+def _is_interrupt(error: BaseException) -> bool:
+    """An exception that stops a measurement from outside the measured work: KeyboardInterrupt,
+    a timeout plugin's failure, ``pytest.exit``; not the call's own error (an ``Exception``),
+    nor a skip or xfail it asked for."""
+    return not isinstance(error, (Exception, pytest.skip.Exception, pytest.xfail.Exception))
 
 
 def capacity_for_item(item: pytest.Item, target: Target, plan: Plan) -> CapacityResult:
     """Search the capacity of ``target`` for ``item`` (``latency_sla.capacity``); record,
-    warn, and fail the test when no rate holds or ``min_rate`` is missed."""
+    warn, and fail the test when ``min_rate`` is not held (or, without it, no rate holds)."""
     __tracebackhide__ = True
     from .engine.clock import ClockStalled
     from .engine.target import TargetError
@@ -245,12 +301,6 @@ def _capacity(item: pytest.Item, target: Target, plan: Plan) -> CapacityResult:
 
     settings = item.config.stash[settings_key]
     state = state_of(item)
-    if settings.mode == "off":
-        _call_once(target)
-        budgets = tuple(t.label for t in plan.thresholds)
-        return CapacityResult(
-            None, None, min_rate=plan.min_rate, budgets=budgets, stopped="mode off"
-        )
     spec = MeasureSpec(
         thresholds=plan.thresholds,
         confidence=settings.confidence,
@@ -264,18 +314,48 @@ def _capacity(item: pytest.Item, target: Target, plan: Plan) -> CapacityResult:
             concurrency=plan.concurrency,
         ),
     )
+    if settings.mode == "off":  # one call, no search
+        _call_once(target, spec, plan.isolate)
+        budgets = tuple(t.label for t in plan.thresholds)
+        return CapacityResult(
+            None, None, min_rate=plan.min_rate, budgets=budgets, stopped="mode off"
+        )
     count = len(state.records) + 1
     name = item.nodeid if count == 1 else f"{item.nodeid}#{count}"
-    if plan.isolate:
-        result = _isolated(state, name, partial(run_capacity, target, spec, name, isolate=True))
-    else:
-        result = run_capacity(target, spec, name)
-    record = result.to_dict()
-    state.records.append(record)
+    search = partial(_searching, item, state, target, spec, name, run_capacity)
+    result = _isolated(state, name, partial(search, isolate=True)) if plan.isolate else search()
+    state.records.append(result.to_dict())
     _add_capacity_properties(item, result)
     item.config.hook.pytest_latency_sla_result(item=item, result=result)
-    _warn_and_gate(item, capacity_findings(result, spec), settings)
+    _gate(item, capacity_findings(result, spec), settings)
     return result
+
+
+def _searching(
+    item: pytest.Item,
+    state: ItemState,
+    target: Target,
+    spec: MeasureSpec,
+    name: str,
+    run: Callable[..., CapacityResult],
+    *,
+    isolate: bool = False,
+) -> CapacityResult:
+    """``run(target, spec, name)``; an interrupt leaves an empty ``interrupted`` row (the
+    search's probes are not kept) and is re-raised unchanged."""
+    __tracebackhide__ = True
+    try:
+        return run(target, spec, name, isolate=isolate)
+    except BaseException as error:
+        if isinstance(error, Exception):
+            _note_failed_call(item, target, error)
+        if _is_interrupt(error):
+            from .verdict.measure import interrupted_result
+
+            record = interrupted_result(None, spec, name, isolated=isolate).to_dict()
+            state.records.append(record)
+            item.config.stash.setdefault(interrupted_items_key, []).append(item)
+        raise
 
 
 def _isolated(state: ItemState, name: str, run: Callable[[], Measured]) -> Measured:
@@ -313,14 +393,22 @@ def _isolated(state: ItemState, name: str, run: Callable[[], Measured]) -> Measu
     pytest.fail(failure, pytrace=False)
 
 
-def _call_once(target: Target) -> LatencyResult:
-    import numpy as np
+def _call_once(target: Target, spec: MeasureSpec, isolate: bool) -> LatencyResult:
+    """``--latency-mode=off``: the one call, in a forked child when the test isolates it (a
+    crash there fails the test as it would in any mode); the thresholds listed, not judged."""
+    __tracebackhide__ = True
+    from .engine.isolation import ChildCrashed, ChildTimedOut, IsolationUnavailable
+    from .verdict.measure import call_once
 
-    from .engine.sampler import time_one_call
-    from .verdict.result import LatencyResult
-
-    elapsed = time_one_call(target)
-    return LatencyResult(samples_ns=np.array([elapsed], dtype=np.int64), stopped="mode off")
+    try:
+        return call_once(target, spec, isolate=isolate)
+    except IsolationUnavailable as error:
+        pytest.skip(str(error))
+    except ChildCrashed as error:
+        failure = error.message()
+    except ChildTimedOut as error:
+        failure = str(error)
+    pytest.fail(failure, pytrace=False)
 
 
 def _add_user_properties(item: pytest.Item, result: LatencyResult) -> None:
@@ -348,7 +436,17 @@ def _add_capacity_properties(item: pytest.Item, result: CapacityResult) -> None:
     )
 
 
-def _warn_and_gate(item: pytest.Item, found: Findings, settings: Settings) -> None:
+def _warn_and_gate(
+    item: pytest.Item, result: LatencyResult, spec: MeasureSpec, settings: Settings
+) -> None:
+    __tracebackhide__ = True
+    from .verdict.measure import findings
+
+    _gate(item, findings(result, spec), settings)
+
+
+def _gate(item: pytest.Item, found: Findings, settings: Settings) -> None:
+    """Warn, and fail the test on a miss (``--latency-mode=warn``: warn instead)."""
     __tracebackhide__ = True
     from .warning_types import LatencyMissWarning
 

@@ -139,16 +139,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError, ImportError) as error:
         print(f"latency-sla: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    from . import messages
     from .engine.target import Target
 
+    # One run first: a model that loads but cannot run on these inputs (a shape or type it
+    # rejects, a kernel it lacks) is an unusable model, said in one line, not a traceback.
+    built = [(name, tuple(value.shape), str(value.dtype)) for name, value in inputs.items()]
     target = Target(session.run, (None, inputs))
+    try:
+        session.run(None, inputs, _quiet_run())  # the error is said once, below
+        if spec.capacity is not None:
+            from .verdict.capacity import run_capacity
+
+            found = run_capacity(target, spec, name=args.model)
+        else:
+            from .verdict.measure import run_measurement
+
+            result = run_measurement(target, spec, name=args.model)
+    except Exception as error:  # onnxruntime raises its own types, all Exceptions
+        print(f"latency-sla: error: {messages.model_run_failed(args.model, built, error)}",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
     if spec.capacity is not None:
-        from .verdict.capacity import run_capacity
+        return _report_capacity(found, spec, args)
+    return _report(result, spec, args)
 
-        return _report_capacity(run_capacity(target, spec, name=args.model), spec, args)
-    from .verdict.measure import run_measurement
 
-    return _report(run_measurement(target, spec, name=args.model), spec, args)
+def _quiet_run() -> Any:
+    """ONNX Runtime run options that keep its own log of a failed run off stderr."""
+    import onnxruntime
+
+    options = onnxruntime.RunOptions()
+    options.log_severity_level = 4  # fatal only
+    return options
 
 
 def _plan(args: argparse.Namespace) -> tuple[Plan, MeasureSpec]:
@@ -162,8 +185,8 @@ def _plan(args: argparse.Namespace) -> tuple[Plan, MeasureSpec]:
 
     if not 0.5 < args.confidence < 1:
         raise ValueError(f"--confidence: expected 0.5 < C < 1, got {args.confidence:g}")
-    if args.json is not None and (args.json.is_dir() or not args.json.parent.is_dir()):
-        raise ValueError(f"--json {args.json}: give a file path in an existing directory")
+    if args.json is not None:
+        args.json = _json_path(args.json)
     if args.threads < 1:
         raise ValueError(f"--threads: expected an int >= 1, got {args.threads}")
     if not math.isfinite(args.overkill) or not (args.overkill == 0 or args.overkill > 1):
@@ -216,6 +239,20 @@ def _plan(args: argparse.Namespace) -> tuple[Plan, MeasureSpec]:
     return plan, spec
 
 
+def _json_path(given: Path) -> Path:
+    """``--json``: the report rules of the plugin (``reports.files``), in an existing directory."""
+    from .reports.files import ReportPathError, check_target, report_path
+
+    try:
+        path = report_path(str(given), Path.cwd())
+        if not path.parent.is_dir() and not path.is_symlink():
+            raise ValueError(f"--json {given}: give a file path in an existing directory")
+        check_target(path)
+    except ReportPathError as error:
+        raise ValueError(f"--json {given}: {error.message}") from None
+    return path
+
+
 def _as_option(message: str) -> str:
     # "latency-sla: latency_sla(rate=-1.0): rate must ..." -> "--rate -1.0: rate must ..."
     import re
@@ -248,7 +285,12 @@ def _report(result: LatencyResult, spec: MeasureSpec, args: argparse.Namespace) 
     if args.json is not None:
         from .reports.document import build_report, write_json
 
-        write_json(args.json, build_report([data], environment))
+        try:
+            write_json(args.json, build_report([data], environment))
+        except OSError as error:  # checked at start; the file system changed since
+            why = getattr(error, "reason", None) or error.strerror or str(error)
+            print(messages.report_not_written("JSON", args.json, why), file=sys.stderr)
+            return EXIT_USAGE
     return EXIT_PASS if found.miss is None else EXIT_MISS
 
 
@@ -257,7 +299,7 @@ def _report_capacity(result: CapacityResult, spec: MeasureSpec, args: argparse.N
     holds every probe."""
     from . import messages
     from .engine.environment import describe
-    from .reports.table import probe_table, render_text
+    from .reports.table import render_probes
     from .verdict.capacity import capacity_findings
 
     found = capacity_findings(result, spec)
@@ -267,9 +309,7 @@ def _report_capacity(result: CapacityResult, spec: MeasureSpec, args: argparse.N
     environment = describe("keep")
     print(messages.environment_line(environment))
     print(messages.capacity_context(data))
-    header, table = probe_table(capacity)
-    right = frozenset(i for i in range(len(header)) if i != len(header) - 1)
-    for line in render_text(table, header, right):
+    for line in render_probes(capacity):
         print(line)
     print(messages.capacity_line(capacity, result.confidence))
     for category, text in found.warnings:

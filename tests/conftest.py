@@ -1,11 +1,21 @@
 from __future__ import annotations
 
+import gc
+import importlib
+import pkgutil
 from collections.abc import Iterator
 
 import numpy  # noqa: F401  (loaded once here: pytester's in-process runs cannot re-import it)
 import pytest
 
+import pytest_latency_sla
 from pytest_latency_sla.engine.clock import ScriptedClock
+
+# pytester's in-process runs forget every module first imported inside them, so a measuring
+# module that loads on first use would be imported, and its asserts rewritten, again by every
+# inner run: the whole package is imported once here instead.
+for _module in pkgutil.walk_packages(pytest_latency_sla.__path__, "pytest_latency_sla."):
+    importlib.import_module(_module.name)
 
 
 def _asyncio_loop_scope() -> str:
@@ -36,6 +46,41 @@ def scripted():
     with clock.installed():
         yield clock.calls
 """
+
+
+# What a test must not take from however the suite was started: the plugin's own variables, the
+# GitHub step summary, CI detection (pytest stops shortening lines under CI), and settings meant
+# for the outer pytest that inner runs would inherit (pytester drops PYTEST_ADDOPTS itself, not
+# the others; PYTHONWARNINGS=error would turn an inner subprocess's expected warnings into errors).
+NOT_INHERITED = (
+    "LATENCY_SLA_MODE",
+    "LATENCY_SLA_SCALE",
+    "GITHUB_STEP_SUMMARY",
+    "CI",
+    "BUILD_NUMBER",
+    "PYTEST_ADDOPTS",
+    "PYTEST_PLUGINS",
+    "PYTEST_TIMEOUT",
+    "PYTHONWARNINGS",
+)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Every measurement starts with ``gc.collect()``, which walks every object the process
+    holds: what the suite loaded to collect (numpy, onnxruntime, hypothesis, pytest) is moved
+    out of the collector's sight once, instead of being walked again by every inner run."""
+    gc.collect()
+    gc.freeze()
+
+
+@pytest.fixture(autouse=True)
+def started_plainly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test sees the environment of a plain start: none of ``NOT_INHERITED``, and an
+    80-column terminal (pytest's fallback width; inner runs would otherwise take the width of
+    the terminal the suite was started in, and wrap or shorten lines by it)."""
+    for name in NOT_INHERITED:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COLUMNS", "80")
 
 
 @pytest.fixture

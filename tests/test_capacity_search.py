@@ -20,7 +20,7 @@ from pytest_latency_sla.engine.capacity import (
 )
 from pytest_latency_sla.engine.clock import ScriptedClock
 from pytest_latency_sla.engine.load.schedule import Overload
-from pytest_latency_sla.records import ProbeOutcome
+from pytest_latency_sla.records import ProbeOutcome, Verdict
 from pytest_latency_sla.stats.batch_means import BlockBounds
 
 MAX_TIME = 1.0
@@ -33,7 +33,7 @@ def probe(rate: float, outcome: ProbeOutcome, *, passes: bool | None = None) -> 
     elif outcome == "misses":
         bounds, margin = BlockBounds("fail", True, 3.0, 2.5, 3.5, 1.0, 1000), 2 / 3
     else:  # near the capacity: the estimate within a fifth of the budget (of 2.0)
-        verdict = "pass" if passes else "fail"
+        verdict: Verdict = "pass" if passes else "fail"
         estimate = 1.8 if passes else 2.2
         bounds = BlockBounds(verdict, False, estimate, 1.5, None, 50.0, 20)
         margin = 2.0 / estimate

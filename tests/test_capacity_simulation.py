@@ -88,7 +88,7 @@ def test_the_mm1_model_has_its_p99_at_the_budget_at_its_capacity() -> None:
 
 # (model, capacity, probe length, capacity_time, searches): 1,000 searches in all, each probe
 # long enough for its latencies' correlation (the M/M/1 queue's is the longest)
-CASES = {
+CASES: dict[str, tuple[LatencyModel, float, float, float, int]] = {
     "M/M/1 at 80% load": (MM1(50_000), 16_000.0, 1.5, 15.0, 250),
     "lognormal": (Slowdown(DISTRIBUTIONS["lognormal"], 10_000), 8_000.0, 1.0, 10.0, 250),
     "slow path 0.5%": (Slowdown(DISTRIBUTIONS["slow path 0.5%"], 10_000), 7_000.0, 1.0, 10.0, 250),

@@ -9,6 +9,7 @@ import json
 import signal
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -25,8 +26,15 @@ def test_a_finished(latency_sla, scripted):
 """
 
 
-def _outcomes(path: object) -> dict[str, str]:
-    report = json.loads(path.read_text())  # type: ignore[attr-defined]
+def _default_sigint() -> None:
+    """Run in the child before it starts Python: SIGINT's default action, whatever this process
+    inherited. A shell that starts a job in the background ignores SIGINT for it, an ignored
+    signal stays ignored across exec, and Python then installs no KeyboardInterrupt handler."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _outcomes(path: Path) -> dict[str, str]:
+    report = json.loads(path.read_text())
     return {r["nodeid"].split("::")[-1]: r["outcome"] for r in report["results"]}
 
 
@@ -50,9 +58,19 @@ def test_c_never_runs():
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*! KeyboardInterrupt !*"])
     result.stdout.no_fnmatch_line("*INTERNALERROR*")
-    assert _outcomes(scripted_pytester.path / "out.json") == {"test_a_finished": "passed"}
+    # pytest makes no report for a test Ctrl-C stopped: its row comes from the item itself
+    assert _outcomes(scripted_pytester.path / "out.json") == {
+        "test_a_finished": "passed",
+        "test_b_interrupted": "interrupted",
+    }
+    records = json.loads((scripted_pytester.path / "out.json").read_text())["results"]
+    (interrupted,) = [r for r in records if r["outcome"] == "interrupted"]
+    # 299 calls before the interrupt: some warm-up, the rest timed; no threshold judged
+    assert interrupted["n"] + interrupted["warmup"] == 299
+    assert interrupted["n"] > 0 and interrupted["thresholds"] == []
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
 def test_sigint_during_sampling_writes_the_finished_results(
     scripted_pytester: pytest.Pytester,
@@ -74,6 +92,7 @@ def test_b_long(latency_sla):
             [sys.executable, "-m", "pytest", "--latency-json=out.json", "-p", "no:timeout"],
             stdout=out,
             stderr=err,
+            preexec_fn=_default_sigint,
         )
         try:
             deadline = time.monotonic() + 60
@@ -89,7 +108,10 @@ def test_b_long(latency_sla):
                 proc.wait()
     stdout = (scripted_pytester.path / "stdout").read_text()
     assert "KeyboardInterrupt" in stdout and "INTERNALERROR" not in stdout
-    assert _outcomes(scripted_pytester.path / "out.json") == {"test_a_finished": "passed"}
+    assert _outcomes(scripted_pytester.path / "out.json") == {
+        "test_a_finished": "passed",
+        "test_b_long": "interrupted",
+    }
 
 
 def test_a_call_that_raises_on_its_500th_call(scripted_pytester: pytest.Pytester) -> None:
@@ -151,11 +173,7 @@ def test_garbage_collection_storms_are_counted_not_fatal(pytester: pytest.Pytest
 def test_sampling_stops_at_the_sample_cap(scripted_clock: ScriptedClock) -> None:
     # p99 right on the budget: exactly 1 call in 100 is over it, so no look can decide and
     # only the cap ends the measurement (max_time is far away on the fake clock).
-    durations = itertools.cycle([1_000] * 99 + [3_000])
-
-    def call() -> None:
-        scripted_clock.advance(next(durations))
-
+    call = scripted_clock.calls(itertools.cycle([1_000] * 99 + [3_000]))
     sampling = sampler.sample(
         Target(call),
         [sampler.Gate(0.99, 2_000)],

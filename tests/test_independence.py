@@ -5,24 +5,32 @@ from __future__ import annotations
 import gc
 import itertools
 import json
+from typing import Callable
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from pytest_latency_sla.engine.clock import ScriptedClock, measure_timer_overhead_ns
 from pytest_latency_sla.engine.sampler import Gate, sample
 from pytest_latency_sla.engine.target import Target
 from pytest_latency_sla.messages import stability_notes
-from pytest_latency_sla.records import ResultDict
-from pytest_latency_sla.stats.drift import DRIFT_RATIO, drift, near_timer_resolution
+from pytest_latency_sla.records import GcMode, ResultDict
+from pytest_latency_sla.stats.drift import DRIFT_RATIO, Drift, drift, near_timer_resolution
 
 from .conftest import INNER_INI, SCRIPTED_CONFTEST
+
+
+def drift_of(samples_ns: npt.NDArray[np.int64]) -> Drift:
+    found = drift(samples_ns)
+    assert found is not None, "two samples or more always have a drift figure"
+    return found
 
 
 def test_iid_samples_are_rarely_called_unstable() -> None:
     rng = np.random.default_rng(21)
     flagged = [
-        drift(rng.lognormal(8.5, 0.8, n).astype(np.int64)).unstable  # type: ignore[union-attr]
+        drift_of(rng.lognormal(8.5, 0.8, n).astype(np.int64)).unstable
         for n in (20, 598, 1196, 5000)
         for _ in range(250)
     ]
@@ -36,7 +44,7 @@ def test_a_step_in_the_middle_is_unstable() -> None:
     found = drift(stepped)
     assert found is not None and found.unstable and found.ratio == pytest.approx(1.5, rel=0.1)
     # the same step downwards too
-    assert drift(stepped[::-1].copy()).unstable  # type: ignore[union-attr]
+    assert drift_of(stepped[::-1].copy()).unstable
 
 
 def test_a_small_or_unproven_change_is_not_unstable() -> None:
@@ -84,19 +92,21 @@ def test_notes_text() -> None:
 
 def test_timer_overhead_is_the_median_of_back_to_back_reads() -> None:
     # a clock that costs 40 ns a read, and 5 us on every 100th read (a stall)
-    reads = itertools.count()
-    now = [0]
+    clock = ScriptedClock(start_ns=0)
+    cost_of_a_read = clock.calls(itertools.cycle([40] * 99 + [5_000]))
 
-    def clock() -> int:
-        now[0] += 5_000 if next(reads) % 100 == 99 else 40
-        return now[0]
+    def read() -> int:
+        cost_of_a_read()
+        return clock()
 
-    assert measure_timer_overhead_ns(clock, pairs=1000) == 40
+    assert measure_timer_overhead_ns(read, pairs=1000) == 40
 
 
-def _churn(clock: ScriptedClock) -> object:
+def _churn(clock: ScriptedClock) -> Callable[[], None]:
+    tick = clock.calls(itertools.repeat(1_000))
+
     def call() -> None:
-        clock.advance(1_000)
+        tick()
         for _ in range(50):  # reference cycles: only the cyclic collector frees them
             cycle: list[object] = []
             cycle.append(cycle)
@@ -106,11 +116,11 @@ def _churn(clock: ScriptedClock) -> object:
 
 @pytest.mark.parametrize(("gc_mode", "collects"), [("keep", True), ("disable", False)])
 def test_gc_mode_while_sampling(
-    scripted_clock: ScriptedClock, gc_mode: str, collects: bool
+    scripted_clock: ScriptedClock, gc_mode: GcMode, collects: bool
 ) -> None:
     assert gc.isenabled()
     s = sample(
-        Target(_churn(scripted_clock)),  # type: ignore[arg-type]
+        Target(_churn(scripted_clock)),
         [Gate(0.99, 1e6)],
         confidence=0.95,
         max_time=3,

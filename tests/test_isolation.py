@@ -12,6 +12,7 @@ import pytest
 
 from pytest_latency_sla.engine import isolation
 from pytest_latency_sla.engine.collect import MeasureSpec
+from pytest_latency_sla.engine.sampler import Sampling
 from pytest_latency_sla.engine.target import Target
 
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
@@ -46,6 +47,7 @@ def test_still_runs(latency_sla):
 """
 
 
+@pytest.mark.slow
 def test_crashes_fail_only_their_test_and_are_reported_as_crashed(
     pytester: pytest.Pytester,
 ) -> None:
@@ -83,6 +85,7 @@ def test_crashes_fail_only_their_test_and_are_reported_as_crashed(
     assert outcomes["test_still_runs"][1] > 0
 
 
+@pytest.mark.slow
 def test_exception_in_child_arrives_with_type_message_and_traceback(
     pytester: pytest.Pytester,
 ) -> None:
@@ -134,6 +137,7 @@ def test_exception_in_child_arrives_with_type_message_and_traceback(
     )
 
 
+@pytest.mark.slow
 def test_verdict_from_child_samples_matches_in_process(scripted_pytester: pytest.Pytester) -> None:
     # The scripted clock is patched before the fork, so the child's samples are exact and the
     # parent's verdict must read exactly as an in-process one.
@@ -160,6 +164,7 @@ def test_verdict_from_child_samples_matches_in_process(scripted_pytester: pytest
     assert (record["outcome"], record["n"], record["isolated"]) == ("failed", 10, True)
 
 
+@pytest.mark.slow
 def test_sample_on_a_scaled_budget_passes_alike_isolated(
     scripted_pytester: pytest.Pytester,
 ) -> None:
@@ -181,6 +186,7 @@ def test_sample_on_a_scaled_budget_passes_alike_isolated(
     isolated.assert_outcomes(passed=1)
 
 
+@pytest.mark.slow
 def test_hanging_call_is_killed_at_the_deadline(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -219,6 +225,7 @@ def test_deadline_is_twice_max_time_plus_ten_seconds() -> None:
     assert isolation.child_deadline_s(0.25) == 10.5
 
 
+@pytest.mark.slow
 def test_onnx_session_created_before_the_fork_runs_in_the_child(
     pytester: pytest.Pytester,
 ) -> None:
@@ -267,6 +274,7 @@ def test_no_fork_skips_with_a_reason(pytester: pytest.Pytester) -> None:
     )
 
 
+@pytest.mark.slow
 def test_fork_with_threads_is_fine_under_w_error(pytester: pytest.Pytester) -> None:
     # A live thread at the fork: Python 3.12+ warns about it; ``-W error`` must not break it.
     pytester.makepyfile(
@@ -290,6 +298,7 @@ def test_fork_with_threads_is_fine_under_w_error(pytester: pytest.Pytester) -> N
     assert "multi-threaded" not in result.stdout.str()
 
 
+@pytest.mark.slow
 def test_the_multithreaded_fork_warning_is_handled(monkeypatch: pytest.MonkeyPatch) -> None:
     # Whatever the running Python does, the warning as 3.12 words it never escapes.
     real_fork = os.fork
@@ -307,9 +316,11 @@ def test_the_multithreaded_fork_warning_is_handled(monkeypatch: pytest.MonkeyPat
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         sampling = isolation.run_isolated(Target(int), MeasureSpec((), max_time=0.2, warmup=1))
+    assert isinstance(sampling, Sampling)  # no load plan: the closed-loop sampler's record
     assert len(sampling.samples_ns) > 0
 
 
+@pytest.mark.slow
 def test_child_writes_nothing_twice_and_runs_no_atexit(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(
         """
@@ -338,15 +349,18 @@ def test_child_writes_nothing_twice_and_runs_no_atexit(pytester: pytest.Pytester
     assert out.count("atexit ran") == 1
 
 
+@pytest.mark.slow
 def test_unit_run_isolated_returns_the_childs_samples() -> None:
     # No pytest in the way: a plain function measured in a child, its raw samples here.
     result = isolation.run_isolated(Target(sum, ((1, 2),)), MeasureSpec((), warmup=3))
+    assert isinstance(result, Sampling)
     assert result.warmup == 3
     assert result.stopped == "sample count" and len(result.samples_ns) == 3000
     assert result.samples_ns.dtype.name == "int64" and (result.samples_ns > 0).all()
     assert result.samples_ns.flags.writeable  # an owned copy, not a view of the pipe's bytes
 
 
+@pytest.mark.slow
 def test_coroutine_function_is_awaited_in_the_child(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
@@ -368,6 +382,7 @@ def test_coroutine_function_is_awaited_in_the_child(pytester: pytest.Pytester) -
     pytester.runpytest().assert_outcomes(passed=1)
 
 
+@pytest.mark.slow
 def test_interrupted_parent_leaves_no_child(monkeypatch: pytest.MonkeyPatch) -> None:
     forked: list[int] = []
     real_fork = isolation._fork
@@ -378,7 +393,7 @@ def test_interrupted_parent_leaves_no_child(monkeypatch: pytest.MonkeyPatch) -> 
             forked.append(pid)
         return pid
 
-    def interrupted(fd: int, deadline: float) -> tuple[bytes, bool]:
+    def interrupted(fd: int, deadline: float, chunks: list[bytes]) -> bool:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(isolation, "_fork", recording_fork)

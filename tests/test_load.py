@@ -1,4 +1,5 @@
-"""The load engine on a scripted clock: schedules, coordinated omission, overload; no real timing."""
+"""The load engine on a scripted clock: schedules, coordinated omission, overload. Worker threads
+and coroutines run on the real clock, in the slow lane."""
 
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ def test_a_call_on_schedule_has_its_service_time_as_latency(clock: ScriptedClock
     run = run_load(target, LoadPlan(rate=1000), max_time=1.0, warmup=0)
     assert len(run.latency_ns) == 1000 and run.stopped == "max_time"
     assert set(run.latency_ns.tolist()) == {300_000}
-    assert set(run.start_delay_ns.tolist()) == {0}  # type: ignore[union-attr]
+    assert run.start_delay_ns is not None and set(run.start_delay_ns.tolist()) == {0}
     assert run.achieved_rate == pytest.approx(1000, rel=0.01)
     assert run.overload is None
 
@@ -109,6 +110,7 @@ def test_overload_detector_needs_growth_in_every_window() -> None:
     assert detector.served_rate() == pytest.approx(0.5e9)
 
 
+@pytest.mark.slow
 def test_closed_loop_workers_each_call_back_to_back() -> None:
     calls: list[int] = []
     run = run_load(Target(calls.append, (1,)), LoadPlan(rate=None, concurrency=3), max_time=0.1)
@@ -116,10 +118,13 @@ def test_closed_loop_workers_each_call_back_to_back() -> None:
     assert len(run.latency_ns) == len(calls) - run.warmup > 0
 
 
+@pytest.mark.slow
 def test_threaded_workers_keep_intended_order_and_propagate_errors() -> None:
     run = run_load(Target(lambda: None), LoadPlan(rate=500, concurrency=2), max_time=0.4)
-    # every scheduled call is served, unless a saturated machine starved both threads for long
-    assert len(run.latency_ns) == 200 or run.overload is not None
+    # every scheduled call is served, unless a saturated machine starved both threads for long:
+    # they fell behind for good (overload), or were held past the run's end, when the calls
+    # still due are dropped (the run then lasted max_time or more)
+    assert len(run.latency_ns) == 200 or run.overload is not None or run.duration_s >= 0.4
     assert run.start_delay_ns is not None and np.all(run.latency_ns >= run.start_delay_ns)
 
     class Boom(Exception):
@@ -128,11 +133,12 @@ def test_threaded_workers_keep_intended_order_and_propagate_errors() -> None:
     count = itertools.count()
 
     def explode() -> None:
-        if next(count) > 50:
+        if next(count) > 2:
             raise Boom("kaput")
 
+    # the run ends at the error; max_time only has to leave room for three calls on a busy machine
     with pytest.raises(Boom, match="kaput"):
-        run_load(Target(explode), LoadPlan(rate=2000, concurrency=2), max_time=0.2, warmup=0)
+        run_load(Target(explode), LoadPlan(rate=2000, concurrency=2), max_time=5, warmup=0)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="timer slack is a Linux prctl")
@@ -146,6 +152,7 @@ def test_timer_slack_is_1ns_during_a_run_and_restored_after() -> None:
     assert prctl(30, 0, 0, 0, 0) == before
 
 
+@pytest.mark.slow
 def test_a_coroutine_function_is_awaited_once_per_scheduled_call() -> None:
     awaited: list[int] = []
 
@@ -153,5 +160,6 @@ def test_a_coroutine_function_is_awaited_once_per_scheduled_call() -> None:
         awaited.append(x)
 
     run = run_load(Target(fetch, (7,)), LoadPlan(rate=100), max_time=0.3, warmup=2)
-    assert len(run.latency_ns) == 30 or run.overload is not None
+    # all 30 calls, unless a saturated machine held the loop past the run's end (see above)
+    assert len(run.latency_ns) == 30 or run.overload is not None or run.duration_s >= 0.3
     assert len(awaited) == len(run.latency_ns) + 2 and set(awaited) == {7}

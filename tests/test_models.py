@@ -6,15 +6,21 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 
-np = pytest.importorskip("numpy")
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 pytest.importorskip("onnxruntime.quantization")
 
+if TYPE_CHECKING:
+    from onnx import ModelProto, ValueInfoProto
+
 numpy_helper = onnx.numpy_helper
+Floats = npt.NDArray[np.float32]
 
 MODELS_DIR = Path(__file__).parent.parent / "models"
 FP32_PATH = MODELS_DIR / "funnel.onnx"
@@ -40,22 +46,24 @@ def build_models() -> ModuleType:
 
 
 @pytest.fixture(scope="module")
-def fp32_model():
-    return onnx.load(str(FP32_PATH))
+def fp32_model() -> ModelProto:
+    model: ModelProto = onnx.load(str(FP32_PATH))
+    return model
 
 
 @pytest.fixture(scope="module")
-def int8_model():
-    return onnx.load(str(INT8_PATH))
+def int8_model() -> ModelProto:
+    model: ModelProto = onnx.load(str(INT8_PATH))
+    return model
 
 
 @pytest.fixture(scope="module")
-def batch():
+def batch() -> Floats:
     rng = np.random.default_rng(7)
     return rng.uniform(0.0, 1.0, size=(4, 5)).astype(np.float32)
 
 
-def _session(path: Path):
+def _session(path: Path) -> Any:  # an onnxruntime.InferenceSession (onnxruntime is untyped)
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 1
     opts.inter_op_num_threads = 1
@@ -63,19 +71,20 @@ def _session(path: Path):
     return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
 
 
-def _run(path: Path, x):
+def _run(path: Path, x: Floats) -> Floats:
     sess = _session(path)
     assert [i.name for i in sess.get_inputs()] == ["answers"]
     assert [o.name for o in sess.get_outputs()] == ["variant_probs"]
     (out,) = sess.run(["variant_probs"], {"answers": x})
+    assert isinstance(out, np.ndarray) and out.dtype == np.float32
     return out
 
 
-def _initializers(model) -> dict:
+def _initializers(model: ModelProto) -> dict[str, npt.NDArray[Any]]:
     return {init.name: numpy_helper.to_array(init) for init in model.graph.initializer}
 
 
-def _dims(value_info) -> list:
+def _dims(value_info: ValueInfoProto) -> list[str | int]:
     return [
         d.dim_param if d.HasField("dim_param") else d.dim_value
         for d in value_info.type.tensor_type.shape.dim
@@ -88,13 +97,13 @@ def test_shipped_files_exist() -> None:
     assert BUILD_SCRIPT.is_file()
 
 
-def test_fp32_has_48_parameters(fp32_model) -> None:
+def test_fp32_has_48_parameters(fp32_model: ModelProto) -> None:
     sizes = {name: arr.size for name, arr in _initializers(fp32_model).items()}
     assert sum(sizes.values()) == 48
     assert sizes == {"W1": 25, "b1": 5, "W2": 15, "b2": 3}
 
 
-def test_fp32_layer_structure(fp32_model) -> None:
+def test_fp32_layer_structure(fp32_model: ModelProto) -> None:
     graph = fp32_model.graph
     assert [n.op_type for n in graph.node] == ["Gemm", "Relu", "Gemm", "Softmax"]
     inits = _initializers(fp32_model)
@@ -119,7 +128,7 @@ def test_fp32_layer_structure(fp32_model) -> None:
     assert _dims(out) == ["batch", 3]
 
 
-def test_fp32_pinned_metadata(fp32_model) -> None:
+def test_fp32_pinned_metadata(fp32_model: ModelProto) -> None:
     assert fp32_model.ir_version == 8
     opsets = {o.domain: o.version for o in fp32_model.opset_import}
     assert opsets == {"": 17}
@@ -133,7 +142,7 @@ def test_checker_passes(path: Path) -> None:
     onnx.checker.check_model(onnx.load(str(path)), full_check=True)
 
 
-def test_int8_is_really_quantized(int8_model) -> None:
+def test_int8_is_really_quantized(int8_model: ModelProto) -> None:
     op_types = {n.op_type for n in int8_model.graph.node}
     int_inits = [i.name for i in int8_model.graph.initializer if i.data_type in INTEGER_DTYPES]
     assert op_types & INTEGER_OPS, op_types
@@ -149,21 +158,25 @@ def test_int8_is_really_quantized(int8_model) -> None:
     assert float_matrices == []
 
 
-def test_rebuild_fp32_is_byte_identical(build_models, tmp_path: Path) -> None:
+def test_rebuild_fp32_is_byte_identical(build_models: ModuleType, tmp_path: Path) -> None:
     shipped = FP32_PATH.read_bytes()
     assert build_models.build_fp32().SerializeToString() == shipped
     written = build_models.save_fp32(tmp_path / "funnel.onnx")
     assert written.read_bytes() == shipped
 
 
-def test_rebuild_int8_matches_shipped(build_models, int8_model, tmp_path: Path) -> None:
+def test_rebuild_int8_matches_shipped(
+    build_models: ModuleType, int8_model: ModelProto, tmp_path: Path
+) -> None:
     fp32_copy = tmp_path / "funnel.onnx"
     fp32_copy.write_bytes(FP32_PATH.read_bytes())
     out = tmp_path / "funnel_int8.onnx"
     build_models.build_int8(fp32_copy, out)
     rebuilt = onnx.load(str(out))
 
-    def graph_signature(model):
+    def graph_signature(
+        model: ModelProto,
+    ) -> tuple[list[tuple[str, list[str], list[str]]], list[str], list[str]]:
         g = model.graph
         return (
             [(n.op_type, list(n.input), list(n.output)) for n in g.node],
@@ -185,7 +198,7 @@ def test_rebuild_int8_matches_shipped(build_models, int8_model, tmp_path: Path) 
 
 
 @pytest.mark.parametrize("path", [FP32_PATH, INT8_PATH], ids=["fp32", "int8"])
-def test_runs_in_onnxruntime(path: Path, batch) -> None:
+def test_runs_in_onnxruntime(path: Path, batch: Floats) -> None:
     out = _run(path, batch)
     assert out.shape == (4, 3)
     assert out.dtype == np.float32
@@ -193,19 +206,19 @@ def test_runs_in_onnxruntime(path: Path, batch) -> None:
     np.testing.assert_allclose(out.sum(axis=1), np.ones(4), atol=1e-5)
 
 
-def test_single_row_and_symbolic_batch(batch) -> None:
+def test_single_row_and_symbolic_batch(batch: Floats) -> None:
     for n in (1, 4, 33):
         x = np.resize(batch, (n, 5)).astype(np.float32)
         assert _run(FP32_PATH, x).shape == (n, 3)
 
 
-def test_int8_close_to_fp32(batch) -> None:
+def test_int8_close_to_fp32(batch: Floats) -> None:
     fp32 = _run(FP32_PATH, batch)
     int8 = _run(INT8_PATH, batch)
     np.testing.assert_allclose(int8, fp32, atol=0.05)
 
 
-def test_fp32_matches_numpy_reference(fp32_model, batch) -> None:
+def test_fp32_matches_numpy_reference(fp32_model: ModelProto, batch: Floats) -> None:
     w = _initializers(fp32_model)
     hidden = np.maximum(batch @ w["W1"] + w["b1"], 0.0)
     logits = hidden @ w["W2"] + w["b2"]

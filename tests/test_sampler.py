@@ -3,27 +3,33 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from typing import Callable
+from collections.abc import Iterable
 
 import pytest
 
 from pytest_latency_sla.engine.clock import ScriptedClock
-from pytest_latency_sla.engine.sampler import MEASURE_SAMPLES, Gate, sample
+from pytest_latency_sla.engine.sampler import MAX_SAMPLES, MEASURE_SAMPLES, Gate, Sampling, sample
 from pytest_latency_sla.engine.target import Target
 
 
-def scripted(clock: ScriptedClock, durations: Iterator[int]) -> Callable[[], None]:
-    def call() -> None:
-        clock.advance(next(durations))
-
-    return call
-
-
-def run(clock: ScriptedClock, durations: Iterator[int], gates: list[Gate], **kw):  # type: ignore[no-untyped-def]
-    options = {"confidence": 0.95, "max_time": 3.0, "warmup": 0}
-    options.update(kw)
-    return sample(Target(scripted(clock, durations)), gates, **options)
+def run(
+    clock: ScriptedClock,
+    durations: Iterable[float],
+    gates: list[Gate],
+    *,
+    max_time: float = 3.0,
+    warmup: int | None = 0,
+    max_samples: int = MAX_SAMPLES,
+) -> Sampling:
+    """Sample a call whose durations (ns) are scripted on ``clock``, at 95% confidence."""
+    return sample(
+        Target(clock.calls(durations)),
+        gates,
+        confidence=0.95,
+        max_time=max_time,
+        warmup=warmup,
+        max_samples=max_samples,
+    )
 
 
 def test_clear_pass_stops_at_the_first_pass_look(scripted_clock: ScriptedClock) -> None:

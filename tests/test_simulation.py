@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -157,13 +156,8 @@ def test_the_sampler_reaches_the_same_verdicts_as_the_batch(
         batch.advance(drawn[:, batch.n : nxt])
     outcomes = set()
     for run in range(runs):
-        durations = iter(drawn[run].tolist())
-
-        def call(durations: Iterator[int] = durations) -> None:
-            scripted_clock.advance(next(durations))
-
         s = sample(
-            Target(call),
+            Target(scripted_clock.calls(drawn[run].tolist())),
             [Gate(q, b) for q, b in gates],
             confidence=1 - ALPHA,
             max_time=1e9,

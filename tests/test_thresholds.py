@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from pytest_latency_sla.markers import BadMarkerArgument, MarkerCall, plan_from_markers
-from pytest_latency_sla.plan import Defaults
+from pytest_latency_sla.plan import Defaults, Plan
 
 WHERE = "test_x.py::test_y"
 
@@ -17,7 +17,7 @@ def mark(level: str = "function test_y", *args: Any, **kwargs: Any) -> MarkerCal
     return MarkerCall(level=level, args=args, kwargs=kwargs)
 
 
-def plan(*marks: MarkerCall, defaults: Defaults = Defaults()):  # type: ignore[no-untyped-def]
+def plan(*marks: MarkerCall, defaults: Defaults = Defaults()) -> Plan:
     return plan_from_markers(list(marks), defaults, WHERE)
 
 

@@ -54,7 +54,7 @@ def test_a_noisy_steady_call_is_not_taken_for_a_cold_start(scripted_clock: Scrip
 
 
 def test_cold_start_finds_the_leading_calls_over_budget() -> None:
-    def ns(*ms: float) -> np.ndarray:  # type: ignore[type-arg]
+    def ns(*ms: float) -> np.ndarray:
         return (np.array(ms) * MS).astype(np.int64)
 
     assert cold_start(ns(150, 50, *[1] * 8), 20 * MS, 0.99) == 2

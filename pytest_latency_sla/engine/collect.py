@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..plan import Threshold
 from ..records import GcMode
-from .sampler import Gate, Sampling, sample
+from .sampler import MAX_SAMPLES, Gate, Sampling, sample, sample_once
 from .target import Target
 
 if TYPE_CHECKING:
@@ -38,12 +38,16 @@ class MeasureSpec:
     gc_mode: GcMode = "keep"
     load: LoadPlan | None = None  # a rate or several workers: the load engine measures
     capacity: CapacityPlan | None = None  # a search over rates: load runs of max_time each
+    once: bool = False  # one timed call, no warm-up (``--latency-mode=off``)
+    max_samples: int = MAX_SAMPLES  # the memory cap on timed calls
 
     @property
     def time_limit(self) -> float:
         """Seconds the measurement may take, warm-up not counted: ``max_time``, or a capacity
         search's ``capacity_time``."""
-        return self.capacity.capacity_time if self.capacity is not None else self.max_time
+        if self.capacity is not None and not self.once:
+            return self.capacity.capacity_time
+        return self.max_time
 
     @property
     def gates(self) -> list[Gate]:
@@ -52,7 +56,10 @@ class MeasureSpec:
 
 def collect(target: Target, spec: MeasureSpec) -> Sampling | LoadRun | CapacitySearch:
     """Warm up and sample ``target`` in this process: the closed-loop sampler with a sequential
-    gate per threshold, the load engine for a load plan, or a capacity search."""
+    gate per threshold, the load engine for a load plan, or a capacity search; one call for
+    ``once``."""
+    if spec.once:
+        return sample_once(target, len(spec.thresholds))
     if spec.capacity is not None:
         from .capacity import search_capacity
 
@@ -69,7 +76,12 @@ def collect(target: Target, spec: MeasureSpec) -> Sampling | LoadRun | CapacityS
         from .load.run import run_load
 
         return run_load(
-            target, spec.load, max_time=spec.max_time, warmup=spec.warmup, gc_mode=spec.gc_mode
+            target,
+            spec.load,
+            max_time=spec.max_time,
+            warmup=spec.warmup,
+            gc_mode=spec.gc_mode,
+            max_samples=spec.max_samples,
         )
     return sample(
         target,
@@ -78,4 +90,5 @@ def collect(target: Target, spec: MeasureSpec) -> Sampling | LoadRun | CapacityS
         max_time=spec.max_time,
         warmup=spec.warmup,
         gc_mode=spec.gc_mode,
+        max_samples=spec.max_samples,
     )

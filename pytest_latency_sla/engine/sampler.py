@@ -11,7 +11,7 @@ from array import array
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from ..records import GcMode, Stopped, Verdict
 from ..stats.looks import FAIL, PASS, UNDECIDED, Looks
@@ -30,8 +30,14 @@ __all__ = [
     "Gate",
     "GcCounter",
     "Sampling",
+    "FailedCall",
+    "attach_call",
+    "attach_partial",
+    "call_of",
     "heap_frozen",
+    "partial_of",
     "sample",
+    "sample_once",
     "time_one_call",
     "warm_up",
 ]
@@ -142,6 +148,58 @@ class Sampling:
     gc_collections: int
 
 
+# The attribute that carries the samples taken before an interrupt on the interrupting exception.
+_PARTIAL_ATTR = "latency_sla_partial"
+# The attribute that says which call of the measured code raised an exception.
+_CALL_ATTR = "latency_sla_call"
+
+
+@dataclass(frozen=True)
+class FailedCall:
+    """Which call raised: the ``number``-th warm-up call, or the ``number``-th timed (or, under
+    load, scheduled) call after ``warmup`` warm-up calls."""
+
+    phase: Literal["warm-up", "timed", "scheduled"]
+    number: int
+    warmup: int
+
+    @property
+    def overall(self) -> int:
+        """Its number among every call made, warm-up included (1 for the very first)."""
+        return self.number if self.phase == "warm-up" else self.warmup + self.number
+
+
+def attach_call(error: BaseException, call: FailedCall, *, again: bool = False) -> None:
+    """Note on ``error`` (re-raised unchanged) which call of the measured code raised it; the
+    innermost note stands unless ``again``."""
+    try:
+        if again or getattr(error, _CALL_ATTR, None) is None:
+            setattr(error, _CALL_ATTR, call)
+    except (AttributeError, TypeError):  # an exception type without a __dict__
+        pass
+
+
+def call_of(error: BaseException) -> FailedCall | None:
+    """What ``attach_call`` noted on ``error``, or ``None``."""
+    found = getattr(error, _CALL_ATTR, None)
+    return found if isinstance(found, FailedCall) else None
+
+
+def attach_partial(error: BaseException, collected: Any) -> None:
+    """Keep ``collected`` (a ``Sampling`` or a load run, ``stopped="interrupted"``) on ``error``,
+    an interrupt (a ``BaseException`` that is not an ``Exception``: KeyboardInterrupt, a timeout
+    plugin's failure) that ended sampling; the exception itself is re-raised unchanged."""
+    try:
+        setattr(error, _PARTIAL_ATTR, collected)
+    except (AttributeError, TypeError):  # an exception type without a __dict__: nothing kept
+        pass
+
+
+def partial_of(error: BaseException) -> Any:
+    """What ``attach_partial`` kept on ``error``, or ``None``."""
+    return getattr(error, _PARTIAL_ATTR, None)
+
+
 def sample(
     target: Target,
     gates: Sequence[Gate],
@@ -159,6 +217,12 @@ def sample(
     try:
         with heap_frozen():
             return _sample(runner, gates, confidence, max_time, warmup, gc_mode, max_samples)
+    except BaseException as error:
+        if not isinstance(error, Exception):  # an interrupt: keep what was sampled, for the report
+            attach_partial(error, runner.interrupted(len(gates)))
+        else:  # the measured code's own error: say which call raised it
+            attach_call(error, runner.failed_call())
+        raise
     finally:
         runner.close()
 
@@ -174,7 +238,8 @@ def _sample(
 ) -> Sampling:
     import numpy as np
 
-    warmed = runner.warm_up(warmup, max_time)
+    warmed = runner.warmed = runner.warm_up(warmup, max_time)
+    runner.timing = True
     looks = Looks([(g.q, g.budget_ns) for g in gates], 1.0 - confidence)
     counted = 0
     limit = max_samples if gates else min(max_samples, MEASURE_SAMPLES)
@@ -182,7 +247,8 @@ def _sample(
     stopped: Stopped = "max_samples" if gates else "sample count"
     clock = CLOCK.now_ns
     with GcCounter(gc_mode) as gc_counter:
-        start = clock()
+        runner.gc_counter = gc_counter
+        start = runner.started_ns = clock()
         deadline = start + int(max_time * 1e9)
         while True:
             next_look = looks.next_look()
@@ -213,6 +279,21 @@ def _sample(
         stopped=stopped,
         decisions=decisions,
         gc_collections=gc_counter.collections,
+    )
+
+
+def sample_once(target: Target, gates: int = 0) -> Sampling:
+    """One timed call of ``target``, no warm-up, no decision (``stopped="mode off"``)."""
+    import numpy as np
+
+    elapsed = time_one_call(target)
+    return Sampling(
+        samples_ns=np.array([elapsed], dtype=np.int64),
+        warmup=0,
+        duration_s=elapsed / 1e9,
+        stopped="mode off",
+        decisions=[Decision() for _ in range(gates)],
+        gc_collections=0,
     )
 
 
@@ -271,11 +352,40 @@ class _SyncRunner:
     def __init__(self, target: Target) -> None:
         self.target = target
         self.buf = array("q")
+        # how far sampling got, for ``interrupted`` and ``failed_call``
+        self.warm_calls = 0
+        self.timing = False
+        self.warmed = 0
+        self.started_ns: int | None = None
+        self.gc_counter: GcCounter | None = None
+
+    def interrupted(self, gates: int) -> Sampling:
+        """What was sampled before an interrupt: every timed call so far, no decision."""
+        import numpy as np
+
+        # a copy first: after an interrupt an async batch may still be appending in its thread
+        samples = np.frombuffer(self.buf.tobytes(), dtype=np.int64).copy()
+        started = self.started_ns
+        return Sampling(
+            samples_ns=samples,
+            warmup=self.warmed,
+            duration_s=0.0 if started is None else (CLOCK.now_ns() - started) / 1e9,
+            stopped="interrupted",
+            decisions=[Decision() for _ in range(gates)],
+            gc_collections=0 if self.gc_counter is None else self.gc_counter.collections,
+        )
+
+    def failed_call(self) -> FailedCall:
+        """The call under way when an exception came: a timed one once warm-up is over."""
+        if self.timing:
+            return FailedCall("timed", len(self.buf) + 1, self.warmed)
+        return FailedCall("warm-up", self.warm_calls, 0)
 
     def warm_up(self, warmup: int | None, max_time: float) -> int:
         return warm_up(self.call_once, warmup, max_time)
 
     def call_once(self) -> None:
+        self.warm_calls += 1
         reject_lazy_result(self.target.fn(*self.target.args, **self.target.kwargs), self.target.fn)
 
     def run(self, count: int, deadline: int) -> bool:
@@ -357,6 +467,7 @@ class _AsyncRunner(_SyncRunner):
             raise
 
     def call_once(self) -> None:
+        self.warm_calls += 1
         self._complete(self.target.fn(*self.target.args, **self.target.kwargs))
 
     def run(self, count: int, deadline: int) -> bool:

@@ -7,7 +7,7 @@ No pytest objects here; the pytest edge and the ``latency-sla`` command call ``r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .. import messages
@@ -20,14 +20,22 @@ from ..records import LoadDict
 from ..stats.bounds import nearest_rank
 from ..stats.looks import needed_samples
 from ..warning_types import LatencyInconclusiveWarning, LatencyOverkillWarning
-from .judge import closed_loop_bounds, judge, load_bounds
+from .judge import closed_loop_bounds, judge, load_bounds, not_judged
 from .result import LatencyResult, ThresholdResult
 
 if TYPE_CHECKING:
     from ..engine.load.schedule import LoadRun
     from ..engine.target import Target
 
-__all__ = ["Findings", "findings", "judge_collected", "run_isolated", "run_measurement"]
+__all__ = [
+    "Findings",
+    "call_once",
+    "findings",
+    "interrupted_result",
+    "judge_collected",
+    "run_isolated",
+    "run_measurement",
+]
 
 # pytest leaves this module's frames out of a test's traceback: an exception raised by the
 # measured call reads as if the test had called it directly (``--fulltrace`` shows them).
@@ -52,6 +60,53 @@ def run_isolated(target: Target, spec: MeasureSpec, name: str = "") -> LatencyRe
     return judge_collected(collected, spec, name, isolated=True)
 
 
+def call_once(
+    target: Target, spec: MeasureSpec, name: str = "", *, isolate: bool = False
+) -> LatencyResult:
+    """``--latency-mode=off``: one call of ``target`` (in a forked child with ``isolate``, whose
+    errors propagate as in ``run_isolated``), its duration as ``n = 1`` sample, and the
+    thresholds of ``spec`` listed with no verdict."""
+    once = replace(spec, once=True, load=None, capacity=None)
+    if isolate:
+        from ..engine.isolation import run_isolated as sample_in_child
+
+        collected = sample_in_child(target, once)
+    else:
+        collected = collect(target, once)
+    assert isinstance(collected, Sampling)
+    samples = collected.samples_ns
+    estimate = float(samples[0]) / 1e9
+    return LatencyResult(
+        samples_ns=samples,
+        thresholds=tuple(judge(t, not_judged(estimate)) for t in spec.thresholds),
+        name=name,
+        duration_s=collected.duration_s,
+        stopped="mode off",
+        confidence=spec.confidence,
+        isolated=isolate,
+    )
+
+
+def interrupted_result(
+    partial: Sampling | LoadRun | None, spec: MeasureSpec, name: str, *, isolated: bool = False
+) -> LatencyResult:
+    """What a measurement stopped by an interrupt leaves: the samples taken so far (none when
+    ``partial`` is ``None``), ``stopped="interrupted"``, no threshold judged."""
+    import numpy as np
+
+    unjudged = replace(spec, thresholds=())
+    if partial is None:
+        return LatencyResult(
+            samples_ns=np.zeros(0, dtype=np.int64),
+            name=name,
+            stopped="interrupted",
+            confidence=spec.confidence,
+            isolated=isolated,
+        )
+    result = judge_collected(partial, unjudged, name, isolated=isolated)
+    return replace(result, stopped="interrupted")
+
+
 def judge_collected(
     collected: Sampling | LoadRun, spec: MeasureSpec, name: str, *, isolated: bool = False
 ) -> LatencyResult:
@@ -69,12 +124,15 @@ def judge_collected(
         bounds = [
             closed_loop_bounds(ordered, t, d, spec.confidence)
             for t, d in zip(spec.thresholds, decisions)
+            if n
         ]
         load = None
     else:
         overloaded = collected.overload is not None
         bounds = [
-            load_bounds(samples, t, spec.confidence, overloaded=overloaded) for t in spec.thresholds
+            load_bounds(samples, t, spec.confidence, overloaded=overloaded)
+            for t in spec.thresholds
+            if n
         ]
         load = _load_record(collected, spec)
     thresholds = tuple(judge(t, b) for t, b in zip(spec.thresholds, bounds)) if n else ()
@@ -170,7 +228,7 @@ def findings(result: LatencyResult, spec: MeasureSpec) -> Findings:
     for t, shown in zip(result.thresholds, record["thresholds"]):
         if t.overkill:
             warnings.append((LatencyOverkillWarning, messages.overkill_message(shown)))
-        if t.confident:
+        if t.confident or t.verdict is None:  # decided, or nothing judged
             continue
         if result.load is not None:
             text = messages.load_inconclusive_message(record, shown, max_time=spec.max_time)

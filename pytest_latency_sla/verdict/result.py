@@ -38,6 +38,8 @@ class ThresholdResult:
     ``lower`` and ``upper`` are the distribution-free bounds of the percentile at the session's
     confidence over all ``n`` samples; either is ``None`` where ``n`` is too small to give it.
     ``margin`` is ``budget / estimate``; ``overkill`` says whether it reached the overkill threshold.
+    ``verdict`` is ``None`` under ``--latency-mode=off``, which judges nothing (``estimate`` is
+    then the one call's duration).
     """
 
     percentile: float
@@ -45,7 +47,7 @@ class ThresholdResult:
     estimate: float
     lower: float | None
     upper: float | None
-    verdict: Verdict
+    verdict: Verdict | None
     confident: bool
     margin: float
     overkill: bool
@@ -56,7 +58,8 @@ class ThresholdResult:
 
     @property
     def passed(self) -> bool:
-        return self.verdict == "pass"
+        """Not failed: ``True`` for a pass, and for no verdict (``--latency-mode=off``)."""
+        return self.verdict != "fail"
 
     def to_dict(self) -> ThresholdDict:
         return {
@@ -145,6 +148,7 @@ class LatencyResult:
 
     @property
     def passed(self) -> bool:
+        """No threshold failed (``True`` under ``--latency-mode=off``, which judges nothing)."""
         return all(t.passed for t in self.thresholds)
 
     def _sorted(self) -> npt.NDArray[np.int64]:

@@ -13,11 +13,22 @@ threads (``workers``). Every read of time goes through ``clock.CLOCK``.
 from __future__ import annotations
 
 from array import array
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable
 
 from ...records import GcMode, Stopped
 from ..clock import CLOCK
-from ..sampler import MAX_SAMPLES, GcCounter, heap_frozen, warm_up
+from ..sampler import (
+    MAX_SAMPLES,
+    FailedCall,
+    GcCounter,
+    attach_call,
+    attach_partial,
+    call_of,
+    heap_frozen,
+    partial_of,
+    warm_up,
+)
 from ..target import Target, reject_lazy_result
 from . import workers
 from .schedule import (
@@ -50,10 +61,23 @@ def run_load(
 ) -> LoadRun:
     """Warm up, then load ``target`` for ``max_time`` seconds (less when overloaded)."""
     callers = [_caller(target) for _ in range(plan.concurrency)]
+    warmed = 0
+    warm_calls = [0]
     try:
         with heap_frozen():
-            warmed = _warm_up(target, callers[0][0], warmup, max_time)
+            warmed = _warm_up(target, callers[0][0], warmup, max_time, warm_calls)
             run, collections = _run(callers, plan, max_time, max_samples, gc_mode)
+    except BaseException as error:
+        partial = partial_of(error)
+        if isinstance(partial, LoadRun):
+            partial.warmup = warmed
+        if isinstance(error, Exception):  # the measured code's own error: say which call
+            scheduled = call_of(error)
+            if scheduled is None:
+                attach_call(error, FailedCall("warm-up", warm_calls[0], 0))
+            else:
+                attach_call(error, replace(scheduled, warmup=warmed), again=True)
+        raise
     finally:
         for _, close in callers:
             close()
@@ -86,12 +110,24 @@ def _run(
     return run, gc_counter.collections
 
 
-def _warm_up(target: Target, call: Callable[[], Any], warmup: int | None, max_time: float) -> int:
+def _warm_up(
+    target: Target,
+    call: Callable[[], Any],
+    warmup: int | None,
+    max_time: float,
+    calls: list[int],
+) -> int:
     """The sampler's warm-up, which also turns away a plain function that returns an awaitable
-    (it would be timed creating coroutines, never running them)."""
-    if target.is_async:
-        return warm_up(call, warmup, max_time)
-    return warm_up(lambda: reject_lazy_result(call(), target.fn), warmup, max_time)
+    (it would be timed creating coroutines, never running them); ``calls[0]`` counts the calls
+    begun."""
+
+    def warm() -> None:
+        calls[0] += 1
+        result = call()
+        if not target.is_async:
+            reject_lazy_result(result, target.fn)
+
+    return warm_up(warm, warmup, max_time)
 
 
 def _caller(target: Target) -> tuple[Callable[[], Any], Callable[[], None]]:
@@ -127,28 +163,35 @@ def _open_loop_one(
     overload: Overload | None = None
     stopped: Stopped = "max_time"
     started = 0
-    for chunk_start in range(0, len(offsets), 65536):
-        for offset in offsets[chunk_start : chunk_start + 65536].tolist():
-            intended = t0 + offset
-            now = clock()
-            if now < intended:
-                wait_until(intended)
+    try:
+        for chunk_start in range(0, len(offsets), 65536):
+            for offset in offsets[chunk_start : chunk_start + 65536].tolist():
+                intended = t0 + offset
                 now = clock()
-            elif now >= end:
-                stopped = "max_time"
-                break
-            call()
-            done = clock()
-            add_delay(now - intended)
-            add_latency(done - intended)
-            started += 1
-            if done >= next_check:
-                next_intended = t0 + int(offsets[started]) if started < len(offsets) else done
-                if detector.observe(done, done - next_intended, started):
-                    overload = overload_from(detector, rate, done - next_intended, done - t0)
+                if now < intended:
+                    wait_until(intended)
+                    now = clock()
+                elif now >= end and started:  # the first call is made, however late
+                    stopped = "max_time"
                     break
-                next_check = detector.next_check
+                call()
+                done = clock()
+                add_delay(now - intended)
+                add_latency(done - intended)
+                started += 1
+                if done >= next_check:
+                    next_intended = t0 + int(offsets[started]) if started < len(offsets) else done
+                    if detector.observe(done, done - next_intended, started):
+                        overload = overload_from(detector, rate, done - next_intended, done - t0)
+                        break
+                    next_check = detector.next_check
+            else:
+                continue
+            break
+    except BaseException as error:
+        if not isinstance(error, Exception):  # an interrupt: keep what was served so far
+            attach_partial(error, finish_run(latencies, delays, t0, clock(), None, "interrupted"))
         else:
-            continue
-        break
+            attach_call(error, FailedCall("scheduled", started + 1, 0))
+        raise
     return finish_run(latencies, delays, t0, clock(), overload, stopped)

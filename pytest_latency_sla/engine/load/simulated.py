@@ -53,7 +53,10 @@ __all__ = ["MM1", "LatencyModel", "Slowdown", "closed_loop_run", "queue_run", "s
 class LatencyModel(Protocol):
     """How latency grows with the arrival rate, with a known capacity."""
 
-    service_rate: float  # calls per second one worker completes back to back
+    @property
+    def service_rate(self) -> float:
+        """Calls per second one worker completes back to back."""
+        ...
 
     def run(self, rate: float, seconds: float, rng: np.random.Generator) -> LoadRun:
         """A load run of ``seconds`` at ``rate`` arrivals per second."""

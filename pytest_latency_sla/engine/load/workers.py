@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ...records import Stopped
 from ..clock import CLOCK
+from ..sampler import FailedCall, attach_call, attach_partial
 from .schedule import LoadRun, Overload, OverloadDetector, finish_run, overload_from
 
 if TYPE_CHECKING:
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 __all__ = ["closed_loop", "open_loop"]
+
+# How long an interrupted run waits for each worker to finish its current call.
+STOP_WAIT_S = 1.0
 
 Caller = tuple[Callable[[], Any], Callable[[], None]]
 Record = tuple["array[int]", "array[int]", "array[int]"]  # call index, start delay, latency
@@ -50,6 +54,7 @@ def open_loop(
 
     def work(call: Callable[[], Any], record: Record) -> None:
         indices, delays, latencies = record
+        i = -1
         try:
             while not stop.is_set():
                 i = next(claim)
@@ -60,7 +65,7 @@ def open_loop(
                 if now < intended:
                     CLOCK.sleep_until(intended)
                     now = clock()
-                elif now >= end:
+                elif now >= end and i:  # the first call is made, however late
                     state["stopped"] = "max_time"
                     stop.set()
                     return
@@ -75,10 +80,12 @@ def open_loop(
                     finally:
                         check_lock.release()
         except BaseException as error:  # re-raised unchanged in the calling thread
+            if isinstance(error, Exception):
+                attach_call(error, FailedCall("scheduled", i + 1, 0))
             state["error"] = error
             stop.set()
 
-    _run_threads(work, callers, per_worker)
+    _run_threads(work, callers, per_worker, stop, t0)
     if state["error"] is not None:
         raise state["error"]
     return _merge(per_worker, t0, clock(), state["overload"], state["stopped"])
@@ -120,6 +127,7 @@ def closed_loop(
 
     def work(call: Callable[[], Any], record: Record) -> None:
         indices, _, latencies = record
+        i = -1
         try:
             CLOCK.sleep_until(t0)
             while not stop.is_set():
@@ -128,16 +136,18 @@ def closed_loop(
                     state["stopped"] = "max_samples"
                     return
                 start = clock()
-                if start >= end:
+                if start >= end and i:  # the first call is made, however late
                     return
                 call()
                 latencies.append(clock() - start)
                 indices.append(i)
         except BaseException as error:
+            if isinstance(error, Exception):
+                attach_call(error, FailedCall("timed", i + 1, 0))
             state["error"] = error
             stop.set()
 
-    _run_threads(work, callers, per_worker)
+    _run_threads(work, callers, per_worker, stop, t0)
     if state["error"] is not None:
         raise state["error"]
     run = _merge(per_worker, t0, clock(), None, state["stopped"])
@@ -149,15 +159,29 @@ def _run_threads(
     work: Callable[[Callable[[], Any], Record], None],
     callers: Sequence[Caller],
     per_worker: list[Record],
+    stop: threading.Event,
+    t0: int,
 ) -> None:
+    """Run the workers to the end. Interrupted here (a timeout, Ctrl-C; only this thread gets
+    it): stop them, keep what they served (``attach_partial``) and re-raise."""
     threads = [
         threading.Thread(target=work, args=(call, record), name=f"latency-sla-worker-{k}")
         for k, ((call, _), record) in enumerate(zip(callers, per_worker))
     ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    except BaseException as error:
+        stop.set()
+        for thread in threads:
+            if thread.is_alive():
+                thread.join(STOP_WAIT_S)  # a worker stuck in a call is left to finish it
+        if not isinstance(error, Exception):
+            clock = CLOCK.now_ns
+            attach_partial(error, _merge(per_worker, t0, clock(), None, "interrupted"))
+        raise
 
 
 def _merge(
