@@ -29,21 +29,13 @@ MAX_TIME = 1.0
 def probe(rate: float, outcome: ProbeOutcome, *, passes: bool | None = None) -> Probe:
     """A probe at ``rate`` with one threshold; ``passes``: a not-confident probe's estimate."""
     if outcome == "holds":
-        bounds, margin = BlockBounds("pass", True, 1.0, 0.5, 1.5, 1.0, 1000), 2.0
+        bounds = BlockBounds("pass", True, 1.0, 0.5, 1.5, 1.0, 1000)
     elif outcome == "misses":
-        bounds, margin = BlockBounds("fail", True, 3.0, 2.5, 3.5, 1.0, 1000), 2 / 3
-    else:  # near the capacity: the estimate within a fifth of the budget (of 2.0)
+        bounds = BlockBounds("fail", True, 3.0, 2.5, 3.5, 1.0, 1000)
+    else:  # the estimate on the side ``passes`` says, its bounds on both sides of the budget
         verdict: Verdict = "pass" if passes else "fail"
-        estimate = 1.8 if passes else 2.2
-        bounds = BlockBounds(verdict, False, estimate, 1.5, None, 50.0, 20)
-        margin = 2.0 / estimate
-    return Probe(rate, rate, 1000, MAX_TIME, 0.99, (bounds,), margin=margin)
-
-
-def short_of_calls(rate: float) -> Probe:
-    """Not confident although every estimate is a tenth of its budget: too few calls."""
-    bounds = BlockBounds("pass", False, 0.2, 0.1, None, 200.0, 50)
-    return Probe(rate, rate, 1000, MAX_TIME, 0.99, (bounds,), margin=10.0)
+        bounds = BlockBounds(verdict, False, 1.8 if passes else 2.2, 1.5, None, 50.0, 20)
+    return Probe(rate, rate, 1000, MAX_TIME, 0.99, (bounds,))
 
 
 def overloaded(rate: float) -> Probe:
@@ -202,13 +194,17 @@ def test_contradicting_ends_stop_the_search() -> None:
     assert next_rate(probes, 40_000, 1.0, None) == "bracket"
 
 
-def test_a_probe_short_of_calls_is_a_lower_end_to_move_up_from() -> None:
-    # 100,000/s overloaded, 80,000/s not confident with its estimate a tenth of the budget
-    # (stalls cluster the tail: too few independent calls): the capacity is more likely above
-    # it than below, and a higher rate has more calls, so the search moves up, not down
-    probes = [overloaded(100_000), short_of_calls(80_000)]
-    assert probes[1].roomy and not probe(80_000, "not confident", passes=True).roomy
-    assert next_rate(probes, 100_000, 1.0, None) == round_rate(math.sqrt(80_000 * 100_000))
-    # near the budget instead: below it is where a confident pass can be had
-    near = [overloaded(100_000), probe(80_000, "not confident", passes=True)]
-    assert next_rate(near, 100_000, 1.0, None) == 64_000
+def test_below_a_not_confident_pass_the_search_steps_down_gently() -> None:
+    # 100,000/s held by its estimate, not confidently, and 125,000/s was above capacity: a
+    # confident pass is likely a little lower, so the steps grow 1.25x, 1.25^2, 1.25^3
+    probes = [probe(100_000, "not confident", passes=True)]
+    assert next_rate(probes, 100_000, 1.0, None) == 125_000  # a quick miss first
+    probes.append(overloaded(125_000))
+    assert next_rate(probes, 100_000, 1.0, None) == 80_000
+    probes.append(probe(80_000, "not confident", passes=True))
+    assert next_rate(probes, 100_000, 1.0, None) == 51_200  # 80,000 / 1.25^2
+    # after misses the search is far above the capacity: the steps square
+    far = [overloaded(100_000), probe(80_000, "misses")]
+    assert next_rate(far, 100_000, 1.0, None) == 51_200  # 80,000 / 1.25^2
+    far.append(probe(51_200, "misses"))
+    assert next_rate(far, 100_000, 1.0, None) == 21_000  # 51,200 / 1.25^4

@@ -75,9 +75,6 @@ FIRST_STEP = 1.25
 REACH = 1024.0
 # A rate within this factor of one already probed is not probed again.
 NEAR = 1.02
-# A not-confident probe whose estimates are all at most 1 / ROOMY of their budgets lacks calls,
-# not room: the search moves up from it (longer runs of calls), as from a rate that holds.
-ROOMY = 2.0
 # The closed-loop run that measures the service rate: this long at most, or max_time / 4.
 SERVICE_RUN_S = 0.5
 # Planned probes: the probes of max_time that fit in capacity_time, plus this many for the
@@ -118,8 +115,6 @@ class Probe:
     quantiles_s: dict[str, float] = field(default_factory=dict)
     gc_collections: int = 0
     stopped: Stopped = "max_time"
-    # the smallest budget / estimate over the thresholds (inf when every estimate is 0)
-    margin: float = math.inf
 
     @property
     def outcome(self) -> ProbeOutcome:
@@ -137,12 +132,6 @@ class Probe:
     def point_passes(self) -> bool:
         """Whether every threshold's point estimate is within its budget (and no overload)."""
         return self.overload is None and all(b.verdict == "pass" for b in self.bounds)
-
-    @property
-    def roomy(self) -> bool:
-        """Not confident, yet every estimate is at most half its budget: too few independent
-        calls to prove a pass (stalls cluster the tail), not a rate near the capacity."""
-        return self.outcome == "not confident" and self.point_passes and self.margin >= ROOMY
 
 
 # (rate, seconds, confidence, seed) -> the judged probe
@@ -263,9 +252,6 @@ def probe_from_run(
     if run.start_delay_ns is not None and len(run.start_delay_ns):
         delays = np.sort(run.start_delay_ns)
         delay = float(delays[nearest_rank(len(delays), 99.0) - 1]) / 1e9
-    margins = [
-        t.budget_s / b.estimate if b.estimate > 0 else math.inf for t, b in zip(thresholds, bounds)
-    ]
     return Probe(
         rate=float(rate),
         served_rate=float(run.achieved_rate),
@@ -273,7 +259,6 @@ def probe_from_run(
         duration_s=float(run.duration_s),
         confidence=confidence,
         bounds=bounds if n else (),
-        margin=min(margins, default=math.inf) if n else 0.0,
         overload=run.overload,
         start_delay_p99_s=delay,
         quantiles_s=_quantiles(ordered) if n else {},
@@ -406,26 +391,15 @@ def next_rate(
     if min_rate is not None and min_rate not in probed:
         if (lo is None or lo < min_rate) and (hi is None or min_rate < hi):
             return min_rate  # the gate decided by a probe at its own rate, early
-    # The search's lower end: the highest rate that held, or that was too short of calls to
-    # prove it (``Probe.roomy``); neither end claims anything from a probe not confident.
-    roomy = [p.rate for p in probes if p.roomy and (hi is None or p.rate < hi)]
-    base = max([*([lo] if lo is not None else []), *roomy], default=None)
     unsure = sorted(
         p.rate
         for p in probes
         if p.outcome == "not confident"
-        and not p.roomy
-        and (base is None or p.rate > base)
+        and (lo is None or p.rate > lo)
         and (hi is None or p.rate < hi)
     )
-    candidates = _gaps(base, hi, unsure, probes)
-    if base is not None and base != lo:  # below a roomy probe: a confident hold under it
-        if lo is None:
-            candidates.append((None, base, base / FIRST_STEP))
-        elif base > lo * BRACKET:
-            candidates.append((lo, base, math.sqrt(lo * base)))
     floor, ceiling = max(lowest, start / REACH), start * REACH
-    for low, high, candidate in candidates:
+    for low, high, candidate in _gaps(lo, hi, unsure, probes):
         candidate = round_rate(min(max(candidate, floor), ceiling))
         inside = (low is None or candidate > low) and (high is None or candidate < high)
         if inside and not any(_near(candidate, rate) for rate in probed):
@@ -441,14 +415,12 @@ def next_rate(
 def _gaps(
     lo: float | None, hi: float | None, unsure: list[float], probes: Sequence[Probe]
 ) -> list[tuple[float | None, float | None, float]]:
-    """The intervals between the search's ends (``lo``, ``hi``) and the not-confident rates
+    """The intervals between the confident ends (``lo``, ``hi``) and the not-confident rates
     between them, each with the rate to probe in it, best first: an interval that reaches an
     end (or is open) before one between two not-confident rates, where a probe is likely to be
-    not confident again; then the widest first. Open intervals step away from their end by
-    1.25x, squared at each further probe pointing that way."""
+    not confident again; then the widest first, an open one first in the direction the last
+    probe's estimate points. Open intervals step away from their end (``_step``)."""
     ends: list[float | None] = [lo, *unsure, hi]
-    down = sum(1 for p in probes if not p.point_passes)
-    up = len(probes) - down
     last_up = probes[-1].point_passes
     found: list[tuple[int, float, float | None, float | None, float]] = []
     for index, (low, high) in enumerate(zip(ends, ends[1:])):
@@ -457,16 +429,30 @@ def _gaps(
             continue
         if low is None:
             assert high is not None
-            candidate = high / FIRST_STEP ** (2 ** (max(down, 1) - 1))
+            candidate = high / _step(probes, high, down=True)
             width = math.inf if not last_up else 1e300
         elif high is None:
-            candidate = low * FIRST_STEP ** (2 ** (max(up, 1) - 1))
+            candidate = low * _step(probes, low, down=False)
             width = math.inf if last_up else 1e300
         else:
             candidate, width = math.sqrt(low * high), high / low
         found.append((int(between_unsure), -width, low, high, candidate))
     found.sort(key=lambda item: (item[0], item[1]))
     return [(low, high, candidate) for _, _, low, high, candidate in found]
+
+
+def _step(probes: Sequence[Probe], end: float, *, down: bool) -> float:
+    """How far to step past the open end ``end``. From a rate that missed (or, stepping up,
+    held), the search is far from the capacity while it keeps doing so: 1.25x, then 1.25^2,
+    1.25^4, ... with each probe on that side. From a not-confident rate whose estimate points
+    the other way the capacity is near: 1.25x, 1.25^2, 1.25^3, ... with each such probe."""
+    beyond = [p for p in probes if (p.rate >= end if down else p.rate <= end)]
+    edge = next(p for p in probes if p.rate == end)
+    if edge.point_passes == down:  # a not-confident probe on the near side of the capacity
+        near = sum(1 for p in beyond if p.point_passes == down and p.outcome == "not confident")
+        return float(FIRST_STEP ** max(near, 1))
+    far = sum(1 for p in beyond if p.point_passes != down)
+    return float(FIRST_STEP ** (2 ** (max(far, 1) - 1)))
 
 
 def _near(a: float, b: float) -> bool:
