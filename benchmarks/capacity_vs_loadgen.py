@@ -13,6 +13,8 @@ p99 budget, all in one run.
   times from its scheduled issue to ``QuerySamplesComplete``; its issue thread calls the Python
   SUT, which runs the model inline, so its path through pybind11 and the GIL is in every
   latency it reports.
+* LoadGen's Server p50/p99 at a light 5,000/s beside this plugin's load run at the same rate
+  and arrivals: what each path adds to a call when nothing queues.
 * LoadGen's SingleStream p50/p99 (one query at a time, issued when the last completes) beside
   this plugin's closed-loop p50/p99 (calls back to back, each timed on its own), on the same
   ONNX Runtime session.
@@ -46,6 +48,7 @@ REPEATS = Repeats(full=3, quick=1)
 BUDGET_S = 0.050
 CAPACITY_TIME = 30.0
 LEAST_SHARE = 0.70  # holds_at at least this share of the physical limit, for one worker
+LIGHT_RATE = 5_000.0  # a rate both serve easily: what each adds to a call at light load
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,15 @@ def _closed_loop(target: Target, seconds: float) -> tuple[float, float]:
     import numpy as np
 
     run = run_load(target, LoadPlan(rate=None), max_time=seconds)
+    p50, p99 = np.percentile(run.latency_ns, [50, 99])
+    return float(p50) / 1e9, float(p99) / 1e9
+
+
+def _open_loop(target: Target, rate: float, seconds: float) -> tuple[float, float]:
+    """This plugin's p50 and p99 (seconds) of a load run at ``rate``, Poisson arrivals."""
+    import numpy as np
+
+    run = run_load(target, LoadPlan(rate=rate, arrivals="poisson"), max_time=seconds)
     p50, p99 = np.percentile(run.latency_ns, [50, 99])
     return float(p50) / 1e9, float(p99) / 1e9
 
@@ -151,7 +163,7 @@ def run(repeats: int, quick: bool) -> list[Row]:
         key: []
         for key in (
             "limit", "bare_p50", "holds", "misses", "wall", "closed_p50", "closed_p99",
-            "lg_ss", "lg_holds", "lg_misses",
+            "lg_ss", "lg_holds", "lg_misses", "lg_light", "light_p50", "light_p99",
         )
     }  # fmt: skip
     for _ in range(repeats):
@@ -171,6 +183,10 @@ def run(repeats: int, quick: bool) -> list[Row]:
         seen["holds"].append(found.holds_at)
         seen["misses"].append(found.misses_at)
         seen["lg_ss"].append(_loadgen(call, "SingleStream", lg_seconds))
+        seen["lg_light"].append(_loadgen(call, "Server", lg_seconds, LIGHT_RATE))
+        light = _open_loop(target, LIGHT_RATE, lg_seconds)
+        seen["light_p50"].append(light[0])
+        seen["light_p99"].append(light[1])
         if found.holds_at is not None:
             seen["lg_holds"].append(_loadgen(call, "Server", lg_seconds, found.holds_at))
         if found.misses_at is not None:
@@ -243,6 +259,22 @@ def _rows(seen: dict[str, list[Any]], capacity_time: float, repeats: int) -> lis
                 f"{format_duration(p50 - bare_p50)} (p50 {format_duration(p50)}); served "
                 f"{median([r.rate for r in runs]):,.0f}/s",
                 None,
+                "-",
+                None,
+            )
+        )
+    light: list[LoadGenRun] = seen["lg_light"]
+    for label, ours, theirs in (
+        ("p50", median(seen["light_p50"]), median([r.p50 for r in light])),
+        ("p99", median(seen["light_p99"]), median([r.p99 for r in light])),
+    ):
+        rows.append(
+            Row(
+                f"LoadGen Server {label} at {LIGHT_RATE:,.0f}/s (Poisson) vs this plugin's load "
+                "run",
+                f"this plugin {format_duration(ours)}",
+                f"LoadGen {format_duration(theirs)}",
+                theirs / ours,
                 "-",
                 None,
             )
