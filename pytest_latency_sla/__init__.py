@@ -27,18 +27,21 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .plan import Threshold
-    from .verdict.result import LatencyResult, ThresholdResult
+    from .verdict.result import ComparisonResult, LatencyResult, ThresholdResult
     from .warning_types import (
         LatencyInconclusiveWarning,
         LatencyMissWarning,
         LatencyOverkillWarning,
+        LatencyRegressionWarning,
         LatencySLAWarning,
     )
 
 __all__ = [
+    "ComparisonResult",
     "LatencyInconclusiveWarning",
     "LatencyMissWarning",
     "LatencyOverkillWarning",
+    "LatencyRegressionWarning",
     "LatencyResult",
     "LatencySLAWarning",
     "Threshold",
@@ -48,6 +51,7 @@ __all__ = [
 __version__ = "0.1.0"
 
 _HOMES = {
+    "ComparisonResult": ".verdict.result",
     "LatencyResult": ".verdict.result",
     "ThresholdResult": ".verdict.result",
     "Threshold": ".plan",
@@ -55,6 +59,7 @@ _HOMES = {
     "LatencyOverkillWarning": ".warning_types",
     "LatencyInconclusiveWarning": ".warning_types",
     "LatencyMissWarning": ".warning_types",
+    "LatencyRegressionWarning": ".warning_types",
 }
 
 

@@ -8,6 +8,7 @@ from typing import Any, Callable
 import pytest
 
 from . import messages
+from ._baseline import baseline_key, machine_of
 from .collector import collector_key, xdist_workers
 from .records import ReportDict
 from .settings import settings_key
@@ -35,6 +36,10 @@ def session_report(config: pytest.Config) -> ReportDict:
         environment["scale"] = settings.scale
         environment["confidence"] = settings.confidence
         environment["mode"] = settings.mode
+        baseline = config.stash.get(baseline_key, None)
+        if baseline is not None:
+            environment["baseline"] = baseline.note(machine_of(environment))
+            environment["regression"] = settings.regression
         report = build_report(results, environment)
         config.hook.pytest_latency_sla_report(config=config, report=report)
         config.stash[_report_key] = report
@@ -56,6 +61,9 @@ def print_summary(terminalreporter: Any, config: pytest.Config) -> None:
     workers = xdist_workers(config)
     if workers and has_results:
         terminalreporter.write_line(messages.XDIST_NOTICE.format(workers=workers), yellow=True)
+    other = _other_machine(config)
+    if other is not None:
+        terminalreporter.write_line(other, yellow=True)
     for line in config.stash.get(_notices_key, []):
         terminalreporter.write_line(line)
 
@@ -78,9 +86,35 @@ def _print_table(terminalreporter: Any, config: pytest.Config) -> None:
         terminalreporter.write_line(line)
 
 
+def _other_machine(config: pytest.Config) -> str | None:
+    """The notice when the stored baseline was measured on another machine."""
+    baseline = config.stash.get(baseline_key, None)
+    if baseline is None or not config.stash[collector_key].results:
+        return None
+    environment = session_report(config)["environment"]
+    note = environment.get("baseline")
+    if note is None or note["same_machine"]:
+        return None
+    return messages.other_machine(note["machine"], machine_of(environment))
+
+
 def write_files(config: pytest.Config) -> None:
     settings = config.stash[settings_key]
-    if settings.mode == "off" or not (settings.json or settings.md or settings.html):
+    if settings.mode == "off":
+        return
+    if settings.save:
+        from .reports.baseline import build_baseline, write_baseline
+
+        save = settings.save
+        stored = config.stash[collector_key].stored
+        machine = machine_of(session_report(config)["environment"])
+        _write(
+            config,
+            "baseline",
+            save,
+            lambda: _written("baseline", write_baseline(save, build_baseline(stored, machine))),
+        )
+    if not (settings.json or settings.md or settings.html):
         return
     report = session_report(config)
     if settings.json:
@@ -101,6 +135,8 @@ def write_files(config: pytest.Config) -> None:
 
 
 def _written(kind: str, path: object) -> str:
+    if kind == "baseline":
+        return f"latency-sla: baseline written to {path}"
     return f"latency-sla: {kind} report written to {path}"
 
 

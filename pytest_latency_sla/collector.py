@@ -9,11 +9,12 @@ from typing import cast
 import pytest
 
 from ._item import item_state_key
-from .records import Outcome, ResultDict
+from .records import Outcome, ResultDict, StoredMeasurementDict
 
 __all__ = [
     "CRASHED_ATTR",
     "RESULTS_ATTR",
+    "STORED_ATTR",
     "Collector",
     "attach_results",
     "collector_key",
@@ -26,6 +27,8 @@ __all__ = [
 RESULTS_ATTR = "latency_sla_results"
 # Set (True) on the call report of a test whose isolated measurement crashed.
 CRASHED_ATTR = "latency_sla_crashed"
+# With --latency-save: the stored form of the measurements on the report, by name.
+STORED_ATTR = "latency_sla_stored"
 
 _attached_key = pytest.StashKey[int]()
 
@@ -55,6 +58,9 @@ def attach_results(item: pytest.Item, report: pytest.TestReport) -> None:
     fresh = state.results[sent:]
     if fresh:
         setattr(report, RESULTS_ATTR, [r.to_dict() for r in fresh])
+        stored = {r.name: state.stored[r.name] for r in fresh if r.name in state.stored}
+        if stored:
+            setattr(report, STORED_ATTR, stored)
         item.stash[_attached_key] = len(state.results)
 
 
@@ -66,6 +72,7 @@ class Collector:
     by_test: dict[str, list[str]] = field(default_factory=dict)
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     expected_failures: set[str] = field(default_factory=set)
+    stored: dict[str, StoredMeasurementDict] = field(default_factory=dict)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         carried = getattr(report, RESULTS_ATTR, None)
@@ -73,6 +80,7 @@ class Collector:
             # a test that measured nothing so far: its earlier phases passed (or it would have
             # ended there), so nothing about it needs keeping; most tests of a suite stop here
             return
+        self.stored.update(getattr(report, STORED_ATTR, None) or {})
         for data in carried or ():
             record = cast(ResultDict, dict(data))
             self.results[record["nodeid"]] = record

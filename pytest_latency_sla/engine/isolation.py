@@ -23,9 +23,10 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from .. import messages
 from .collect import MeasureSpec, collect
-from .target import Target
+from .target import Pair, Target
 
 if TYPE_CHECKING:
+    from .compare import Comparison
     from .load.schedule import LoadRun
     from .sampler import Sampling
 
@@ -94,8 +95,9 @@ def child_deadline_s(max_time: float) -> float:
     return 2.0 * max_time + GRACE_S
 
 
-def run_isolated(target: Target, spec: MeasureSpec) -> Sampling | LoadRun:
-    """Warm up and sample ``target`` in a forked child; return its raw measurement.
+def run_isolated(target: Target | Pair, spec: MeasureSpec) -> Sampling | LoadRun | Comparison:
+    """Warm up and sample ``target`` (both calls of a ``Pair``) in a forked child; return its
+    raw measurement.
 
     Raises ``IsolationUnavailable`` without ``os.fork``, ``ChildCrashed`` or ``ChildTimedOut``
     when the child ends badly, and the measured call's own exception (its child traceback as
@@ -133,7 +135,7 @@ def run_isolated(target: Target, spec: MeasureSpec) -> Sampling | LoadRun:
         raise ChildCrashed(_describe(status), _trim(trace))
     if message[0] == "error":
         _raise_child_error(message[1])
-    collected: Sampling | LoadRun = message[1]
+    collected: Sampling | LoadRun | Comparison = message[1]
     return collected
 
 
@@ -148,7 +150,9 @@ def _fork() -> int:
         return os.fork()
 
 
-def _child(target: Target, spec: MeasureSpec, write_fd: int, crash_log: IO[bytes]) -> NoReturn:
+def _child(
+    target: Target | Pair, spec: MeasureSpec, write_fd: int, crash_log: IO[bytes]
+) -> NoReturn:
     """Sample, send the outcome, and leave with ``os._exit``: no atexit handlers, no pytest
     teardown, no second flush of buffers that the parent also holds."""
     code = _CHILD_BROKEN

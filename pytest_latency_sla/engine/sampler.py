@@ -9,11 +9,12 @@ from __future__ import annotations
 import gc
 from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..records import GcMode, Stopped, Verdict
 from ..stats.looks import FAIL, PASS, UNDECIDED, Looks
+from ..stats.two_sample import RatioGate, RatioLooks
 from .clock import CLOCK
 from .target import Target, reject_awaitable
 
@@ -24,7 +25,17 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["Decision", "Gate", "GcCounter", "Sampling", "sample", "time_one_call", "warm_up"]
+__all__ = [
+    "Decision",
+    "Gate",
+    "GcCounter",
+    "Sampling",
+    "decided",
+    "decisions",
+    "sample",
+    "time_one_call",
+    "warm_up",
+]
 
 # 16 MiB of int64 samples: a 100 ns call decides long before this; a budget that sits right on
 # the percentile of a very fast call stops here, not confident, instead of filling memory.
@@ -100,12 +111,37 @@ class Sampling:
     stopped: Stopped
     decisions: list[Decision]
     gc_collections: int
+    # the ratio gates' decisions (ratios to a stored baseline), in the order of the gates
+    ratio_decisions: list[Decision] = field(default_factory=list)
+
+
+def decided(looks: Looks, ratio_looks: RatioLooks) -> bool:
+    """Whether a single run is done: one gate of either kind has a confident fail, or every
+    gate a confident pass."""
+    import numpy as np
+
+    verdicts = np.concatenate([looks.verdicts[0], ratio_looks.verdicts[0]])
+    return bool(verdicts.size) and bool((verdicts == FAIL).any() or (verdicts == PASS).all())
+
+
+def decisions(looks: Looks | RatioLooks) -> list[Decision]:
+    """A single run's decision per gate."""
+    return [
+        Decision(_VERDICT_NAMES[int(v)], int(at)) for v, at in zip(looks.verdicts[0], looks.at_n[0])
+    ]
+
+
+def next_look(looks: Looks, ratio_looks: RatioLooks) -> int | None:
+    """The next sample count at which either kind of gate has a look planned."""
+    found = [n for n in (looks.next_look(), ratio_looks.next_look()) if n is not None]
+    return min(found, default=None)
 
 
 def sample(
     target: Target,
     gates: Sequence[Gate],
     *,
+    ratio_gates: Sequence[RatioGate] = (),
     confidence: float,
     max_time: float,
     warmup: int | None,
@@ -114,10 +150,13 @@ def sample(
 ) -> Sampling:
     """Warm up, then time calls until every gate has a confident verdict, one has a confident
     fail, ``max_time`` has passed or ``max_samples`` are taken (``MEASURE_SAMPLES`` without gates).
+    ``ratio_gates`` are ratios to a stored baseline (fixed bounds): they gate these samples too.
     """
     runner = _runner(target)
     try:
-        return _sample(runner, gates, confidence, max_time, warmup, gc_mode, max_samples)
+        return _sample(
+            runner, gates, ratio_gates, confidence, max_time, warmup, gc_mode, max_samples
+        )
     finally:
         runner.close()
 
@@ -125,6 +164,7 @@ def sample(
 def _sample(
     runner: _SyncRunner,
     gates: Sequence[Gate],
+    ratio_gates: Sequence[RatioGate],
     confidence: float,
     max_time: float,
     warmup: int | None,
@@ -138,22 +178,26 @@ def _sample(
     gc.collect()
     warmed = runner.warm_up(warmup, max_time)
     looks = Looks([(g.q, g.budget_ns) for g in gates], 1.0 - confidence)
+    ratio_looks = RatioLooks(ratio_gates, 1.0 - confidence)
     counted = 0
-    limit = max_samples if gates else min(max_samples, MEASURE_SAMPLES)
+    gated = bool(gates) or bool(ratio_gates)
+    limit = max_samples if gated else min(max_samples, MEASURE_SAMPLES)
     buf = runner.buf
-    stopped: Stopped = "max_samples" if gates else "sample count"
+    stopped: Stopped = "max_samples" if gated else "sample count"
     clock = CLOCK.now_ns
     with GcCounter(gc_mode) as gc_counter:
         start = clock()
         deadline = start + int(max_time * 1e9)
         while True:
-            next_look = looks.next_look()
-            timed_out = runner.run(min(next_look or limit, limit) - len(buf), deadline)
+            look_at = next_look(looks, ratio_looks)
+            timed_out = runner.run(min(look_at or limit, limit) - len(buf), deadline)
             n = len(buf)
             if n > counted:
                 looks.advance(np.frombuffer(buf, dtype=np.int64)[counted:])
-                counted = n  # the view is gone: a live view would stop the array from growing
-            if looks.stopped_at[0]:
+                if ratio_gates:
+                    ratio_looks.look(np.frombuffer(buf, dtype=np.int64))
+                counted = n  # the views are gone: a live view would stop the array from growing
+            if decided(looks, ratio_looks):
                 stopped = "decided"
                 break
             if timed_out:
@@ -162,17 +206,15 @@ def _sample(
             if n >= limit:
                 break
         end = clock()
-    decisions = [
-        Decision(_VERDICT_NAMES[int(v)], int(at)) for v, at in zip(looks.verdicts[0], looks.at_n[0])
-    ]
     samples = np.frombuffer(buf, dtype=np.int64).copy()
     return Sampling(
         samples_ns=samples,
         warmup=warmed,
         duration_s=(end - start) / 1e9,
         stopped=stopped,
-        decisions=decisions,
+        decisions=decisions(looks),
         gc_collections=gc_counter.collections,
+        ratio_decisions=decisions(ratio_looks),
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from .. import messages
 
-__all__ = ["Target", "TargetError", "reject_awaitable"]
+__all__ = ["Pair", "Target", "TargetError", "reject_awaitable"]
 
 
 class TargetError(TypeError):
@@ -36,3 +36,11 @@ class Target:
     @property
     def is_async(self) -> bool:
         return inspect.iscoroutinefunction(self.fn)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two measured calls compared with each other: ``candidate`` against ``baseline``."""
+
+    candidate: Target
+    baseline: Target
