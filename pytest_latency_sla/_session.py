@@ -79,6 +79,9 @@ def _print_table(terminalreporter: Any, config: pytest.Config) -> None:
         terminalreporter.write_line(f"budgets scaled by {settings.scale:g} (--latency-scale)")
     if settings.mode == "warn":
         terminalreporter.write_line("mode warn: a missed budget warns instead of failing")
+    baseline = report["environment"].get("baseline")
+    if baseline is not None:
+        terminalreporter.write_line(messages.baseline_line(baseline, settings.regression))
     if not report["results"]:
         terminalreporter.write_line("no latency measurements in this session")
         return

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from .records import (
     AnyThresholdDict,
+    BaselineNoteDict,
     EnvironmentDict,
     LoadDict,
     MachineDict,
@@ -191,13 +192,16 @@ def ratio_head(result: ResultDict, t: RatioThresholdDict) -> str:
 def ratio_failure_message(result: ResultDict, t: RatioThresholdDict) -> str:
     """``ratio_head``, then why the verdict is (or is not) confident and how the samples were
     taken."""
-    now, then = _sides(t)
     p = format_percentile(t["percentile"])
     level = f"{(1 + result['confidence']) / 2 * 100:g}%"
+    if t["against"] == "stored":
+        now, then = f"this run's {p}", f"the stored {p}"
+    else:
+        now, then = f"the candidate's {p}", "the baseline's"
     if t["confident"]:
         why = (
-            f"confident: the {level} lower bound of the {now}'s {p} is above "
-            f"{format_number(t['ratio'])}x the {level} upper bound of the {then}'s"
+            f"confident: the {level} lower bound of {now} is above "
+            f"{format_number(t['ratio'])}x the {level} upper bound of {then}"
         )
     else:
         why = (
@@ -230,6 +234,18 @@ def ratio_inconclusive_message(
         f"the point estimates; {advice}"
     )
     return "; ".join([text, *stability_notes(result)])
+
+
+def stored_too_small(result: ResultDict, t: RatioThresholdDict) -> str:
+    """A ratio to a stored baseline that no number of samples in this run could decide."""
+    p = format_percentile(t["percentile"])
+    return (
+        f"no confident verdict for {threshold_text(t)} after n={result['n']}+{t['baseline_n']}: "
+        f"ratio {format_measured_ratio(t['estimate'])}, {ratio_bounds_text(result, t)}; the "
+        f"stored baseline's {t['baseline_n']} samples bound its {p} too loosely to decide a "
+        f"{format_number(t['ratio'])}x limit either way, however long this run samples; save "
+        "the baseline from a run that takes more samples (a p99 budget takes at least 598)"
+    )
 
 
 def ratios_without_gate(result: ResultDict) -> str:
@@ -441,7 +457,19 @@ def session_notes(environment: EnvironmentDict, strong: str = "", code: str = ""
             f"Measured by {workers} pytest-xdist workers sharing the CPU cores: latencies are "
             "pessimistic."
         )
+    baseline = environment.get("baseline")
+    if baseline is not None:
+        notes.append(baseline_line(baseline, environment.get("regression", 0.1), code) + ".")
     return notes
+
+
+def baseline_line(note: BaselineNoteDict, regression: float, code: str = "") -> str:
+    """``compared with the stored baseline base.json (2026-11-28T09:00:00Z): a regression
+    beyond 10% fails``."""
+    return (
+        f"Compared with the stored baseline {code}{note['path']}{code} ({note['created']}): "
+        f"a confident regression beyond {regression * 100:g}% fails"
+    )
 
 
 def environment_line(environment: Mapping[str, Any]) -> str:

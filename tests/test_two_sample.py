@@ -215,3 +215,20 @@ def test_a_broken_window_record_is_refused(change: dict[str, object], message: s
     record.update(change)  # type: ignore[typeddict-item]
     with pytest.raises(ValueError, match=message):
         OrderWindow.from_dict(record, 100)
+
+
+def test_a_stored_gate_that_can_never_be_decided_settles_without_a_verdict() -> None:
+    rng = np.random.default_rng(6)
+    x = np.ceil(rng.lognormal(np.log(10_000), 0.2, 20_000)).astype(np.int64)
+    # a stored p50 known only to within [8,800, 11,500] ns: 10,000 ns now can neither pass
+    # (above 1.1 x 8,800 = 9,680) nor fail (below 1.1 x 11,500 = 12,650) against it
+    wide = RatioLooks([RatioGate(0.5, 1.1, stored=(8_800.0, 11_500.0))], 0.05)
+    while (nxt := wide.next_look()) is not None and nxt <= 20_000:
+        wide.look(x[:nxt])
+    assert wide.hopeless[0, 0] and int(wide.verdicts[0, 0]) == UNDECIDED
+    assert 0 < int(wide.stopped_at[0]) < 2_000 and wide.next_look() is None
+    # a clear regression against the same stored bounds is still found
+    slower = RatioLooks([RatioGate(0.5, 1.1, stored=(8_800.0, 11_500.0))], 0.05)
+    while (nxt := slower.next_look()) is not None and nxt <= 20_000:
+        slower.look(x[:nxt] * 2)
+    assert int(slower.verdicts[0, 0]) == FAIL and not slower.hopeless[0, 0]

@@ -117,11 +117,12 @@ class Sampling:
 
 def decided(looks: Looks, ratio_looks: RatioLooks) -> bool:
     """Whether a single run is done: one gate of either kind has a confident fail, or every
-    gate a confident pass."""
+    gate a confident pass (or, for a ratio to a stored baseline, can never be decided)."""
     import numpy as np
 
-    verdicts = np.concatenate([looks.verdicts[0], ratio_looks.verdicts[0]])
-    return bool(verdicts.size) and bool((verdicts == FAIL).any() or (verdicts == PASS).all())
+    settled = np.concatenate([looks.verdicts[0] == PASS, ratio_looks.settled[0]])
+    failed = (looks.verdicts[0] == FAIL).any() or (ratio_looks.verdicts[0] == FAIL).any()
+    return bool(settled.size) and bool(failed or settled.all())
 
 
 def decisions(looks: Looks | RatioLooks) -> list[Decision]:

@@ -18,7 +18,10 @@ Looks: ``RatioLooks`` checks the rules over the pair count on the schedule of
 so each side spends at most ``alpha / 2`` over every look, and a wrong confident verdict has
 probability at most ``alpha`` however long sampling runs. A *stored* baseline (a sample taken in
 an earlier run, so it does not grow) has fixed bounds at ``alpha / 2``; the candidate's side
-spends its ``alpha / 2`` over the looks as before. ``RatioLooks`` follows one run for the engine
+spends its ``alpha / 2`` over the looks as before. Since those bounds never tighten, a stored
+gate whose candidate lies between them (``r * L_Y < L_X`` and ``U_X <= r * U_Y``) can never be
+decided: it is *settled* without a verdict and holds sampling no longer (stopping early never
+makes a wrong verdict: verdicts come from the looks alone). ``RatioLooks`` follows one run for the engine
 and thousands side by side for the simulation, which therefore checks the code that gates.
 """
 
@@ -152,21 +155,30 @@ class RatioLooks:
         import numpy as np
 
         self.gates = list(gates)
-        self.schedules = [LookSchedule(g.q, alpha / 2.0) for g in self.gates]
+        self.side_alpha = alpha / 2.0
+        self.schedules = [LookSchedule(g.q, self.side_alpha) for g in self.gates]
         self.n = 0
         shape = (runs, len(self.gates))
         self.verdicts: npt.NDArray[np.int8] = np.zeros(shape, dtype=np.int8)
         self.at_n: npt.NDArray[np.int64] = np.zeros(shape, dtype=np.int64)
         self.stopped_at: npt.NDArray[np.int64] = np.zeros(runs, dtype=np.int64)
+        # stored gates that no number of pairs could decide (see the module's docstring)
+        self.hopeless: npt.NDArray[np.bool_] = np.zeros(shape, dtype=bool)
 
     @property
     def running(self) -> npt.NDArray[np.bool_]:
         running: npt.NDArray[np.bool_] = self.stopped_at == 0
         return running
 
+    @property
+    def settled(self) -> npt.NDArray[np.bool_]:
+        """Per run and gate: a confident pass, or a stored gate that can never be decided."""
+        settled: npt.NDArray[np.bool_] = (self.verdicts == PASS) | self.hopeless
+        return settled
+
     def next_look(self) -> int | None:
         """The next pair count where a look could decide something; ``None`` if none can."""
-        open_ = (self.verdicts == UNDECIDED) & self.running[:, None]
+        open_ = (self.verdicts == UNDECIDED) & ~self.hopeless & self.running[:, None]
         looks = [
             s.next_look_after(self.n) for j, s in enumerate(self.schedules) if open_[:, j].any()
         ]
@@ -197,8 +209,9 @@ class RatioLooks:
         target = np.arange(self.verdicts.shape[0]) if rows is None else np.asarray(rows)
         live = self.running[target]
         for j, (gate, schedule) in enumerate(zip(self.gates, self.schedules)):
-            open_ = live & (self.verdicts[target, j] == UNDECIDED)
-            for look in schedule.looks_at(n):
+            open_ = live & (self.verdicts[target, j] == UNDECIDED) & ~self.hopeless[target, j]
+            looks = schedule.looks_at(n)
+            for look in looks:
                 if not open_.any():
                     break
                 hit = self._hits(gate, look.side, look.alpha, x, y, open_)
@@ -208,8 +221,10 @@ class RatioLooks:
                 self.verdicts[rows_hit, j] = PASS if look.side == "pass" else FAIL
                 self.at_n[rows_hit, j] = n
                 open_ &= ~hit
+            if looks and gate.stored is not None and open_.any():
+                self.hopeless[target[self._hopeless(gate, x, open_)], j] = True
         if self.gates:
-            done = (self.verdicts == FAIL).any(axis=1) | (self.verdicts == PASS).all(axis=1)
+            done = (self.verdicts == FAIL).any(axis=1) | self.settled.all(axis=1)
             self.stopped_at[self.running & done] = n
 
     def _hits(
@@ -246,6 +261,40 @@ class RatioLooks:
         hit = np.zeros(len(open_), dtype=bool)
         hit[picked[decided]] = True
         return hit
+
+    def _hopeless(
+        self,
+        gate: RatioGate,
+        x: npt.NDArray[np.int64] | npt.NDArray[np.floating],
+        open_: npt.NDArray[np.bool_],
+    ) -> npt.NDArray[np.bool_]:
+        """Which of the given rows of a stored gate lie between the stored bounds for good: the
+        candidate's fixed-sample bounds at ``alpha / 2`` put a pass and a fail out of reach."""
+        import numpy as np
+
+        assert gate.stored is not None
+        stored_lower, stored_upper = gate.stored
+        n = int(x.shape[1])
+        lower_rank, upper_rank = bound_ranks(n, gate.q, self.side_alpha)
+        found = np.zeros(len(open_), dtype=bool)
+        if lower_rank is None or upper_rank is None:
+            return found
+        picked = np.flatnonzero(open_)
+        block = np.partition(x[picked], sorted({lower_rank - 1, upper_rank - 1}), axis=1)
+        x_lower = block[:, lower_rank - 1].astype(np.float64)
+        x_upper = block[:, upper_rank - 1].astype(np.float64)
+        no_pass = (
+            np.ones(len(picked), dtype=bool)
+            if stored_lower is None
+            else x_lower > np.round(gate.ratio * stored_lower, 3)
+        )
+        no_fail = (
+            np.ones(len(picked), dtype=bool)
+            if stored_upper is None
+            else x_upper <= np.round(gate.ratio * stored_upper, 3)
+        )
+        found[picked[no_pass & no_fail]] = True
+        return found
 
 
 def _order_statistic(

@@ -187,12 +187,20 @@ def findings(result: LatencyResult | ComparisonResult, spec: MeasureSpec) -> Fin
     """The words for ``result``, the same for a test and for the ``latency-sla`` command."""
     record = result.summary()
     warnings: list[tuple[type[Warning], str]] = []
+    failed = any(t.confident and t.verdict == "fail" for t in result.thresholds)
     for t, shown in zip(result.thresholds, record["thresholds"]):
         if t.overkill and shown["kind"] == "absolute":
             warnings.append((LatencyOverkillWarning, messages.overkill_message(shown)))
-        if not t.confident:
+        if t.confident or failed:
+            # a threshold left open because another one failed confidently is moot, not
+            # inconclusive: no longer sampling would have changed the test's verdict
+            continue
+        if record["stopped"] != "decided":
             text = _inconclusive(result, t, shown, record, spec)
             warnings.append((LatencyInconclusiveWarning, text))
+        elif shown["kind"] == "ratio" and shown["against"] == "stored":
+            # settled undecided: the stored sample is too small to ever decide it
+            warnings.append((LatencyInconclusiveWarning, messages.stored_too_small(record, shown)))
     overload = messages.overload_message(record)
     missed = [
         shown
