@@ -1,15 +1,33 @@
-"""Shared helpers for the benchmark scripts: repeats, medians, pytest runs in a scratch dir."""
+"""What every benchmark script shares: its shape, the command line, the table, and helpers
+(medians, pytest runs in a scratch directory).
+
+Every script in ``benchmarks/`` has the same shape, which ``run_all.py`` relies on:
+
+    REPEATS = Repeats(full=5, quick=3)
+
+    def run(repeats: int, quick: bool) -> list[Row]:
+        ...  # measure; each row compares against a baseline measured in the same run
+
+    if __name__ == "__main__":
+        main(run, REPEATS, __doc__)
+
+``quick`` may also shorten what one repeat does (a shorter ``max_time``, fewer rates): it is for
+checking that the scripts work, never for the figures.
+"""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import platform
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,8 +40,23 @@ INI = "[pytest]\naddopts = -q\n"
 LAST_CPU = [0.0]
 
 
+@dataclass(frozen=True)
+class Repeats:
+    """How many times a script repeats its measurement in a full run and with ``--quick``."""
+
+    full: int
+    quick: int
+
+    def count(self, quick: bool) -> int:
+        return self.quick if quick else self.full
+
+
 @dataclass
 class Row:
+    """One line of the table: what was measured, the baseline it is compared against (measured
+    in the same run, or the known truth), the figure, their ratio, the target and whether it was
+    met (``None``: no verdict)."""
+
     what: str
     baseline: str
     measured: str
@@ -51,12 +84,13 @@ def scratch(files: dict[str, str]) -> Path:
 
 
 def run_pytest(
-    path: Path, *args: str, check: bool = False
+    path: Path, *args: str, check: bool = False, env: dict[str, str] | None = None
 ) -> tuple[float, subprocess.CompletedProcess[str]]:
-    """Wall time (s) of a whole ``python -m pytest`` run in ``path``; its CPU time (user +
-    system, less disturbed by other processes on a shared machine) is in ``LAST_CPU[0]``."""
+    """Wall time (s) of a whole ``python -m pytest`` run in ``path`` (in ``env``, this process's
+    environment by default); its CPU time (user + system, less disturbed by other processes on
+    a shared machine) is in ``LAST_CPU[0]``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    env = dict(os.environ if env is None else env, PYTHONDONTWRITEBYTECODE="1")
     env.pop("PYTEST_ADDOPTS", None)
     t0 = time.perf_counter()
     proc = subprocess.run(
@@ -87,3 +121,53 @@ def print_rows(rows: list[Row]) -> None:
         print("| " + " | ".join(c.ljust(widths[j]) for j, c in enumerate(row)) + " |")
         if i == 0:
             print("| " + " | ".join("-" * w for w in widths) + " |")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 1")
+    return value
+
+
+def parser(doc: str | None) -> argparse.ArgumentParser:
+    """The command line every script and ``run_all.py`` share: ``--repeats N`` and ``--quick``."""
+    parser = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--repeats",
+        metavar="N",
+        type=_positive_int,
+        help="how many times to repeat each measurement (default: the script's own; "
+        "fewer with --quick)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="fewer repeats and shorter runs: checks that the scripts work, not for figures",
+    )
+    return parser
+
+
+def machine_line(elapsed_s: float) -> str:
+    """Python, CPU, load: what the figures were measured on, and how long it took."""
+    from pytest_latency_sla.engine.environment import cpu_count, cpu_name
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"Python {platform.python_version()}, {cpu_name()}, {cpu_count()} CPUs, "
+        f"load average {load:.2f}; {elapsed_s:.0f} s"
+    )
+
+
+def main(run: Callable[[int, bool], list[Row]], repeats: Repeats, doc: str | None) -> None:
+    """A script's command line: parse ``--repeats``/``--quick``, run, print the table."""
+    args = parser(doc).parse_args()
+    started = time.perf_counter()
+    rows = run(args.repeats or repeats.count(args.quick), args.quick)
+    print(machine_line(time.perf_counter() - started))
+    print_rows(rows)

@@ -1,16 +1,15 @@
 """Accuracy: the p50 and p99 the plugin measures for the funnel model, against a bare
 ``perf_counter_ns`` loop around the same call, interleaved block by block in one process.
 
-    python benchmarks/accuracy.py [--repeats 21]
+    python benchmarks/accuracy.py [--repeats N] [--quick]
 """
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
-from _common import MODEL, Row, median, print_rows
+from _common import MODEL, Repeats, Row, main, median
 
 from pytest_latency_sla.engine.collect import MeasureSpec
 from pytest_latency_sla.engine.sampler import MEASURE_SAMPLES
@@ -18,6 +17,7 @@ from pytest_latency_sla.engine.target import Target
 from pytest_latency_sla.onnx import example_inputs, load_session
 from pytest_latency_sla.verdict.measure import run_measurement
 
+REPEATS = Repeats(full=21, quick=9)
 WARMUP = 200
 
 
@@ -33,7 +33,7 @@ def bare_loop(fn, args, count: int) -> np.ndarray:  # type: ignore[no-untyped-de
     return np.array(out)
 
 
-def run(repeats: int = 21) -> list[Row]:
+def run(repeats: int, quick: bool) -> list[Row]:
     session = load_session(MODEL)
     args = (None, example_inputs(session))
     spec = MeasureSpec(thresholds=(), warmup=WARMUP)
@@ -71,6 +71,4 @@ def run(repeats: int = 21) -> list[Row]:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--repeats", type=int, default=21)
-    print_rows(run(parser.parse_args().repeats))
+    main(run, REPEATS, __doc__)

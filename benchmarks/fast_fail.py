@@ -1,14 +1,14 @@
 """Fast fail: a 5 ms call against a 1 ms p99 budget. How many timed calls until the confident
 fail, and the wall time of the test (warm-up included).
 
-    python benchmarks/fast_fail.py [--repeats 3]
+    python benchmarks/fast_fail.py [--repeats N] [--quick]
 """
 
 from __future__ import annotations
 
-import argparse
+from _common import Repeats, Row, latency_json, main, median, run_pytest, scratch
 
-from _common import Row, latency_json, median, print_rows, run_pytest, scratch
+REPEATS = Repeats(full=3, quick=2)
 
 TEST = """
 import time
@@ -25,7 +25,7 @@ def test_slow(latency_sla):
 """
 
 
-def run(repeats: int = 3) -> list[Row]:
+def run(repeats: int, quick: bool) -> list[Row]:
     path = scratch({"test_slow.py": TEST})
     ns, warmups, durations, confident = [], [], [], []
     for _ in range(repeats):
@@ -50,6 +50,4 @@ def run(repeats: int = 3) -> list[Row]:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--repeats", type=int, default=3)
-    print_rows(run(parser.parse_args().repeats))
+    main(run, REPEATS, __doc__)

@@ -1,14 +1,14 @@
 """Harness overhead: the p50 the plugin reports for a call that does nothing, against the cost
 of two back-to-back ``perf_counter_ns()`` reads measured by the same process in the same run.
 
-    python benchmarks/harness_overhead.py [--repeats 5]
+    python benchmarks/harness_overhead.py [--repeats N] [--quick]
 """
 
 from __future__ import annotations
 
-import argparse
+from _common import Repeats, Row, latency_json, main, median, run_pytest, scratch
 
-from _common import Row, latency_json, median, print_rows, run_pytest, scratch
+REPEATS = Repeats(full=5, quick=3)
 
 TEST = """
 import pytest
@@ -21,7 +21,7 @@ def test_noop(latency_sla):
 """
 
 
-def run(repeats: int = 5) -> list[Row]:
+def run(repeats: int, quick: bool) -> list[Row]:
     path = scratch({"test_noop.py": TEST})
     p50s, overheads, ratios = [], [], []
     for _ in range(repeats):
@@ -45,6 +45,4 @@ def run(repeats: int = 5) -> list[Row]:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--repeats", type=int, default=5)
-    print_rows(run(parser.parse_args().repeats))
+    main(run, REPEATS, __doc__)

@@ -1,41 +1,69 @@
-"""Run every benchmark and print one table (Markdown). Numbers are medians over repeats in
-one run of this script; each ratio compares against a baseline measured in the same run.
+"""Run every benchmark script and print one table (Markdown). Numbers are medians over repeats
+in one run of this script; each ratio compares against a baseline measured in the same run
+(or against a known truth: a true percentile, the alpha a simulated gate promises).
 
-    python benchmarks/run_all.py [--quick]      # needs pytest-benchmark (pip install -e '.[bench]')
+Every ``*.py`` here but this one and ``_common.py`` is a script with the shape ``_common``
+describes; they run in ``ORDER``, then any other in name order, so none is left out.
+
+    python benchmarks/run_all.py [--quick] [--repeats N] [SCRIPT ...]
+    # needs pytest-benchmark and onnxruntime: pip install -e '.[bench]'
 """
 
 from __future__ import annotations
 
-import argparse
-import platform
+import importlib
+import sys
 import time
+from pathlib import Path
+from types import ModuleType
 
-import accuracy
-import fast_fail
-import harness_overhead
-import import_cost
-import tail_fidelity
-import time_to_verdict
-from _common import Row, print_rows
+from _common import Row, machine_line, parser, print_rows
 
-from pytest_latency_sla.engine.environment import cpu_name
+HERE = Path(__file__).resolve().parent
+ORDER = [
+    "harness_overhead",
+    "accuracy",
+    "tail_fidelity",
+    "time_to_verdict",
+    "fast_fail",
+    "import_cost",
+    "gate_simulation",
+    "isolation_agreement",
+    "open_loop_accuracy",
+    "memory_bound",
+]
+
+
+def script_names() -> list[str]:
+    """Every benchmark script in this directory: ``ORDER`` first, then the rest by name."""
+    found = {p.stem for p in HERE.glob("*.py") if not p.stem.startswith("_")} - {"run_all"}
+    return [name for name in ORDER if name in found] + sorted(found - set(ORDER))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="fewer repeats")
-    quick = parser.parse_args().quick
+    names = script_names()
+    args_parser = parser(__doc__)
+    args_parser.add_argument(
+        "scripts",
+        nargs="*",
+        metavar="SCRIPT",
+        help=f"only these (default: all: {', '.join(names)})",
+    )
+    args = args_parser.parse_args()
+    unknown = sorted(set(args.scripts) - set(names))
+    if unknown:
+        args_parser.error(f"no such script: {', '.join(unknown)} (there are {', '.join(names)})")
     rows: list[Row] = []
     started = time.perf_counter()
-    rows += harness_overhead.run(3 if quick else 5)
-    rows += accuracy.run(9 if quick else 21)
-    rows += tail_fidelity.run(2 if quick else 3)
-    rows += time_to_verdict.run(3 if quick else 7)
-    rows += fast_fail.run(2 if quick else 3)
-    rows += import_cost.run(3 if quick else 9)
-    print(
-        f"Python {platform.python_version()}, {cpu_name()}, {time.perf_counter() - started:.0f} s"
-    )
+    for name in args.scripts or names:
+        script: ModuleType = importlib.import_module(name)
+        repeats = args.repeats or script.REPEATS.count(args.quick)
+        began = time.perf_counter()
+        rows += script.run(repeats, args.quick)
+        # progress on stderr, so stdout holds only the table
+        took = time.perf_counter() - began
+        print(f"{name}: {repeats} x, {took:.0f} s", file=sys.stderr)
+    print(machine_line(time.perf_counter() - started))
     print_rows(rows)
 
 

@@ -3,15 +3,16 @@
 peer, pytest-benchmark, times rounds of many iterations and divides, which averages the tail
 away (it also reports no percentile above q3).
 
-    python benchmarks/tail_fidelity.py [--repeats 5]      # needs pytest-benchmark
+    python benchmarks/tail_fidelity.py [--repeats N] [--quick]      # needs pytest-benchmark
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 
-from _common import Row, latency_json, median, print_rows, run_pytest, scratch
+from _common import Repeats, Row, latency_json, main, median, run_pytest, scratch
+
+REPEATS = Repeats(full=3, quick=2)
 
 SLOW_NS = 50_000
 CONFTEST = f"""
@@ -44,7 +45,7 @@ def test_peer(benchmark, slow_path_call):
 """
 
 
-def run(repeats: int = 5) -> list[Row]:
+def run(repeats: int, quick: bool) -> list[Row]:
     path = scratch({"conftest.py": CONFTEST, "test_tail.py": TESTS})
     ours, peer_max, peer_mean = [], [], []
     for _ in range(repeats):
@@ -68,6 +69,4 @@ def run(repeats: int = 5) -> list[Row]:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--repeats", type=int, default=5)
-    print_rows(run(parser.parse_args().repeats))
+    main(run, REPEATS, __doc__)

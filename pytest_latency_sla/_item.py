@@ -14,8 +14,8 @@ import pytest
 
 from . import messages
 from .plan import Plan, Threshold
-from .records import StoredMeasurementDict, StoredStatus
-from .settings import Settings, settings_key
+from .records import ResultDict, StoredMeasurementDict, StoredStatus
+from .settings import MARKER, Settings, settings_key
 
 if TYPE_CHECKING:
     from .engine.collect import MeasureSpec
@@ -41,16 +41,19 @@ __all__ = [
     "state_of",
 ]
 
-MARKER = "latency_sla"
-
 
 @dataclass
 class ItemState:
+    """What the plugin keeps of one test: its plan, and of each finished measurement only the
+    report record (quantiles, bounds, histogram: a few KB), never the raw samples, so a session
+    of many capped measurements holds no more memory than one (the ``LatencyResult`` stays the
+    user's)."""
+
     plan: Plan | None = None
     called: bool = False
     compared: bool = False
     crashed: bool = False
-    results: list[LatencyResult | ComparisonResult] = field(default_factory=list)
+    records: list[ResultDict] = field(default_factory=list)
     # with --latency-save: each measurement's record for the baseline file, by name
     stored: dict[str, StoredMeasurementDict] = field(default_factory=dict)
 
@@ -129,11 +132,15 @@ def measure_test_body(item: pytest.Function) -> bool:
         return False
     if item.config.stash[settings_key].mode == "off":
         return False
-    from .engine.target import Target
+    from .engine.target import Target, TargetError
 
     funcargs = item.funcargs
     testargs = {name: funcargs[name] for name in item._fixtureinfo.argnames}
-    measure_for_item(item, Target(item.obj, (), testargs), state.plan, budgeted=True)
+    try:
+        target = Target(item.obj, (), testargs)
+    except TargetError as error:
+        pytest.fail(f"{item.nodeid}: {error}", pytrace=False)
+    measure_for_item(item, target, state.plan, budgeted=True)
     return True
 
 
@@ -144,7 +151,7 @@ def nothing_measured(item: pytest.Item) -> str | None:
         return None
     if state.plan.ratios and not state.compared:
         return messages.needs_compare(item.nodeid)
-    if state.called or state.results:
+    if state.called or state.records:
         return None
     # a unittest.TestCase method or another plugin's item has no body we can call
     kind = None if MARKER in getattr(item, "fixturenames", ()) else type(item).__name__
@@ -156,11 +163,12 @@ def measure_for_item(
 ) -> LatencyResult:
     """Measure ``target`` for ``item``; record, warn, and fail the test on a missed budget."""
     __tracebackhide__ = True
+    from .engine.clock import ClockStalled
     from .engine.target import TargetError
 
     try:
         return _measure(item, target, plan, budgeted=budgeted)
-    except TargetError as error:
+    except (TargetError, ClockStalled) as error:
         message = f"{item.nodeid}: {error}"
     pytest.fail(message, pytrace=False)
 
@@ -169,6 +177,7 @@ def compare_for_item(item: pytest.Item, pair: Pair, plan: Plan | None) -> Compar
     """Measure ``pair`` for ``item``: interleaved, against every threshold of the plan (or none,
     reporting the ratios); record, warn, and fail the test on a missed budget or ratio."""
     __tracebackhide__ = True
+    from .engine.clock import ClockStalled
     from .engine.target import TargetError
     from .verdict.comparison import run_comparison
 
@@ -182,7 +191,7 @@ def compare_for_item(item: pytest.Item, pair: Pair, plan: Plan | None) -> Compar
     try:
         run = partial(run_comparison, isolate=isolate)
         result = _run_guarded(item, name, isolate, run, pair, spec, name)
-    except TargetError as error:
+    except (TargetError, ClockStalled) as error:
         pytest.fail(f"{item.nodeid}: {error}", pytrace=False)
     return _record(item, result, spec, status)
 
@@ -201,7 +210,7 @@ def _spec(
     from .verdict.stored import regression_thresholds
 
     settings = item.config.stash[settings_key]
-    count = len(state_of(item).results) + 1
+    count = len(state_of(item).records) + 1
     name = item.nodeid if count == 1 else f"{item.nodeid}#{count}"
     thresholds = plan.thresholds if (plan is not None and budgeted) else ()
     load = None if pair else load_plan(plan)
@@ -255,7 +264,7 @@ def _record(
     measured = result.candidate if isinstance(result, ComparisonResult) else result
     if status is not None:
         object.__setattr__(measured, "stored", status)  # known here, not where it was judged
-    state.results.append(result)
+    state.records.append(result.to_dict())
     if settings.save is not None:
         record = stored_record(result, (t.percentile for t in spec.thresholds))
         if record is not None:
@@ -302,7 +311,7 @@ def _run_guarded(
             stopped="killed at deadline",
             isolated=True,
         )
-    state.results.append(empty)
+    state.records.append(empty.to_dict())
     pytest.fail(failure, pytrace=False)
 
 

@@ -244,11 +244,12 @@ def _as_option(message: str) -> str:
     # "latency-sla: latency_sla(rate=-1.0): rate must ..." -> "--rate -1.0: rate must ..."
     import re
 
-    return re.sub(
+    message = re.sub(
         r"^latency-sla: latency_sla\((\w+)=([^)]*)\)",
         lambda m: f"--{m.group(1).replace('_', '-')} {m.group(2)}",
         message,
     )
+    return message.replace("did you mean percentile=", "did you mean --percentile ")
 
 
 def _report(

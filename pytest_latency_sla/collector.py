@@ -4,12 +4,12 @@ plain dicts on ``TestReport``s; the ``Collector`` gathers them with each test's 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import pytest
 
-from ._item import item_state_key
-from .records import Outcome, ResultDict, StoredMeasurementDict
+if TYPE_CHECKING:
+    from .records import Outcome, ResultDict, StoredMeasurementDict
 
 __all__ = [
     "CRASHED_ATTR",
@@ -49,22 +49,25 @@ def attach_results(item: pytest.Item, report: pytest.TestReport) -> None:
     """Put the item's measurements not yet sent on ``report``, and mark the call report of a
     crashed isolated measurement. Usually measurements go with the call phase, but a fixture
     may measure during setup, and the test may then never reach its call."""
+    from ._item import item_state_key
+
     state = item.stash.get(item_state_key, None)
     if state is None:
         return
     if report.when == "call" and state.crashed:
         setattr(report, CRASHED_ATTR, True)
     sent = item.stash.get(_attached_key, 0)
-    fresh = state.results[sent:]
+    fresh = state.records[sent:]
     if fresh:
-        setattr(report, RESULTS_ATTR, [r.to_dict() for r in fresh])
-        stored = {r.name: state.stored[r.name] for r in fresh if r.name in state.stored}
+        setattr(report, RESULTS_ATTR, fresh)
+        names = [r["nodeid"] for r in fresh]
+        stored = {name: state.stored[name] for name in names if name in state.stored}
         if stored:
             setattr(report, STORED_ATTR, stored)
-        item.stash[_attached_key] = len(state.results)
+        item.stash[_attached_key] = len(state.records)
 
 
-@dataclass
+@dataclass(eq=False)  # a plugin object: pytest keeps registered plugins in sets
 class Collector:
     """Registered as a plugin on the process that reports: gathers every result and outcome."""
 
@@ -82,7 +85,7 @@ class Collector:
             return
         self.stored.update(getattr(report, STORED_ATTR, None) or {})
         for data in carried or ():
-            record = cast(ResultDict, dict(data))
+            record = cast("ResultDict", dict(data))
             self.results[record["nodeid"]] = record
             names = self.by_test.setdefault(report.nodeid, [])
             if record["nodeid"] not in names:
@@ -117,7 +120,7 @@ def _merge(previous: Outcome | None, report: pytest.TestReport) -> Outcome:
         return previous or "passed"
     if hasattr(report, "wasxfail"):
         return "xfailed" if report.skipped else "xpassed"
-    return cast(Outcome, report.outcome)
+    return cast("Outcome", report.outcome)
 
 
 collector_key = pytest.StashKey[Collector]()

@@ -10,7 +10,7 @@ import pytest
 
 from . import messages
 from ._item import compare_for_item, measure_for_item, state_of
-from .engine.target import Pair, Target
+from .engine.target import Pair, Target, TargetError
 from .verdict.result import ComparisonResult, LatencyResult
 
 __all__ = ["LatencySLA"]
@@ -83,4 +83,8 @@ def _target(
     if not callable(fn):
         text = messages.compare_not_callable(which, fn) if which else messages.not_callable(fn)
         pytest.fail(text, pytrace=False)
-    return Target(fn, args, kwargs)
+    try:
+        return Target(fn, args, kwargs)
+    except TargetError as error:
+        message = f"latency_sla.compare(...): {which}: {error}" if which else str(error)
+    pytest.fail(message, pytrace=False)

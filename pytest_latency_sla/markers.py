@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from . import messages
 from .plan import Defaults, Plan, Threshold
 from .units import UNIT_SECONDS, format_budget, format_percentile
 
@@ -185,6 +186,8 @@ def _budget(kwargs: Mapping[str, Any], where: str) -> tuple[float, str]:
 def _percentile(value: Any, where: str) -> float:
     if not _is_real(value) or not 0 < value < 100:
         raise _bad(where, "percentile", value, "percentile must be a number with 0 < p < 100")
+    if value < 1:  # 0.99 as MLPerf LoadGen and numpy write it: almost surely meant p99
+        raise _bad(where, "percentile", value, messages.percentile_fraction(value, "percentile="))
     return float(value)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, cast
 
 from .records import (
@@ -72,9 +73,21 @@ def bounds_text(result: ResultDict, t: ThresholdDict) -> str:
     )
 
 
-def failure_message(result: ResultDict, t: ThresholdDict) -> str:
+@dataclass(frozen=True)
+class ColdStart:
+    """A miss whose calls over budget are mostly the first timed calls: ``over_first`` of the
+    ``over`` calls over budget came in the first ``first`` calls; ``warmup`` is the suggestion."""
+
+    first: int
+    over_first: int
+    over: int
+    warmup: int
+
+
+def failure_message(result: ResultDict, t: ThresholdDict, cold: ColdStart | None = None) -> str:
     """``latency SLA missed: p99 = 61.2 ms > budget 50 ms (n=412, 95% bounds [...]; p50 ...,
-    max ...)``, then why the verdict is (or is not) confident and how the samples were taken."""
+    max ...)``, then why the verdict is (or is not) confident, a cold start if the calls over
+    budget came first, and how the samples were taken."""
     quantiles = result["quantiles_s"]
     head = (
         f"latency SLA missed: {format_percentile(t['percentile'])} = "
@@ -92,7 +105,20 @@ def failure_message(result: ResultDict, t: ThresholdDict) -> str:
             f"not confident: sampling stopped ({result['stopped']}) before the bounds could "
             "decide; the verdict is the point estimate"
         )
-    return f"{head}\n  {why}\n  {sampling_context(result)}"
+    lines = [head, why]
+    if cold is not None:
+        lines.append(cold_start_note(result, cold))
+    lines.append(sampling_context(result))
+    return "\n  ".join(lines)
+
+
+def cold_start_note(result: ResultDict, cold: ColdStart) -> str:
+    return (
+        f"cold start? {cold.over_first} of the {plural(cold.over, 'call')} over budget came in the "
+        f"first {cold.first} of {result['n']:,} timed calls, after "
+        f"{plural(result['warmup'], 'warm-up call')}: the call may still have been warming up; "
+        f"if the budget is for its steady state, set warmup={cold.warmup}"
+    )
 
 
 def sampling_context(result: ResultDict) -> str:
@@ -384,6 +410,13 @@ def result_notes(result: ResultDict) -> list[str]:
 # --- the report ------------------------------------------------------------------------------
 
 
+def test_label(result: ResultDict) -> str:
+    """The test id of a row; in a merged report, a test measured in several files also names
+    the file: ``t.py::test_a (from shard-2.json)``."""
+    source = result.get("source")
+    return result["nodeid"] if source is None else f"{result['nodeid']} (from {source})"
+
+
 def verdict_label(t: AnyThresholdDict) -> str:
     """``pass``, ``~pass`` (not confident), ``pass overkill``, ``FAIL``, ``~FAIL``."""
     if t["verdict"] == "pass":
@@ -490,12 +523,30 @@ def environment_line(environment: Mapping[str, Any]) -> str:
         parts.append(f"onnxruntime {environment['onnxruntime']}")
     if environment.get("xdist_workers"):
         parts.append(f"xdist {environment['xdist_workers']} workers")
+    merged = environment.get("merged_from")
+    if merged:
+        parts.append(f"merged from {plural(len(merged), 'report')} (machine of the first)")
     return "; ".join(parts)
 
 
 def gc_setting(gc_mode: str) -> str:
     """The environment line's GC setting."""
-    return "disabled while sampling" if gc_mode == "disable" else "on (gc.collect() before)"
+    return "disabled while sampling" if gc_mode == "disable" else "on (older objects frozen)"
+
+
+# --- input ----------------------------------------------------------------------------------
+
+
+def percent_of(fraction: float) -> str:
+    """``0.99`` as the percentile it stands for: ``99``; ``0.999``: ``99.9``."""
+    meant = round(float(fraction) * 100, 10)
+    return str(int(meant)) if meant.is_integer() else repr(meant)
+
+
+def percentile_fraction(value: float, spelled: str) -> str:
+    """A percentile given as a fraction (``0.99``): what it should have been (``spelled`` is how
+    the user writes the setting: ``percentile=``, ``--percentile ``)."""
+    return f"percentile is in percent (0 < p < 100); did you mean {spelled}{percent_of(value)}?"
 
 
 # --- errors of a measurement -----------------------------------------------------------------
@@ -562,6 +613,38 @@ def awaitable_returned(fn: object, value: object) -> str:
     )
 
 
+def _name(fn: object) -> str:
+    return str(getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or fn)
+
+
+def generator_function(fn: object, asynchronous: bool) -> str:
+    """A generator function given as the measured call."""
+    name = _name(fn)
+    kind = "an async generator function" if asynchronous else "a generator function"
+    return (
+        f"latency_sla(fn, ...): {name} is {kind}: calling it only creates the generator, so "
+        f"timing it would time only its creation, never its body; {_consume(name, asynchronous)}"
+    )
+
+
+def generator_returned(fn: object, shown: str, asynchronous: bool) -> str:
+    """A plain function that returned a generator or an async generator."""
+    name = _name(fn)
+    return (
+        f"latency_sla(fn, ...): {name} returned {shown:.60}: timing the call would time only the "
+        f"generator's creation, never its body; {_consume(name, asynchronous)}"
+    )
+
+
+def _consume(name: str, asynchronous: bool) -> str:
+    if asynchronous:
+        return (
+            "consume it inside the timed call, in a coroutine: async def consume(): return "
+            f"[item async for item in {name}()], then latency_sla(consume)"
+        )
+    return f"consume it inside the timed call: latency_sla(lambda: list({name}()))"
+
+
 def nothing_measured(nodeid: str, item_kind: str | None) -> str:
     """A test with a marker that ended without a measurement; ``item_kind`` is the class name
     of an item that has no body to measure, ``None`` for a test that never called the fixture."""
@@ -573,6 +656,15 @@ def nothing_measured(nodeid: str, item_kind: str | None) -> str:
             "the measured call into a pytest test function"
         )
     return f"{nodeid}: nothing was measured: the test has a latency_sla marker and {why}"
+
+
+def clock_stalled(where: str) -> str:
+    return (
+        f"the clock did not advance during the measurement (is time frozen or patched? {where}); "
+        "the plugin reads time.perf_counter_ns through a reference taken when it loaded, which "
+        "freezegun, time-machine, mock.patch and monkeypatch do not reach, so something replaced "
+        "the clock below Python or inside the plugin"
+    )
 
 
 def crashed(how: str) -> str:

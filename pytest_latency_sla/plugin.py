@@ -2,6 +2,10 @@
 
 Data flow: marker -> plan (``markers``, ``_item``) -> samples (``engine``) -> verdict
 (``verdict``) -> report (``collector``, ``_session``, ``reports``).
+
+The hooks that run for every test are on ``MeasuredTests``, registered only in a session that
+collected a test using the ``latency_sla`` marker or fixture: a suite that never measures pays
+for no per-test hook, and loading this module loads only the options and the clock.
 """
 
 from __future__ import annotations
@@ -11,17 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ._item import MARKER, measure_test_body, nothing_measured, setup_plan
-from .collector import Collector, attach_results, collector_key, is_worker
+from .collector import Collector, collector_key, is_worker
 
 # The one clock is bound now, before any test or conftest can patch time (see ``engine.clock``).
 from .engine import clock as _clock  # noqa: F401
-from .settings import add_options, read_settings, settings_key
+from .settings import MARKER, add_options, read_settings, settings_key
 
 if TYPE_CHECKING:
     from .fixture import LatencySLA
 
 _COLLECTOR = "latency_sla_collector"
+_MEASURED_TESTS = "latency_sla_measured_tests"
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -50,15 +54,37 @@ def pytest_configure(config: pytest.Config) -> None:
 
         configure(config, settings)
     if not is_worker(config):  # the process that reports gathers every result
-        collector = config.stash[collector_key] = Collector()
-        config.pluginmanager.register(collector, _COLLECTOR)
+        config.stash[collector_key] = Collector()
+        if getattr(config.option, "dist", "no") != "no":  # an xdist controller: workers measure
+            config.pluginmanager.register(config.stash[collector_key], _COLLECTOR)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    collector = config.stash.get(collector_key, None)
-    if collector is not None:
+    for name in (_MEASURED_TESTS, _COLLECTOR):
+        plugin = config.pluginmanager.get_plugin(name)
+        if plugin is not None:
+            config.pluginmanager.unregister(plugin)
+    if collector_key in config.stash:
         del config.stash[collector_key]
-        config.pluginmanager.unregister(collector)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if any(
+        MARKER in getattr(item, "fixturenames", ()) or item.get_closest_marker(MARKER)
+        for item in session.items
+    ):
+        measure_tests(session.config)
+
+
+def measure_tests(config: pytest.Config) -> None:
+    """Register the per-test hooks (and, on the process that reports, the collector)."""
+    manager = config.pluginmanager
+    if manager.get_plugin(_MEASURED_TESTS) is not None:
+        return
+    manager.register(MeasuredTests(), _MEASURED_TESTS)
+    collector = config.stash.get(collector_key, None)
+    if collector is not None and manager.get_plugin(_COLLECTOR) is None:
+        manager.register(collector, _COLLECTOR)
 
 
 @pytest.fixture
@@ -67,38 +93,50 @@ def latency_sla(request: pytest.FixtureRequest) -> LatencySLA:
     ``latency_sla(fn, *args, **kwargs)``, or ``latency_sla.measure(fn)`` with no budget."""
     from .fixture import LatencySLA
 
+    measure_tests(request.config)  # also for a fixture requested with getfixturevalue
     return LatencySLA(request.node)
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    message = setup_plan(item)
-    if message is not None:
-        pytest.fail(message, pytrace=False)
+class MeasuredTests:
+    """The per-test hooks, for a session that measures."""
 
+    def __init__(self) -> None:
+        # ``from .module import name`` (not ``from . import module``): it goes through
+        # sys.modules, which pytester's in-process runs reset between runs
+        from ._item import measure_test_body, nothing_measured, setup_plan
+        from .collector import attach_results
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    """Marker-only use: the test body itself is the measured call."""
-    return measure_test_body(pyfuncitem) or None
+        self._setup_plan = setup_plan
+        self._measure_test_body = measure_test_body
+        self._nothing_measured = nothing_measured
+        self._attach_results = attach_results
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        message = self._setup_plan(item)
+        if message is not None:
+            pytest.fail(message, pytrace=False)
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    result = yield
-    unmeasured = nothing_measured(item)
-    if unmeasured is not None:
-        pytest.fail(unmeasured, pytrace=False)
-    return result
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
+        """Marker-only use: the test body itself is the measured call."""
+        return self._measure_test_body(pyfuncitem) or None
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, None, None]:
+        result = yield
+        unmeasured = self._nothing_measured(item)
+        if unmeasured is not None:
+            pytest.fail(unmeasured, pytrace=False)
+        return result
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    report = yield
-    attach_results(item, report)
-    return report
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        self._attach_results(item, report)
+        return report
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

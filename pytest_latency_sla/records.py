@@ -170,6 +170,7 @@ class ResultDict(TypedDict):
     onnxruntime: NotRequired[str]
     crash: NotRequired[str]  # how an isolated child ended: "SIGSEGV (signal 11)"
     xfail: NotRequired[bool]  # the test is marked xfail (its miss or crash was expected)
+    source: NotRequired[str]  # merged reports: the file a test measured in several came from
     candidate: NotRequired[SideDict]
     baseline: NotRequired[SideDict]
     stored: NotRequired[StoredStatus]  # with --latency-baseline: compared with it, or new
@@ -213,6 +214,7 @@ class EnvironmentDict(TypedDict, total=False):
     mode: Mode
     baseline: BaselineNoteDict
     regression: float  # allowed slowdown against the stored baseline, as a fraction (0.1)
+    merged_from: list[str]  # merged reports: every source file, in the order given
 
 
 class ReportDict(TypedDict):

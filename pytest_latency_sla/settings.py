@@ -10,14 +10,18 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
 
-from .plan import Defaults
-from .records import GcMode, Mode
+if TYPE_CHECKING:  # the plan and the wording are loaded only when used: this module loads with
+    # every pytest session in which the plugin is installed, used or not
+    from .plan import Defaults
+    from .records import GcMode, Mode
 
-__all__ = ["Settings", "add_options", "read_settings", "settings_key"]
+__all__ = ["MARKER", "Settings", "add_options", "read_settings", "settings_key"]
+
+MARKER = "latency_sla"  # the marker's and the fixture's name
 
 MODES = ("enforce", "warn", "off")
 GC_MODES = ("keep", "disable")
@@ -108,6 +112,8 @@ class Settings:
 
     @property
     def defaults(self) -> Defaults:
+        from .plan import Defaults
+
         return Defaults(
             percentile=self.percentile,
             overkill=self.overkill,
@@ -162,6 +168,18 @@ def _overkill(raw: Any, source: str) -> float | None:
         raw, source
     )
     return None if value == 0 else value
+
+
+def _percentile(raw: Any, source: str) -> float:
+    value = _number(lambda v: 0 < v < 100, "a number with 0 < p < 100")(raw, source)
+    if value < 1:
+        from . import messages
+
+        raise pytest.UsageError(
+            f"{source}: expected a percentile in percent (0 < p < 100), got {raw!r}; "
+            f"did you mean {messages.percent_of(value)}?"
+        )
+    return value
 
 
 def _report_path(raw: Any, source: str, base: Path) -> Path:
@@ -233,7 +251,7 @@ def _md_target(raw: Any, source: str, base: Path) -> str:
 _PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "mode": _choice(MODES),
     "scale": _number(lambda v: 0 < v < math.inf, "a finite number > 0"),
-    "percentile": _number(lambda v: 0 < v < 100, "a number with 0 < p < 100"),
+    "percentile": lambda raw, source: _percentile(raw, source),
     "overkill": _overkill,
     "confidence": _number(lambda v: 0.5 < v < 1, "a number with 0.5 < c < 1"),
     "max-time": _number(lambda v: 0 < v < math.inf, "a finite number of seconds > 0"),

@@ -7,10 +7,19 @@ import pytest
 
 from pytest_latency_sla.engine.clock import ScriptedClock
 
-INNER_INI = """
+
+def _asyncio_loop_scope() -> str:
+    """pytest-asyncio 0.24+ asks every project to pick a loop scope; older ones do not know the
+    option and warn about it."""
+    from importlib.metadata import version
+
+    major, minor = (int(part) for part in version("pytest-asyncio").split(".")[:2])
+    return "asyncio_default_fixture_loop_scope = function\n" if (major, minor) >= (0, 24) else ""
+
+
+INNER_INI = f"""
 [pytest]
-asyncio_default_fixture_loop_scope = function
-addopts = -p no:randomly -p no:cacheprovider -p no:hypothesispytest
+{_asyncio_loop_scope()}addopts = -p no:randomly -p no:cacheprovider -p no:hypothesispytest
 """
 
 

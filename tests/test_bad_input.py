@@ -95,6 +95,12 @@ CASES = [
            "0 < p < 100", "percentile-0"),
     marker("ms=5, percentile=100", "latency_sla(percentile=100): percentile must be*",
            "percentile-100"),
+    marker("ms=5, percentile=0.99", "latency_sla(percentile=0.99): percentile is in percent "
+           "(0 < p < 100); did you mean percentile=99?", "percentile-fraction"),
+    marker("ms=5, percentile=0.999", "latency_sla(percentile=0.999): percentile is in percent "
+           "(0 < p < 100); did you mean percentile=99.9?", "percentile-fraction-p999"),
+    marker("ms=5, percentile=0.5", "latency_sla(percentile=0.5): percentile is in percent "
+           "(0 < p < 100); did you mean percentile=50?", "percentile-fraction-median"),
     marker("ms=5, percentile=True", "latency_sla(percentile=True): percentile must be*",
            "percentile-bool"),
     marker("ms=5, percentile='99'", "latency_sla(percentile='99'): percentile must be*",
@@ -223,6 +229,50 @@ CASES = [
         outcome="failed",
     ),
     Case(
+        "generator-function",
+        "latency_sla(fn, ...): rows is a generator function: calling it only creates the "
+        "generator, so timing it would time only its creation, never its body; consume it inside "
+        "the timed call: latency_sla(lambda: list(rows()))",
+        "import time\n\ndef rows():\n    time.sleep(0.005)\n    yield 1\n\n"
+        "@pytest.mark.latency_sla(us=100)\ndef test_bad(latency_sla):\n    latency_sla(rows)\n",
+        outcome="failed",
+    ),
+    Case(
+        "generator-function-partial",
+        "latency_sla(fn, ...): *is a generator function: *consume it inside the timed call*",
+        "import functools\n\ndef rows(n):\n    yield from range(n)\n\n"
+        "def test_bad(latency_sla):\n    latency_sla.measure(functools.partial(rows, 3))\n",
+        outcome="failed",
+    ),
+    Case(
+        "async-generator-function",
+        "latency_sla(fn, ...): stream is an async generator function: calling it only creates "
+        "the generator, so timing it would time only its creation, never its body; consume it "
+        "inside the timed call, in a coroutine: async def consume(): return [item async for item "
+        "in stream()], then latency_sla(consume)",
+        "async def stream():\n    yield 1\n\n@pytest.mark.latency_sla(ms=5, rate=100)\n"
+        "def test_bad(latency_sla):\n    latency_sla(stream)\n",
+        outcome="failed",
+    ),
+    Case(
+        "sync-fn-returns-generator",
+        "*::test_bad: latency_sla(fn, ...): make returned <generator object rows at *>: timing "
+        "the call would time only the generator's creation, never its body; consume it inside "
+        "the timed call: latency_sla(lambda: list(make()))",
+        "def rows():\n    yield 1\n\ndef make():\n    return rows()\n\n"
+        "@pytest.mark.latency_sla(ms=5, warmup=0)\ndef test_bad(latency_sla):\n"
+        "    latency_sla(make)\n",
+        outcome="failed",
+    ),
+    Case(
+        "lambda-returns-async-generator",
+        "*::test_bad: latency_sla(fn, ...): *<lambda> returned <async_generator object stream "
+        "at *>: timing the call would time only the generator's creation*in a coroutine*",
+        "async def stream():\n    yield 1\n\n@pytest.mark.latency_sla(ms=5, isolate=True)\n"
+        "def test_bad(latency_sla):\n    latency_sla(lambda: stream())\n",
+        outcome="failed",
+    ),
+    Case(
         "fixture-never-called",
         "*::test_bad: nothing was measured: the test has a latency_sla "
         "marker and requests the latency_sla fixture but never calls it*",
@@ -289,6 +339,10 @@ CASES = [
           "--latency-scale=fast"),
     usage("--latency-percentile: expected a number with 0 < p < 100, got '100'",
           "cli-percentile", "--latency-percentile=100"),
+    usage("--latency-percentile: expected a percentile in percent (0 < p < 100), got '0.99'; "
+          "did you mean 99?", "cli-percentile-fraction", "--latency-percentile=0.99"),
+    usage("ini latency_percentile: expected a percentile in percent (0 < p < 100), got '0.9'; "
+          "did you mean 90?", "ini-percentile-fraction", ini="latency_percentile = 0.9"),
     usage("--latency-overkill: expected 0 (off) or a number > 1, got '1'", "cli-overkill",
           "--latency-overkill=1"),
     usage("--latency-confidence: expected a number with 0.5 < c < 1, got '1'", "cli-confidence",

@@ -65,6 +65,11 @@ def test_under_load_reports_rates_and_json(tmp_path: Path) -> None:
         (["--ms", "0"], "--ms 0: the budget must be a positive"),
         (["--ms", "5", "--us", "5"], "not allowed with argument"),
         (["--ms", "5", "--percentile", "100"], "percentile must be a number with 0 < p < 100"),
+        (
+            ["--ms", "5", "--percentile", "0.99"],
+            "--percentile 0.99: percentile is in percent (0 < p < 100); did you mean "
+            "--percentile 99?",
+        ),
         (["--ms", "5", "--threads", "0"], "--threads: expected an int >= 1"),
         ([], "one of the arguments --ms --us --s is required"),
         (

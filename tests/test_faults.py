@@ -169,3 +169,42 @@ def test_sampling_stops_at_the_sample_cap(scripted_clock: ScriptedClock) -> None
     # the cap every measurement runs with: 2**21 int64 samples, 16 MiB
     assert inspect.signature(sampler.sample).parameters["max_samples"].default == 1 << 21
     assert sampler.MAX_SAMPLES * 8 == 16 * 2**20
+
+
+def test_a_finished_test_keeps_its_record_not_its_samples(
+    scripted_pytester: pytest.Pytester,
+) -> None:
+    # 200,000 scripted samples each (1.6 MB raw); the plugin keeps a few KB per measurement
+    scripted_pytester.makeconftest(
+        scripted_pytester.path.joinpath("conftest.py").read_text()
+        + """
+import json, numpy
+
+def pytest_sessionfinish(session):
+    from pytest_latency_sla._item import item_state_key
+    for item in session.items:
+        records = item.stash[item_state_key].records
+        assert records and not any(
+            isinstance(value, numpy.ndarray) for r in records for value in r.values()
+        )
+        print("KEPT", item.name, len(records), len(json.dumps(records)))
+"""
+    )
+    scripted_pytester.makepyfile(
+        """
+        import itertools, pytest
+
+        @pytest.mark.parametrize("i", range(3))
+        @pytest.mark.latency_sla(us=1, percentile=50, max_time=0.2, warmup=0, overkill=None)
+        def test_undecided(latency_sla, scripted, i):
+            # half the calls over the budget: the p50 sits on it, so only max_time ends it
+            result = latency_sla(scripted(itertools.cycle([999, 1_001])))
+            assert result.n > 199_000
+            latency_sla.measure(scripted(itertools.repeat(1_000)))
+        """
+    )
+    result = scripted_pytester.runpytest("-s", "-W", "ignore::pytest_latency_sla.LatencySLAWarning")
+    result.assert_outcomes(passed=3)
+    kept = [line.split("KEPT")[1].split() for line in result.outlines if "KEPT" in line]
+    assert len(kept) == 3
+    assert all(int(count) == 2 and int(size) <= 100_000 for _, count, size in kept)

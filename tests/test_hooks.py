@@ -160,3 +160,36 @@ def test_body():
     result.stdout.no_fnmatch_line("*INTERNALERROR*")
     result.stdout.fnmatch_lines(["python *; platform *; cpu_count *"])
     assert "; cpu_count " in (pytester.path / "r.md").read_text()
+
+
+def test_a_suite_that_never_measures_runs_no_per_test_hook(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        def pytest_sessionfinish(session):
+            manager = session.config.pluginmanager
+            print("MEASURED_TESTS", manager.get_plugin("latency_sla_measured_tests") is not None)
+            print("COLLECTOR", manager.get_plugin("latency_sla_collector") is not None)
+        """
+    )
+    pytester.makepyfile("def test_plain():\n    pass\n")
+    result = pytester.runpytest("-s")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*MEASURED_TESTS False*", "*COLLECTOR False*"])
+
+
+def test_a_fixture_requested_at_run_time_still_measures_and_reports(
+    scripted_pytester: pytest.Pytester,
+) -> None:
+    scripted_pytester.makepyfile(
+        """
+        import itertools
+
+        def test_dynamic(request, scripted):
+            latency_sla = request.getfixturevalue("latency_sla")
+            assert latency_sla.measure(scripted(itertools.repeat(1_000))).n == 3000
+        """
+    )
+    result = scripted_pytester.runpytest("--latency-json=out.json")
+    result.assert_outcomes(passed=1)
+    (record,) = json.loads((scripted_pytester.path / "out.json").read_text())["results"]
+    assert record["nodeid"].endswith("::test_dynamic") and record["n"] == 3000

@@ -109,7 +109,7 @@ budgets = st.one_of(
 @given(
     unit=st.sampled_from(["s", "ms", "us"]),
     budget=budgets,
-    percentile=st.one_of(st.floats(min_value=0.01, max_value=99.99), st.integers(1, 99)),
+    percentile=st.one_of(st.floats(min_value=1.0, max_value=99.99), st.integers(1, 99)),
 )
 def test_every_good_budget_parses(unit: str, budget: Any, percentile: Any) -> None:
     plan = plan_from_markers(
@@ -118,6 +118,24 @@ def test_every_good_budget_parses(unit: str, budget: Any, percentile: Any) -> No
     _valid(plan)
     (t,) = plan.thresholds
     assert t.budget_s == float(budget) * {"s": 1.0, "ms": 1e-3, "us": 1e-6}[unit]
+
+
+@FAST
+@given(
+    st.one_of(
+        st.floats(min_value=5e-324, max_value=1.0, exclude_max=True),
+        st.fractions(min_value=Fraction(1, 10**9), max_value=Fraction(999, 1000)),
+    )
+)
+def test_every_fraction_percentile_is_refused_with_the_percent_it_means(fraction: Any) -> None:
+    try:
+        plan_from_markers(
+            [MarkerCall("function t", (), {"ms": 5, "percentile": fraction})], Defaults(), "t"
+        )
+    except BadMarkerArgument as error:
+        assert "percentile is in percent (0 < p < 100); did you mean percentile=" in str(error)
+    else:
+        raise AssertionError(f"percentile={fraction!r} was accepted")
 
 
 # --- the verdict ------------------------------------------------------------------------------

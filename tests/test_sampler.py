@@ -128,7 +128,7 @@ def test_gc_collections_are_counted(scripted_clock: ScriptedClock) -> None:
         scripted_clock.advance(1_000)
         gc.collect(0)
 
-    s = run(scripted_clock, itertools.repeat(0), [])
+    s = run(scripted_clock, itertools.repeat(1), [])
     assert s.gc_collections == 0
     s = sample(Target(churn), [], confidence=0.95, max_time=3, warmup=0)
     assert s.gc_collections >= MEASURE_SAMPLES

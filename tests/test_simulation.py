@@ -1,8 +1,9 @@
 """The gate's error rates, shown by seeded simulation over thousands of gates (no real timing).
 
 Samples are drawn from distributions whose percentiles are known exactly, and fed through
-``Looks`` -- the code the sampler runs at every look -- in a (gates x samples) batch. Each gate
-ends at its first confident verdict or at ``N_MAX`` samples (standing in for ``max_time``).
+``Looks`` -- the code the sampler runs at every look -- in a (gates x samples) batch
+(``stats.simulation``). Each gate ends at its first confident verdict or at ``N_MAX`` samples
+(standing in for ``max_time``).
 """
 
 from __future__ import annotations
@@ -10,9 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
-from statistics import NormalDist
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pytest
@@ -20,105 +19,26 @@ import pytest
 from pytest_latency_sla.engine.clock import ScriptedClock
 from pytest_latency_sla.engine.sampler import Gate, sample
 from pytest_latency_sla.engine.target import Target
-from pytest_latency_sla.stats.bounds import min_samples_to_pass
 from pytest_latency_sla.stats.looks import FAIL, PASS, UNDECIDED, Looks
-
-GATES = 2000
-ALPHA = 0.05
-N_MAX = 9568  # 16 x the first p99 pass look
-N_MIN_P99 = min_samples_to_pass(0.99, ALPHA)  # 299
-_NORMAL = NormalDist()
-
-
-class Distribution(Protocol):
-    def draw(self, rng: np.random.Generator, shape: tuple[int, int]) -> Any: ...
-
-    def quantile(self, p: float) -> float: ...
-
-
-@dataclass(frozen=True)
-class LogNormal:
-    median_ns: float
-    sigma: float
-
-    def draw(self, rng: np.random.Generator, shape: tuple[int, int]) -> Any:
-        z = rng.standard_normal(shape, dtype=np.float32)
-        return np.float32(self.median_ns) * np.exp(np.float32(self.sigma) * z)
-
-    def quantile(self, p: float) -> float:
-        return self.median_ns * math.exp(self.sigma * _NORMAL.inv_cdf(p))
-
-    def sf(self, x: float) -> float:
-        return 1.0 - _NORMAL.cdf(math.log(x / self.median_ns) / self.sigma)
-
-
-@dataclass(frozen=True)
-class FastAndSlowPath:
-    """A fast path, and with probability ``slow_share`` a slow one (a cache miss, a retry)."""
-
-    fast: LogNormal
-    slow: LogNormal
-    slow_share: float
-
-    def draw(self, rng: np.random.Generator, shape: tuple[int, int]) -> Any:
-        x = self.fast.draw(rng, shape)
-        slow = rng.random(shape, dtype=np.float32) < self.slow_share
-        x[slow] = self.slow.draw(rng, (1, int(slow.sum())))[0]
-        return x
-
-    def quantile(self, p: float) -> float:
-        def sf(x: float) -> float:
-            return (1 - self.slow_share) * self.fast.sf(x) + self.slow_share * self.slow.sf(x)
-
-        lo, hi = self.fast.quantile(1e-9), self.slow.quantile(1 - 1e-12)
-        for _ in range(200):  # bisection on a log scale, to float precision
-            mid = math.sqrt(lo * hi)
-            lo, hi = (mid, hi) if sf(mid) > 1 - p else (lo, mid)
-        return hi
-
-
-@dataclass(frozen=True)
-class Pareto:
-    """Heavy tail: ``P(X > x) = (x_min / x) ** shape``; shape 1.5 has no finite variance."""
-
-    x_min_ns: float
-    shape: float
-
-    def draw(self, rng: np.random.Generator, shape: tuple[int, int]) -> Any:
-        u = 1 - rng.random(shape, dtype=np.float32)
-        return np.float32(self.x_min_ns) * u ** np.float32(-1 / self.shape)
-
-    def quantile(self, p: float) -> float:
-        return self.x_min_ns * (1 - p) ** (-1 / self.shape)
-
-
-DISTRIBUTIONS: dict[str, Distribution] = {
-    "lognormal": LogNormal(5_000, 0.5),
-    "slow path 0.5%": FastAndSlowPath(LogNormal(5_000, 0.1), LogNormal(250_000, 0.3), 0.005),
-    "slow path 2%": FastAndSlowPath(LogNormal(5_000, 0.1), LogNormal(250_000, 0.3), 0.02),
-    "pareto 1.5": Pareto(5_000, 1.5),
-}
-
-
-def simulate(
-    dist: Distribution, gates: list[tuple[float, float]], *, seed: int, runs: int = GATES
-) -> Looks:
-    """``runs`` independent gates on ``dist``, each sampled look by look like the sampler does."""
-    rng = np.random.default_rng(seed)
-    looks = Looks(gates, ALPHA, runs)
-    while True:
-        nxt = looks.next_look()
-        if nxt is None or nxt > N_MAX:
-            return looks
-        rows = np.flatnonzero(looks.running)
-        looks.advance(dist.draw(rng, (len(rows), nxt - looks.n)), rows)
+from pytest_latency_sla.stats.simulation import (
+    ALPHA,
+    DISTRIBUTIONS,
+    GATES,
+    N_MAX,
+    N_MIN_P99,
+    Distribution,
+    durations_ns,
+    simulate,
+)
 
 
 def rate(mask: Any) -> float:
     return float(np.mean(mask))
 
 
-def p99_gate(dist: Distribution, true_percentile: float, factor: float = 1.0) -> list:  # type: ignore[type-arg]
+def p99_gate(
+    dist: Distribution, true_percentile: float, factor: float = 1.0
+) -> list[tuple[float, float]]:
     return [(0.99, dist.quantile(true_percentile) * factor)]
 
 
@@ -231,7 +151,7 @@ def test_the_sampler_reaches_the_same_verdicts_as_the_batch(
     runs = 8
     gates = [(0.5, dist.quantile(p50_at)), (0.99, dist.quantile(p99_at))]
     rng = np.random.default_rng(9)
-    drawn = np.ceil(dist.draw(rng, (runs, N_MAX))).astype(np.int64)
+    drawn = durations_ns(dist, rng, (runs, N_MAX))
     batch = Looks(gates, ALPHA, runs)
     while (nxt := batch.next_look()) is not None and nxt <= N_MAX:
         batch.advance(drawn[:, batch.n : nxt])

@@ -23,6 +23,8 @@ __all__ = [
     "CLOCK",
     "Clock",
     "ClockStalled",
+    "Deadline",
+    "REAL_SLEEP",
     "ScriptedClock",
     "measure_timer_overhead_ns",
     "timer_overhead_ns",
@@ -42,12 +44,9 @@ class ClockStalled(RuntimeError):
     """The clock did not advance across timed calls: time is frozen or patched."""
 
     def __init__(self, where: str) -> None:
-        super().__init__(
-            f"the clock did not advance during the measurement (is time frozen or patched? "
-            f"{where}); time.perf_counter_ns is read through a reference taken when the plugin "
-            "loaded, which freezegun, time-machine and mock.patch do not reach, so something "
-            "replaced it below Python or in the plugin itself"
-        )
+        from .. import messages  # only when it happens: this module loads with the plugin
+
+        super().__init__(messages.clock_stalled(where))
 
 
 class Clock:
@@ -88,6 +87,33 @@ class Clock:
 
 
 CLOCK = Clock()
+# Waiting on a real process (an isolated child exiting) takes real time whatever clock the
+# measurement reads: under a ScriptedClock, ``CLOCK.sleep`` only moves simulated time, and a
+# parent polling with it would spend its whole deadline before the child could exit.
+REAL_SLEEP: Callable[[float], None] = time.sleep
+
+
+class Deadline:
+    """A time limit ``seconds`` from now on ``CLOCK`` that a clock standing still cannot push
+    back: a wait that ended without its event (``waited``) counts its own length as spent even
+    when the clock says no time passed."""
+
+    def __init__(self, seconds: float) -> None:
+        self._left = seconds
+        self._last = CLOCK.now_ns()
+
+    def left(self) -> float:
+        """Seconds still left (negative once passed)."""
+        now = CLOCK.now_ns()
+        self._left -= max(0, now - self._last) / 1e9
+        self._last = now
+        return self._left
+
+    def waited(self, seconds: float) -> None:
+        """A wait of ``seconds`` (a select timeout, a sleep) has just ended."""
+        now = CLOCK.now_ns()
+        self._left -= max(max(0, now - self._last) / 1e9, seconds)
+        self._last = now
 
 
 class ScriptedClock:

@@ -15,7 +15,6 @@ send it to the parent (``engine.isolation``).
 
 from __future__ import annotations
 
-import gc
 import random
 from array import array
 from collections.abc import Sequence
@@ -34,12 +33,14 @@ from .sampler import (
     GcCounter,
     _AsyncRunner,
     _SyncRunner,
+    check_clock,
     decided,
     decisions,
+    heap_frozen,
     next_look,
 )
 from .sampler import _runner as runner_for
-from .target import Pair, Target, reject_awaitable
+from .target import Pair, Target, reject_lazy_result
 
 if TYPE_CHECKING:
     import numpy as np
@@ -84,8 +85,6 @@ def compare(
     """Warm up both calls, then time pairs in seeded random order until the looks decide,
     ``max_time`` (s) has passed, or ``max_pairs`` pairs are taken (``MEASURE_SAMPLES`` without
     any gate). An exception of either call propagates unchanged."""
-    import numpy as np
-
     candidate, baseline = runner_for(pair.candidate), runner_for(pair.baseline)
     if isinstance(candidate, _AsyncRunner) and isinstance(baseline, _AsyncRunner):
         # one event loop for both: a client made in one side's warm-up serves its timed calls
@@ -95,55 +94,77 @@ def compare(
         baseline.loop, baseline.worker = candidate.loop, candidate.worker
         baseline.close = lambda: None  # type: ignore[method-assign]
     try:
-        gc.collect()  # before warming up: a full collection evicts what the warm-up filled
-        candidate_warmup = candidate.warm_up(warmup, max_time)
-        baseline_warmup = baseline.warm_up(warmup, max_time)
-        alpha = 1.0 - confidence
-        looks = Looks([(g.q, g.budget_ns) for g in gates], alpha)
-        ratio_looks = RatioLooks(ratio_gates, alpha)
-        gated = bool(gates) or bool(ratio_gates)
-        limit = max_pairs if gated else min(max_pairs, MEASURE_SAMPLES)
-        stopped: Stopped = "max_samples" if gated else "sample count"
-        pairs = _Pairs(pair, candidate, baseline, random.Random(seed))
-        counted = 0
-        clock = CLOCK.now_ns
-        with GcCounter(gc_mode) as gc_counter:
-            start = clock()
-            deadline = start + int(max_time * 1e9)
-            while True:
-                look_at = next_look(looks, ratio_looks)
-                timed_out = pairs.run(min(look_at or limit, limit) - len(pairs.x), deadline)
-                n = len(pairs.x)
-                if n > counted:
-                    x = np.frombuffer(pairs.x, dtype=np.int64)
-                    looks.advance(x[counted:])
-                    if ratio_gates:
-                        ratio_looks.look(x, np.frombuffer(pairs.y, dtype=np.int64))
-                    del x  # a live view would stop the array from growing
-                    counted = n
-                if decided(looks, ratio_looks):
-                    stopped = "decided"
-                    break
-                if timed_out:
-                    stopped = "max_time"
-                    break
-                if n >= limit:
-                    break
-            end = clock()
-        return Comparison(
-            candidate_ns=np.frombuffer(pairs.x, dtype=np.int64).copy(),
-            baseline_ns=np.frombuffer(pairs.y, dtype=np.int64).copy(),
-            candidate_warmup=candidate_warmup,
-            baseline_warmup=baseline_warmup,
-            duration_s=(end - start) / 1e9,
-            stopped=stopped,
-            decisions=decisions(looks),
-            ratio_decisions=decisions(ratio_looks),
-            gc_collections=gc_counter.collections,
-        )
+        with heap_frozen():
+            return _compare(
+                pair, candidate, baseline, gates, ratio_gates, confidence, max_time, warmup,
+                gc_mode, seed, max_pairs,
+            )  # fmt: skip
     finally:
         candidate.close()
         baseline.close()
+
+
+def _compare(
+    pair: Pair,
+    candidate: _SyncRunner,
+    baseline: _SyncRunner,
+    gates: Sequence[Gate],
+    ratio_gates: Sequence[RatioGate],
+    confidence: float,
+    max_time: float,
+    warmup: int | None,
+    gc_mode: GcMode,
+    seed: int,
+    max_pairs: int,
+) -> Comparison:
+    import numpy as np
+
+    candidate_warmup = candidate.warm_up(warmup, max_time)
+    baseline_warmup = baseline.warm_up(warmup, max_time)
+    alpha = 1.0 - confidence
+    looks = Looks([(g.q, g.budget_ns) for g in gates], alpha)
+    ratio_looks = RatioLooks(ratio_gates, alpha)
+    gated = bool(gates) or bool(ratio_gates)
+    limit = max_pairs if gated else min(max_pairs, MEASURE_SAMPLES)
+    stopped: Stopped = "max_samples" if gated else "sample count"
+    pairs = _Pairs(pair, candidate, baseline, random.Random(seed))
+    counted = 0
+    clock = CLOCK.now_ns
+    with GcCounter(gc_mode) as gc_counter:
+        start = clock()
+        deadline = start + int(max_time * 1e9)
+        while True:
+            look_at = next_look(looks, ratio_looks)
+            timed_out = pairs.run(min(look_at or limit, limit) - len(pairs.x), deadline)
+            n = len(pairs.x)
+            if n > counted:
+                x = np.frombuffer(pairs.x, dtype=np.int64)
+                looks.advance(x[counted:])
+                if ratio_gates:
+                    ratio_looks.look(x, np.frombuffer(pairs.y, dtype=np.int64))
+                del x  # a live view would stop the array from growing
+                counted = n
+            if decided(looks, ratio_looks):
+                stopped = "decided"
+                break
+            if timed_out:
+                stopped = "max_time"
+                break
+            if n >= limit:
+                break
+        end = clock()
+    check_clock(start, end, 2 * len(pairs.x))
+    return Comparison(
+        candidate_ns=np.frombuffer(pairs.x, dtype=np.int64).copy(),
+        baseline_ns=np.frombuffer(pairs.y, dtype=np.int64).copy(),
+        candidate_warmup=candidate_warmup,
+        baseline_warmup=baseline_warmup,
+        duration_s=(end - start) / 1e9,
+        stopped=stopped,
+        decisions=decisions(looks),
+        ratio_decisions=decisions(ratio_looks),
+        gc_collections=gc_counter.collections,
+    )
 
 
 class _Pairs:
@@ -190,8 +211,8 @@ class _Pairs:
         t1 = clock()
         out2 = second.fn(*second.args, **second.kwargs)
         t2 = clock()
-        reject_awaitable(out1, first.fn)
-        reject_awaitable(out2, second.fn)
+        reject_lazy_result(out1, first.fn)
+        reject_lazy_result(out2, second.fn)
         if first is a:
             self.x.append(t1 - t0)
             self.y.append(t2 - t1)

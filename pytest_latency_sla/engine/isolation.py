@@ -16,12 +16,12 @@ import select
 import signal
 import sys
 import tempfile
-import time
 import traceback
 import warnings
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from .. import messages
+from .clock import REAL_SLEEP, Deadline
 from .collect import MeasureSpec, collect
 from .target import Pair, Target
 
@@ -116,7 +116,7 @@ def run_isolated(target: Target | Pair, spec: MeasureSpec) -> Sampling | LoadRun
             os.close(read_fd)
             _child(target, spec, write_fd, crash_log)
         os.close(write_fd)
-        deadline = time.monotonic() + deadline_s
+        deadline = Deadline(deadline_s)
         try:
             payload, finished = _read_all(read_fd, deadline)
             status = _wait(pid, deadline) if finished else None
@@ -209,15 +209,17 @@ def _raise_child_error(payload: dict[str, Any]) -> NoReturn:
     raise error from RemoteTraceback(payload["traceback"])
 
 
-def _read_all(fd: int, deadline: float) -> tuple[bytes, bool]:
+def _read_all(fd: int, deadline: Deadline) -> tuple[bytes, bool]:
     """Everything the child writes until it closes the pipe; ``False`` when time ran out."""
     chunks: list[bytes] = []
     while True:
-        left = deadline - time.monotonic()
+        left = deadline.left()
         if left <= 0:
             return b"", False
-        ready, _, _ = select.select([fd], [], [], left)
+        wait = min(left, 1.0)
+        ready, _, _ = select.select([fd], [], [], wait)
         if not ready:
+            deadline.waited(wait)
             continue
         chunk = os.read(fd, 1 << 20)
         if not chunk:
@@ -225,15 +227,16 @@ def _read_all(fd: int, deadline: float) -> tuple[bytes, bool]:
         chunks.append(chunk)
 
 
-def _wait(pid: int, deadline: float) -> int | None:
+def _wait(pid: int, deadline: Deadline) -> int | None:
     """The child's wait status, or ``None`` if it is still running at the deadline."""
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
             return status
-        if time.monotonic() >= deadline:
+        if deadline.left() <= 0:
             return None
-        time.sleep(0.005)
+        REAL_SLEEP(0.005)
+        deadline.waited(0.005)
 
 
 def _kill(pid: int) -> None:

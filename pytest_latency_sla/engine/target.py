@@ -1,5 +1,6 @@
 """The measured call: ``fn(*args, **kwargs)``, awaited when ``fn`` is a coroutine function; and
-the calls that would time the wrong thing (a plain function that returns an awaitable)."""
+the calls that would time the wrong thing: a generator function (its call only creates the
+generator), a plain function that returns an awaitable, a generator or an async generator."""
 
 from __future__ import annotations
 
@@ -9,20 +10,26 @@ from typing import Any, Callable
 
 from .. import messages
 
-__all__ = ["Pair", "Target", "TargetError", "reject_awaitable"]
+__all__ = ["Pair", "Target", "TargetError", "reject_lazy_result"]
 
 
 class TargetError(TypeError):
     """The target's calls would not do the work being timed; the message says why and how to fix."""
 
 
-def reject_awaitable(value: Any, fn: Callable[..., Any]) -> None:
-    """Raise ``TargetError`` when a plain function's return ``value`` is an awaitable: timing it
-    would time creating a coroutine, never running it."""
+def reject_lazy_result(value: Any, fn: Callable[..., Any]) -> None:
+    """Raise ``TargetError`` when a plain function's return ``value`` does the work only later:
+    an awaitable (timing the call times creating a coroutine, never running it), a generator or
+    an async generator (timing the call times creating it, never its body)."""
     if inspect.isawaitable(value):
         if inspect.iscoroutine(value):
             value.close()  # never awaited on purpose: no "was never awaited" warning
         raise TargetError(messages.awaitable_returned(fn, value))
+    if inspect.isgenerator(value) or inspect.isasyncgen(value):
+        shown = repr(value)
+        if inspect.isgenerator(value):
+            value.close()
+        raise TargetError(messages.generator_returned(fn, shown, inspect.isasyncgen(value)))
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,12 @@ class Target:
     fn: Callable[..., Any]
     args: tuple[Any, ...] = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if inspect.isgeneratorfunction(self.fn) or inspect.isasyncgenfunction(self.fn):
+            raise TargetError(
+                messages.generator_function(self.fn, inspect.isasyncgenfunction(self.fn))
+            )
 
     @property
     def is_async(self) -> bool:

@@ -85,7 +85,7 @@ def rows(results: Sequence[ResultDict]) -> list[tuple[str, ...]]:
         p50 = format_duration(quantiles.get("50"))
         top = format_duration(quantiles.get("max"))
         n = f"{result['n']:,}"
-        test_id = result["nodeid"]
+        test_id = messages.test_label(result)
         if result.get("outcome") == "crashed":
             out.append((test_id, "-", "-", "-", "-", n, "-", "CRASHED"))
             continue

@@ -1,4 +1,5 @@
-"""Checks on what the bounds assume: samples that do not drift, and calls the timer can resolve.
+"""Checks on what the bounds assume: samples that do not drift, calls the timer can resolve, and
+a warm-up that was long enough.
 
 The bounds in ``stats`` hold for independent, identically distributed calls. Two common ways a
 measurement breaks that are visible in the samples themselves and are reported, not corrected:
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["Drift", "drift", "near_timer_resolution"]
+__all__ = ["Drift", "cold_start", "drift", "near_timer_resolution"]
 
 # Halves whose medians differ by more than this are called unstable. Halves of a quiet run
 # differ by a few percent; a frequency step or a neighbour taking the core moves the median by
@@ -84,3 +85,31 @@ def _median_and_bounds(
 def near_timer_resolution(p50_ns: float, timer_overhead_ns: float) -> bool:
     """Whether a median call of ``p50_ns`` is within ``RESOLUTION_FACTOR`` clock reads."""
     return timer_overhead_ns > 0 and p50_ns < RESOLUTION_FACTOR * timer_overhead_ns
+
+
+def cold_start(samples_ns: npt.NDArray[np.int64], budget_ns: float, q: float) -> int | None:
+    """How many of the first timed calls (``samples_ns`` in call order) hold most of the calls
+    over ``budget_ns`` while the calls after them keep the budget: the smallest ``N`` (at most
+    half the calls) whose first ``N`` calls hold more than half of the exceedances and after
+    which the share of calls over budget is at most ``1 - q``. ``None`` when the exceedances
+    are not gathered at the start (a call that is slow throughout, or slow later on).
+
+    A miss of this shape is usually a cold start the warm-up did not cover (lazy
+    initialisation, the first runs of an ONNX Runtime session), not the steady state.
+    """
+    import numpy as np
+
+    n = int(samples_ns.shape[0])
+    over = samples_ns > budget_ns
+    total = int(np.count_nonzero(over))
+    if total == 0:
+        return None
+    seen = np.cumsum(over)
+    for index in np.flatnonzero(over):
+        first = int(index) + 1
+        if first > n // 2:
+            break
+        head = int(seen[index])
+        if 2 * head > total and (total - head) <= (1.0 - q) * (n - first):
+            return first
+    return None

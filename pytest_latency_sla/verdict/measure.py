@@ -20,10 +20,7 @@ from ..records import LoadDict, RatioThresholdDict, ResultDict, ThresholdDict
 from ..stats.bounds import nearest_rank
 from ..stats.looks import needed_samples
 from ..stats.two_sample import SideBounds, needed_pairs
-from ..warning_types import (
-    LatencyInconclusiveWarning,
-    LatencyOverkillWarning,
-)
+from ..warning_types import LatencyInconclusiveWarning, LatencyOverkillWarning
 from .judge import closed_loop_bounds, judge, load_bounds, ratio_bounds
 from .result import ComparisonResult, LatencyResult, ThresholdResult
 
@@ -171,6 +168,35 @@ def _load_record(run: LoadRun, spec: MeasureSpec) -> LoadDict:
     return record
 
 
+def _cold_start(result: LatencyResult, t: ThresholdResult) -> messages.ColdStart | None:
+    """A confident closed-loop miss whose calls over budget came first (``stats.drift``)."""
+    from ..stats.drift import cold_start
+
+    if result.load is not None or not t.confident or not result.n:
+        return None
+    budget = budget_ns(t.budget)
+    first = cold_start(result.samples_ns, budget, t.percentile / 100.0)
+    if first is None:
+        return None
+    over = result.samples_ns > budget
+    return messages.ColdStart(
+        first=first,
+        over_first=int(over[:first].sum()),
+        over=int(over.sum()),
+        warmup=_round_up_nicely(result.warmup + first),
+    )
+
+
+def _round_up_nicely(count: int) -> int:
+    """The first of 1, 2, 5, 10, 20, 50, ... at or above ``count``: a warm-up to suggest."""
+    magnitude = 1
+    while True:
+        for step in (1, 2, 5):
+            if step * magnitude >= count:
+                return step * magnitude
+        magnitude *= 10
+
+
 @dataclass(frozen=True)
 class Findings:
     """What a finished measurement has to say: warnings (category, text); on a missed budget,
@@ -222,7 +248,10 @@ def findings(result: LatencyResult | ComparisonResult, spec: MeasureSpec) -> Fin
         miss = messages.ratio_failure_message(record, first)
     else:
         assert first is not None and first["kind"] == "absolute"
-        miss = messages.failure_message(record, first)
+        threshold = next(t for t in result.thresholds if not t.passed and t.kind == "absolute")
+        measured = result.candidate if isinstance(result, ComparisonResult) else result
+        cold = _cold_start(measured, threshold)
+        miss = messages.failure_message(record, first, cold)
     load = result.load if isinstance(result, LatencyResult) else None
     if load is not None:
         miss += f"\n  {messages.under_load_line(load)}"

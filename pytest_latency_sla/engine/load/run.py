@@ -12,14 +12,13 @@ threads (``workers``). Every read of time goes through ``clock.CLOCK``.
 
 from __future__ import annotations
 
-import gc
 from array import array
 from typing import TYPE_CHECKING, Any, Callable
 
 from ...records import GcMode, Stopped
 from ..clock import CLOCK
-from ..sampler import MAX_SAMPLES, GcCounter, warm_up
-from ..target import Target, reject_awaitable
+from ..sampler import MAX_SAMPLES, GcCounter, heap_frozen, warm_up
+from ..target import Target, reject_lazy_result
 from . import workers
 from .schedule import (
     LoadPlan,
@@ -52,29 +51,39 @@ def run_load(
     """Warm up, then load ``target`` for ``max_time`` seconds (less when overloaded)."""
     callers = [_caller(target) for _ in range(plan.concurrency)]
     try:
-        warmed = _warm_up(target, callers[0][0], warmup, max_time)
-        gc.collect()
-        with GcCounter(gc_mode) as gc_counter, precise_sleep():
-            if plan.rate is None:
-                run = workers.closed_loop(callers, max_time, max_samples)
-            else:
-                offsets = intended_offsets(
-                    plan.rate, plan.arrivals, max_time, plan.seed, max_samples
-                )
-                truncated = plan.rate * max_time > max_samples
-                detector = OverloadDetector(window_ns(max_time))
-                if plan.concurrency == 1:
-                    run = _open_loop_one(callers[0][0], offsets, max_time, plan.rate, detector)
-                else:
-                    run = workers.open_loop(callers, offsets, max_time, plan.rate, detector)
-                if truncated and run.stopped == "max_time":
-                    run.stopped = "max_samples"
+        with heap_frozen():
+            warmed = _warm_up(target, callers[0][0], warmup, max_time)
+            run, collections = _run(callers, plan, max_time, max_samples, gc_mode)
     finally:
         for _, close in callers:
             close()
     run.warmup = warmed
-    run.gc_collections = gc_counter.collections
+    run.gc_collections = collections
     return run
+
+
+def _run(
+    callers: list[tuple[Callable[[], Any], Callable[[], None]]],
+    plan: LoadPlan,
+    max_time: float,
+    max_samples: int,
+    gc_mode: GcMode,
+) -> tuple[LoadRun, int]:
+    """The load itself, after the warm-up: the run and the collections counted during it."""
+    with GcCounter(gc_mode) as gc_counter, precise_sleep():
+        if plan.rate is None:
+            run = workers.closed_loop(callers, max_time, max_samples)
+        else:
+            offsets = intended_offsets(plan.rate, plan.arrivals, max_time, plan.seed, max_samples)
+            truncated = plan.rate * max_time > max_samples
+            detector = OverloadDetector(window_ns(max_time))
+            if plan.concurrency == 1:
+                run = _open_loop_one(callers[0][0], offsets, max_time, plan.rate, detector)
+            else:
+                run = workers.open_loop(callers, offsets, max_time, plan.rate, detector)
+            if truncated and run.stopped == "max_time":
+                run.stopped = "max_samples"
+    return run, gc_counter.collections
 
 
 def _warm_up(target: Target, call: Callable[[], Any], warmup: int | None, max_time: float) -> int:
@@ -82,7 +91,7 @@ def _warm_up(target: Target, call: Callable[[], Any], warmup: int | None, max_ti
     (it would be timed creating coroutines, never running them)."""
     if target.is_async:
         return warm_up(call, warmup, max_time)
-    return warm_up(lambda: reject_awaitable(call(), target.fn), warmup, max_time)
+    return warm_up(lambda: reject_lazy_result(call(), target.fn), warmup, max_time)
 
 
 def _caller(target: Target) -> tuple[Callable[[], Any], Callable[[], None]]:

@@ -1,0 +1,88 @@
+"""One report from the JSON reports of several jobs or shards (a CI matrix, pytest-split groups):
+``latency-sla merge FILE.json...``.
+
+Rows come in node-id order. A test measured in more than one file is kept once per file, each
+with the file it came from (``source``), never silently replaced. Reports of another schema are
+refused: their fields may not mean the same.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, cast
+
+from ..records import EnvironmentDict, ReportDict, ResultDict
+from .document import SCHEMA
+
+__all__ = ["MergeError", "load_report", "merge_reports"]
+
+
+class MergeError(ValueError):
+    """A file that cannot be merged; the message names it and says why."""
+
+
+def load_report(path: str | os.PathLike[str]) -> ReportDict:
+    """A JSON report read from ``path``. Raises ``MergeError`` for a missing or unreadable file,
+    a file that is not JSON, or JSON that is not a latency report of schema
+    ``pytest-latency-sla/1``."""
+    shown = os.fspath(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        why = getattr(error, "strerror", None) or error
+        raise MergeError(f"{shown}: cannot read it: {why}") from None
+    try:
+        data: Any = json.loads(text)
+    except ValueError as error:
+        raise MergeError(f"{shown}: not JSON ({error})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+        raise MergeError(f"{shown}: not a latency report (no list of results)")
+    schema = data.get("schema")
+    if schema != SCHEMA:
+        raise MergeError(
+            f"{shown}: schema {schema!r}, but merge reads {SCHEMA!r} reports only; merge reports "
+            "written by the same version of pytest-latency-sla"
+        )
+    return cast(ReportDict, data)
+
+
+def merge_reports(reports: Sequence[tuple[str, ReportDict]]) -> ReportDict:
+    """The reports ``(source name, report)`` as one: every result in node-id order, a result
+    whose node id appears in more than one source marked with its ``source``; the environment
+    of the first report, with ``merged_from`` listing every source (and ``mode`` / ``scale``
+    kept only where all sources agree)."""
+    if not reports:
+        raise MergeError("no reports to merge")
+    where: dict[str, set[str]] = {}
+    for source, report in reports:
+        for result in report["results"]:
+            where.setdefault(str(result.get("nodeid", "")), set()).add(source)
+    merged: list[ResultDict] = []
+    for source, report in reports:
+        for result in report["results"]:
+            record = result.copy()
+            if len(where[str(result.get("nodeid", ""))]) > 1:
+                record["source"] = source
+            merged.append(record)
+    merged.sort(key=lambda r: (str(r.get("nodeid", "")), str(r.get("source", ""))))
+    return {
+        "schema": SCHEMA,
+        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "environment": _environment([report for _, report in reports], [s for s, _ in reports]),
+        "results": merged,
+    }
+
+
+def _environment(reports: Sequence[ReportDict], sources: Sequence[str]) -> EnvironmentDict:
+    environment = reports[0].get("environment", {}).copy()
+    for key in ("mode", "scale", "confidence"):
+        values = Counter(repr(r.get("environment", {}).get(key)) for r in reports)
+        if len(values) > 1:
+            environment.pop(key, None)  # type: ignore[misc]  # a key of the loop, not a literal
+    environment["merged_from"] = list(sources)
+    return environment
