@@ -151,24 +151,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _input_difference(
     args: argparse.Namespace, candidate: dict[str, Any], baseline: dict[str, Any]
 ) -> str | None:
-    """Why the two models cannot take the same inputs (names, shapes, element types), or
-    ``None``. Symbolic dimensions are compared as ``example_inputs`` resolves them."""
+    """Why the two models cannot take the same inputs (names, shapes, element types: every
+    difference), or ``None``. Symbolic dimensions are compared as ``example_inputs`` resolves
+    them."""
 
     def shown(value: Any) -> str:
         return f"{tuple(value.shape)} {value.dtype}"
 
-    head = f"{args.model} and {args.vs} take different inputs"
+    found = []
     for name in sorted(set(candidate) | set(baseline)):
         if name not in baseline:
-            return f"{head}: {name}: {shown(candidate[name])} only in {args.model}"
-        if name not in candidate:
-            return f"{head}: {name}: {shown(baseline[name])} only in {args.vs}"
-        if shown(candidate[name]) != shown(baseline[name]):
-            return (
-                f"{head}: {name} is {shown(candidate[name])} in {args.model}, "
+            found.append(f"{name}: {shown(candidate[name])} only in {args.model}")
+        elif name not in candidate:
+            found.append(f"{name}: {shown(baseline[name])} only in {args.vs}")
+        elif shown(candidate[name]) != shown(baseline[name]):
+            found.append(
+                f"{name} is {shown(candidate[name])} in {args.model}, "
                 f"{shown(baseline[name])} in {args.vs}"
             )
-    return None
+    if not found:
+        return None
+    return f"{args.model} and {args.vs} take different inputs: {'; '.join(found)}"
 
 
 def _plan(args: argparse.Namespace) -> tuple[Plan, MeasureSpec]:

@@ -82,5 +82,4 @@ def format_measured_ratio(ratio: float | None) -> str:
         return f"{_three_significant(ratio)}x"
     if ratio <= 0:
         return "0x"
-    digits = 2 - math.floor(math.log10(ratio))
-    return f"{ratio:.{digits}f}x"
+    return f"{ratio:#.3g}x"  # "#": keep the zeros that make three digits (0.800x)

@@ -148,4 +148,7 @@ def test_models_with_different_inputs_exit_2_naming_the_difference(tmp_path: Pat
     ) in done.stderr
     done = run(str(five), "--vs", str(other), "--ratio", "1")
     assert done.returncode == 2
-    assert f"take different inputs: answers: (1, 5) float32 only in {other}" in done.stderr
+    assert (
+        f"take different inputs: answers: (1, 5) float32 only in {other}; "
+        f"input: (1, 5) float32 only in {five}"
+    ) in done.stderr

@@ -377,6 +377,17 @@ def test_scaled(latency_sla, scripted):
             "latency_sla marker)*",
         ),
         (
+            "ms=5, concurrency=2",
+            "latency_sla.compare(f, f)",
+            "latency_sla.compare(...) cannot run under load (rate= or concurrency= on the test's "
+            "latency_sla marker)*",
+        ),
+        (
+            "ratio=0.8",
+            "latency_sla.compare(f, h)",
+            "latency_sla.compare(...): baseline: *generator function*",
+        ),
+        (
             "ratio=0.8",
             "latency_sla.compare(f, 5)",
             "latency_sla.compare(candidate, baseline, ...) needs two callables to time; baseline "
@@ -406,6 +417,8 @@ def test_scaled(latency_sla, scripted):
         "call-not-compare",
         "measure-only",
         "compare-under-load",
+        "compare-under-concurrency",
+        "generator-function",
         "baseline-not-callable",
         "candidate-none",
         "coroutine-object",
@@ -423,6 +436,9 @@ def f():
 
 async def g():
     pass
+
+def h():
+    yield 1
 
 @pytest.mark.latency_sla({marker})
 def test_bad(latency_sla):
