@@ -268,9 +268,9 @@ def stored_too_small(result: ResultDict, t: RatioThresholdDict) -> str:
     return (
         f"no confident verdict for {threshold_text(t)} after n={result['n']}+{t['baseline_n']}: "
         f"ratio {format_measured_ratio(t['estimate'])}, {ratio_bounds_text(result, t)}; the "
-        f"stored baseline's {t['baseline_n']} samples bound its {p} too loosely to decide a "
-        f"{format_number(t['ratio'])}x limit either way, however long this run samples; save "
-        "the baseline from a run that takes more samples (a p99 budget takes at least 598)"
+        f"stored baseline's {t['baseline_n']:,} samples bound its {p} too loosely to decide a "
+        f"{format_number(t['ratio'])}x limit either way, however long this run samples: "
+        "compare with a baseline saved from a run with more samples"
     )
 
 

@@ -575,3 +575,36 @@ def test_slower(latency_sla):
     slower = results[1]
     assert slower["thresholds"][0]["confident"] and slower["thresholds"][0]["verdict"] == "fail"
     assert all(r["duration_s"] < 0.5 for r in results)
+
+
+def test_markdown_html_and_merged_reports_show_comparisons(
+    scripted_pytester: pytest.Pytester,
+) -> None:
+    scripted_pytester.makepyfile(
+        HEADER
+        + """
+@pytest.mark.latency_sla(ratio=0.8, percentile=50)
+@pytest.mark.latency_sla(us=50)
+def test_gated(latency_sla, scripted):
+    latency_sla.compare(constant(scripted, 4_000), constant(scripted, 8_400))
+
+def test_ungated(latency_sla, scripted):
+    latency_sla.compare(constant(scripted, 4_000), constant(scripted, 8_400))
+"""
+    )
+    scripted_pytester.runpytest(
+        "--latency-md=r.md", "--latency-html=r.html", "--latency-json=r.json"
+    ).assert_outcomes(passed=2)
+    markdown = (scripted_pytester.path / "r.md").read_text()
+    assert "| p50 &lt;= 0.8x baseline | 0.476x [0.476x, 0.476x] |" in markdown
+    assert "| no gate: candidate/baseline | p50 0.476x, p99 0.476x |" in markdown
+    assert "2 budgets: 2 met, 0 missed" in markdown
+    html = (scripted_pytester.path / "r.html").read_text()
+    assert "p50 &lt;= 0.8x baseline" in html and html.count('class="hist"') == 2
+    # two shards' reports merged: the comparison rows survive, each test once per file
+    from pytest_latency_sla.reports.markdown import render
+    from pytest_latency_sla.reports.merge import load_report, merge_reports
+
+    report = load_report(scripted_pytester.path / "r.json")
+    merged = merge_reports([("a.json", report), ("b.json", report)])
+    assert render(merged).count("p50 &lt;= 0.8x baseline") == 2

@@ -235,3 +235,10 @@ def test_looks_of_budgets_on_the_candidate_are_the_sampler_s(scripted_clock: Scr
     while (nxt := looks.next_look()) is not None and nxt <= 5000:
         looks.advance(x[looks.n : nxt])
     assert found.decisions[0].at_n == int(looks.at_n[0, 0])
+
+
+def test_a_clock_that_stands_still_is_an_error(scripted_clock: ScriptedClock) -> None:
+    from pytest_latency_sla.engine.clock import ClockStalled
+
+    with pytest.raises(ClockStalled, match="timed calls all took 0 ns"):
+        _run(_pair(lambda: None, lambda: None), [RatioGate(0.5, 0.8)], max_pairs=50)
