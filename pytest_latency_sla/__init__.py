@@ -9,8 +9,10 @@ The package is built in layers; a layer imports only the layers before it (check
 
 1. foundation -- ``records`` (types of what crosses a layer), ``units``, ``messages`` (every
    sentence a user reads), ``plan`` (what a test asks for), ``warning_types``, ``onnx``;
-2. ``stats`` -- bounds, sequential looks, batch means, drift;
-3. ``engine`` -- the one clock, the sampler, the load engine, isolation;
+2. ``stats`` -- bounds, sequential looks, batch means, drift, two-sample bounds for ratios,
+   the order statistics a stored baseline keeps, the seeded simulation;
+3. ``engine`` -- the one clock, the sampler, the interleaved sampler of a comparison, the load
+   engine, isolation;
 4. ``verdict`` -- the one judge and the result records;
 5. ``reports`` -- JSON, terminal and Markdown table, HTML;
 6. the pytest edge -- ``plugin`` (hooks only), ``_item``, ``fixture``, ``collector``,
