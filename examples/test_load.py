@@ -10,6 +10,7 @@ RATE = 28_000
 
 @pytest.mark.latency_sla(ms=50, rate=RATE, max_time=1, overkill=None)
 def test_funnel_p99_within_50ms_under_load(latency_sla, funnel_predict):
-    """Latency counts from each call's intended start, so queueing behind a slow call counts."""
-    result = latency_sla(funnel_predict)
-    assert result.load["achieved_rate"] > 0.95 * RATE
+    """Latency counts from each call's intended start, so queueing behind a slow call counts.
+    A machine that cannot serve the rate fails fast ("rate above capacity: target 28,000/s,
+    served ..."); the report row shows the rate served."""
+    latency_sla(funnel_predict)

@@ -32,6 +32,7 @@ __all__ = [
     "MARKER",
     "ItemState",
     "compare_for_item",
+    "interrupted_items_key",
     "item_state_key",
     "measure_for_item",
     "measure_test_body",
@@ -59,6 +60,9 @@ class ItemState:
 
 
 item_state_key = pytest.StashKey[ItemState]()
+# Items with a measurement stopped by an interrupt: after Ctrl-C pytest makes no report for the
+# test, so the reporting process collects these at the end (``collector.gather_unsent``).
+interrupted_items_key = pytest.StashKey[list[pytest.Item]]()
 
 
 def plan_for_item(item: pytest.Item, settings: Settings) -> Plan | None:
@@ -130,8 +134,8 @@ def measure_test_body(item: pytest.Function) -> bool:
     state = item.stash.get(item_state_key, None)
     if state is None or state.plan is None or MARKER in item.fixturenames:
         return False
-    if item.config.stash[settings_key].mode == "off":
-        return False
+    if item.config.stash[settings_key].mode == "off" and not state.plan.isolate:
+        return False  # pytest calls the body once, as it would without the plugin
     from .engine.target import Target, TargetError
 
     funcargs = item.funcargs
@@ -179,18 +183,18 @@ def compare_for_item(item: pytest.Item, pair: Pair, plan: Plan | None) -> Compar
     __tracebackhide__ = True
     from .engine.clock import ClockStalled
     from .engine.target import TargetError
-    from .verdict.comparison import run_comparison
+    from .verdict.comparison import compare_once, run_comparison
 
     if plan is not None and plan.under_load:
         pytest.fail(messages.compare_under_load(item.nodeid), pytrace=False)
     settings = item.config.stash[settings_key]
-    if settings.mode == "off":
-        return _compare_once(pair)
     spec, name, status = _spec(item, plan, budgeted=True, pair=True)
     isolate = plan.isolate if plan is not None else settings.isolate
     try:
+        if settings.mode == "off":
+            return _once(compare_once, pair, spec, isolate)
         run = partial(run_comparison, isolate=isolate)
-        result = _run_guarded(item, name, isolate, run, pair, spec, name)
+        result = _run_guarded(item, spec, name, isolate, run, pair, spec, name)
     except (TargetError, ClockStalled) as error:
         pytest.fail(f"{item.nodeid}: {error}", pytrace=False)
     return _record(item, result, spec, status)
@@ -238,15 +242,15 @@ def _measure(
     item: pytest.Item, target: Target, plan: Plan | None, *, budgeted: bool
 ) -> LatencyResult:
     __tracebackhide__ = True
-    from .verdict.measure import run_isolated, run_measurement
+    from .verdict.measure import call_once, run_isolated, run_measurement
 
     settings = item.config.stash[settings_key]
-    if settings.mode == "off":
-        return _call_once(target)
     spec, name, status = _spec(item, plan, budgeted=budgeted)
     isolate = plan.isolate if plan is not None else settings.isolate
+    if settings.mode == "off":
+        return _once(call_once, target, spec, isolate)
     run = run_isolated if isolate else run_measurement
-    result = _run_guarded(item, name, isolate, run, target, spec, name)
+    result = _run_guarded(item, spec, name, isolate, run, target, spec, name)
     return _record(item, result, spec, status)
 
 
@@ -276,13 +280,19 @@ def _record(
 
 
 def _run_guarded(
-    item: pytest.Item, name: str, isolated: bool, run: Callable[..., Result], *args: Any
+    item: pytest.Item,
+    spec: MeasureSpec,
+    name: str,
+    isolated: bool,
+    run: Callable[..., Result],
+    *args: Any,
 ) -> Result:
-    """``run(*args)``; when isolated, at the pytest edge: skip without fork, and a crashed or
-    killed child fails the test and leaves an empty result, so the reports still list it."""
+    """``run(*args)``, kept when an interrupt stops it (``_interruptible``); when isolated, at
+    the pytest edge: skip without fork, and a crashed or killed child fails the test and leaves
+    an empty result, so the reports still list it."""
     __tracebackhide__ = True
     if not isolated:
-        return run(*args)
+        return _interruptible(item, spec, name, False, run, *args)
     import numpy as np
 
     from .engine.isolation import ChildCrashed, ChildTimedOut, IsolationUnavailable
@@ -290,7 +300,7 @@ def _run_guarded(
 
     state = state_of(item)
     try:
-        return run(*args)
+        return _interruptible(item, spec, name, True, run, *args)
     except IsolationUnavailable as error:
         pytest.skip(str(error))
     except ChildCrashed as error:
@@ -315,20 +325,60 @@ def _run_guarded(
     pytest.fail(failure, pytrace=False)
 
 
-def _call_once(target: Target) -> LatencyResult:
-    import numpy as np
+def _interruptible(
+    item: pytest.Item,
+    spec: MeasureSpec,
+    name: str,
+    isolated: bool,
+    run: Callable[..., Result],
+    *args: Any,
+) -> Result:
+    """``run(*args)``; when an interrupt stops it (a timeout plugin, Ctrl-C), keep a result with
+    the samples taken so far (``interrupted``, no verdict) and re-raise the interrupt
+    unchanged."""
+    __tracebackhide__ = True
+    try:
+        return run(*args)
+    except BaseException as error:
+        if _is_interrupt(error):
+            from .engine.compare import Comparison
+            from .engine.sampler import partial_of
+            from .verdict.comparison import interrupted_comparison
+            from .verdict.measure import interrupted_result
 
-    from .engine.sampler import time_one_call
-    from .verdict.result import LatencyResult
+            partial = partial_of(error)
+            if isinstance(partial, Comparison):
+                kept = interrupted_comparison(partial, spec, name, isolated=isolated).to_dict()
+            else:
+                kept = interrupted_result(partial, spec, name, isolated=isolated).to_dict()
+            state_of(item).records.append(kept)
+            item.config.stash.setdefault(interrupted_items_key, []).append(item)
+        raise
 
-    elapsed = time_one_call(target)
-    return LatencyResult(samples_ns=np.array([elapsed], dtype=np.int64), stopped="mode off")
+
+def _is_interrupt(error: BaseException) -> bool:
+    """An exception that stops a measurement from outside the measured work: KeyboardInterrupt,
+    a timeout plugin's failure, ``pytest.exit``; not the call's own error (an ``Exception``),
+    nor a skip or xfail it asked for."""
+    return not isinstance(error, (Exception, pytest.skip.Exception, pytest.xfail.Exception))
 
 
-def _compare_once(pair: Pair) -> ComparisonResult:
-    from .verdict.result import ComparisonResult
+def _once(run: Callable[..., Result], target: Any, spec: MeasureSpec, isolate: bool) -> Result:
+    """``--latency-mode=off``: the one call (of each side of a comparison), in a forked child
+    when the test isolates it (a crash there fails the test as it would in any mode); the
+    thresholds listed, not judged."""
+    __tracebackhide__ = True
+    from .engine.isolation import ChildCrashed, ChildTimedOut, IsolationUnavailable
 
-    return ComparisonResult(_call_once(pair.candidate), _call_once(pair.baseline))
+    try:
+        return run(target, spec, isolate=isolate)
+    except IsolationUnavailable as error:
+        pytest.skip(str(error))
+    except ChildCrashed as error:
+        failure = error.message()
+    except ChildTimedOut as error:
+        failure = str(error)
+    pytest.fail(failure, pytrace=False)
 
 
 def _add_user_properties(item: pytest.Item, result: LatencyResult | ComparisonResult) -> None:

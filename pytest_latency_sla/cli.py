@@ -135,17 +135,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError, ImportError) as error:
         print(f"latency-sla: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    from . import messages
     from .engine.target import Pair, Target
 
+    # One run first: a model that loads but cannot run on these inputs (a shape or type it
+    # rejects, a kernel it lacks) is an unusable model, said in one line, not a traceback.
+    built = [(name, tuple(value.shape), str(value.dtype)) for name, value in inputs.items()]
     candidate = Target(session.run, (None, inputs))
-    if baseline is None:
-        from .verdict.measure import run_measurement
+    model = args.model
+    result: LatencyResult | ComparisonResult
+    try:
+        session.run(None, inputs, _quiet_run())  # the error is said once, below
+        if baseline is None:
+            from .verdict.measure import run_measurement
 
-        return _report(run_measurement(candidate, spec, name=args.model), spec, args)
-    from .verdict.comparison import run_comparison
+            result = run_measurement(candidate, spec, name=args.model)
+        else:
+            from .verdict.comparison import run_comparison
 
-    pair = Pair(candidate, Target(baseline.run, (None, inputs)))
-    return _report(run_comparison(pair, spec, name=f"{args.model} vs {args.vs}"), spec, args)
+            model = args.vs
+            baseline.run(None, inputs, _quiet_run())
+            model = args.model
+            pair = Pair(candidate, Target(baseline.run, (None, inputs)))
+            result = run_comparison(pair, spec, name=f"{args.model} vs {args.vs}")
+    except Exception as error:  # onnxruntime raises its own types, all Exceptions
+        print(f"latency-sla: error: {messages.model_run_failed(model, built, error)}",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
+    return _report(result, spec, args)
 
 
 def _input_difference(
@@ -174,6 +191,15 @@ def _input_difference(
     return f"{args.model} and {args.vs} take different inputs: {'; '.join(found)}"
 
 
+def _quiet_run() -> Any:
+    """ONNX Runtime run options that keep its own log of a failed run off stderr."""
+    import onnxruntime
+
+    options = onnxruntime.RunOptions()
+    options.log_severity_level = 4  # fatal only
+    return options
+
+
 def _plan(args: argparse.Namespace) -> tuple[Plan, MeasureSpec]:
     """The arguments as a marker would give them, checked by the same rules."""
     import math
@@ -185,8 +211,8 @@ def _plan(args: argparse.Namespace) -> tuple[Plan, MeasureSpec]:
 
     if not 0.5 < args.confidence < 1:
         raise ValueError(f"--confidence: expected 0.5 < C < 1, got {args.confidence:g}")
-    if args.json is not None and (args.json.is_dir() or not args.json.parent.is_dir()):
-        raise ValueError(f"--json {args.json}: give a file path in an existing directory")
+    if args.json is not None:
+        args.json = _json_path(args.json)
     if args.threads < 1:
         raise ValueError(f"--threads: expected an int >= 1, got {args.threads}")
     if not math.isfinite(args.overkill) or not (args.overkill == 0 or args.overkill > 1):
@@ -233,14 +259,33 @@ def _plan(args: argparse.Namespace) -> tuple[Plan, MeasureSpec]:
 
 
 def _checked_max_time(value: float) -> float:
-    """``--max-time`` when no budget or ratio is there to check it."""
+    """``--max-time`` when no budget or ratio is there to check it (by the marker's rules)."""
     import math
+
+    from . import messages
+    from .plan import MAX_TIME_S
 
     if not (0 < value < math.inf):
         raise ValueError(
             f"--max-time {value}: max_time must be a positive finite number of seconds"
         )
+    if value > MAX_TIME_S:
+        raise ValueError(f"--max-time {value}: {messages.MAX_TIME_ALLOWED}")
     return value
+
+
+def _json_path(given: Path) -> Path:
+    """``--json``: the report rules of the plugin (``reports.files``), in an existing directory."""
+    from .reports.files import ReportPathError, check_target, report_path
+
+    try:
+        path = report_path(str(given), Path.cwd())
+        if not path.parent.is_dir() and not path.is_symlink():
+            raise ValueError(f"--json {given}: give a file path in an existing directory")
+        check_target(path)
+    except ReportPathError as error:
+        raise ValueError(f"--json {given}: {error.message}") from None
+    return path
 
 
 def _as_option(message: str) -> str:
@@ -277,7 +322,12 @@ def _report(
     if args.json is not None:
         from .reports.document import build_report, write_json
 
-        write_json(args.json, build_report([data], environment))
+        try:
+            write_json(args.json, build_report([data], environment))
+        except OSError as error:  # checked at start; the file system changed since
+            why = getattr(error, "reason", None) or error.strerror or str(error)
+            print(messages.report_not_written("JSON", args.json, why), file=sys.stderr)
+            return EXIT_USAGE
     return EXIT_PASS if found.miss is None else EXIT_MISS
 
 

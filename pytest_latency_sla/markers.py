@@ -13,10 +13,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import messages
-from .plan import Defaults, Plan, Threshold
+from .plan import (
+    MAX_CONCURRENCY,
+    MAX_RATE,
+    MAX_TIME_S,
+    MAX_WARMUP,
+    MIN_RATE,
+    PERCENTILE_EDGE,
+    Defaults,
+    Plan,
+    Threshold,
+)
 from .units import UNIT_SECONDS, format_budget, format_percentile
 
-__all__ = ["BadMarkerArgument", "MarkerCall", "marker_calls", "plan_from_markers"]
+__all__ = [
+    "BadMarkerArgument",
+    "MarkerCall",
+    "marker_calls",
+    "plan_from_markers",
+]
 
 ARGUMENTS = (
     "s", "ms", "us", "ratio", "percentile", "overkill", "max_time", "warmup", "isolate",
@@ -186,6 +201,8 @@ def _budget(kwargs: Mapping[str, Any], where: str) -> tuple[float, str]:
 def _percentile(value: Any, where: str) -> float:
     if not _is_real(value) or not 0 < value < 100:
         raise _bad(where, "percentile", value, "percentile must be a number with 0 < p < 100")
+    if not PERCENTILE_EDGE <= value <= 100 - PERCENTILE_EDGE:
+        raise _bad(where, "percentile", value, messages.PERCENTILE_ALLOWED)
     if value < 1:  # 0.99 as MLPerf LoadGen and numpy write it: almost surely meant p99
         raise _bad(where, "percentile", value, messages.percentile_fraction(value, "percentile="))
     return float(value)
@@ -204,12 +221,16 @@ def _overkill(value: Any, where: str) -> float | None:
 def _max_time(value: Any, where: str) -> float:
     if not _is_real(value) or not _isfinite(value) or value <= 0:
         raise _bad(where, "max_time", value, "max_time must be a positive finite number of seconds")
+    if value > MAX_TIME_S:
+        raise _bad(where, "max_time", value, messages.MAX_TIME_ALLOWED)
     return float(value)
 
 
 def _warmup(value: Any, where: str) -> int:
     if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 0:
         raise _bad(where, "warmup", value, "warmup must be an int >= 0 (number of un-timed calls)")
+    if int(value) > MAX_WARMUP:
+        raise _bad(where, "warmup", value, messages.WARMUP_ALLOWED)
     return int(value)
 
 
@@ -226,6 +247,8 @@ def _rate(value: Any, where: str) -> float | None:
         raise _bad(
             where, "rate", value, "rate must be a positive finite number of calls per second"
         )
+    if not MIN_RATE <= value <= MAX_RATE:
+        raise _bad(where, "rate", value, messages.RATE_ALLOWED)
     return float(value)
 
 
@@ -238,6 +261,8 @@ def _arrivals(value: Any, where: str) -> str:
 def _concurrency(value: Any, where: str) -> int:
     if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
         raise _bad(where, "concurrency", value, "concurrency must be an int >= 1")
+    if int(value) > MAX_CONCURRENCY:
+        raise _bad(where, "concurrency", value, messages.CONCURRENCY_ALLOWED)
     return int(value)
 
 

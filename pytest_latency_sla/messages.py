@@ -13,6 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
+from .plan import (
+    MAX_CONCURRENCY,
+    MAX_RATE,
+    MAX_TIME_S,
+    MAX_WARMUP,
+    MIN_RATE,
+    PERCENTILE_EDGE,
+)
 from .records import (
     AnyThresholdDict,
     BaselineNoteDict,
@@ -34,6 +42,19 @@ from .units import (
 
 # A p50 under this many timer overheads is said to be near the timer's resolution.
 RESOLUTION_FACTOR = 10
+
+# What a setting allows, where "positive and finite" is not the whole rule (see ``plan``).
+PERCENTILE_ALLOWED = (
+    f"percentile must be a number with 0 < p < 100, at least {PERCENTILE_EDGE:g} from either end"
+)
+MAX_TIME_ALLOWED = (
+    f"max_time must be a positive number of seconds, at most {MAX_TIME_S:,.0f} (a day)"
+)
+WARMUP_ALLOWED = f"warmup must be an int from 0 to {MAX_WARMUP:,} (number of un-timed calls)"
+RATE_ALLOWED = f"rate must be from {MIN_RATE:g} to {MAX_RATE:g} calls per second (one per ns)"
+CONCURRENCY_ALLOWED = (
+    f"concurrency must be an int from 1 to {MAX_CONCURRENCY:,} (one thread per worker)"
+)
 
 XDIST_NOTICE = (
     "latency-sla: {workers} pytest-xdist workers share this machine's CPU cores, so latencies "
@@ -396,8 +417,11 @@ def stability_notes(result: ResultDict) -> list[str]:
 
 
 def result_notes(result: ResultDict) -> list[str]:
-    """The notes under the table for one result: collections while sampling, then
-    ``stability_notes``."""
+    """The notes under the table for one result: why it ended early (a crash, an interrupt),
+    collections while sampling, then ``stability_notes``."""
+    ended = ending(result)
+    if ended is not None:
+        return [ended]
     found = stability_notes(result)
     collections = result.get("gc_collections", 0)
     if collections:
@@ -405,6 +429,33 @@ def result_notes(result: ResultDict) -> list[str]:
     if result.get("stored") == "new":
         found.append("new: not in the stored baseline, nothing to compare with")
     return found
+
+
+def ending(result: ResultDict) -> str | None:
+    """Why a measurement has no verdict: ``interrupted after n=412`` (a timeout, Ctrl-C),
+    ``measured call crashed: SIGSEGV (signal 11)``, ``worker 'gw0' crashed ...``; else None."""
+    if result.get("outcome") == "interrupted":
+        return interrupted(result["n"])
+    if result.get("outcome") == "crashed":
+        worker = result.get("crashed_worker")
+        if worker is not None:
+            return worker_crashed(worker)
+        how = result.get("crash")
+        return crashed(how) if how else "crashed"
+    return None
+
+
+def worker_crashed(worker: str) -> str:
+    """A test whose pytest-xdist worker died while running it (pytest reports it failed)."""
+    return (
+        f"pytest-xdist worker {worker} crashed while running this test; what it measured "
+        "was lost with the worker"
+    )
+
+
+def interrupted(n: int) -> str:
+    """``interrupted after n=412``: a measurement stopped from outside before its verdict."""
+    return f"interrupted after n={n:,}"
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -418,7 +469,10 @@ def test_label(result: ResultDict) -> str:
 
 
 def verdict_label(t: AnyThresholdDict) -> str:
-    """``pass``, ``~pass`` (not confident), ``pass overkill``, ``FAIL``, ``~FAIL``."""
+    """``pass``, ``~pass`` (not confident), ``pass overkill``, ``FAIL``, ``~FAIL``; ``-`` for
+    no verdict."""
+    if t["verdict"] is None:
+        return "-"
     if t["verdict"] == "pass":
         label = "pass" if t["confident"] else "~pass"
         budget = budget_of(t)
@@ -453,8 +507,11 @@ def estimate_text(t: AnyThresholdDict) -> str:
     )
 
 
-def summary_text(counts: Mapping[str, int]) -> str:
-    """``7 measurements, 8 budgets: 6 met, 2 missed (1 in xfail tests), 1 overkill``"""
+def summary_text(
+    counts: Mapping[str, int], exitstatus: int | None = None, signal: str | None = None
+) -> str:
+    """``7 measurements, 8 budgets: 6 met, 2 missed (1 in xfail tests), 1 overkill``, then what
+    else made the run fail: a crash, an interrupted measurement, pytest's exit status, a signal."""
     text = (
         f"{plural(counts['measurements'], 'measurement')}, "
         f"{plural(counts['budgets'], 'budget')}: {counts['met']} met, {counts['missed']} missed"
@@ -470,7 +527,23 @@ def summary_text(counts: Mapping[str, int]) -> str:
             text += f" ({counts['crashed_expected']} in xfail tests)"
     if counts.get("new"):
         text += f", {counts['new']} new (not in the stored baseline)"
+    if counts.get("interrupted"):
+        text += f", {counts['interrupted']} interrupted"
+    if signal:
+        text += f"; the run was stopped by {signal}: finished tests only"
+    elif exitstatus:
+        text += f"; the run failed (pytest exit status {exitstatus}: {_exit_meaning(exitstatus)})"
     return text
+
+
+def _exit_meaning(exitstatus: int) -> str:
+    return {
+        1: "tests failed",
+        2: "interrupted",
+        3: "internal error",
+        4: "usage error",
+        5: "no tests collected",
+    }.get(exitstatus, "see the pytest output")
 
 
 def session_notes(environment: EnvironmentDict, strong: str = "", code: str = "") -> list[str]:
@@ -691,3 +764,117 @@ def isolation_unavailable(platform: str) -> str:
         f"isolate=True needs os.fork, which is not available on this platform ({platform}); "
         "the measurement was not run"
     )
+
+
+def model_run_failed(
+    model: str, inputs: list[tuple[str, tuple[int, ...], str]], error: BaseException
+) -> str:
+    """``'m.onnx' failed to run with the inputs built from its metadata (x: (1, 1) float32):
+    <ONNX Runtime's words>`` -- one line, for a model that loads but cannot run on them."""
+    built = ", ".join(f"{name}: {shape} {dtype}" for name, shape, dtype in inputs) or "none"
+    said = " ".join(str(error).split()) or type(error).__name__
+    return f"{model!r} failed to run with the inputs built from its metadata ({built}): {said}"
+
+
+# --- report files ----------------------------------------------------------------------------
+# Each returns (the whole sentence, naming the path; only why, for a line that names the report).
+
+
+def report_path_empty(raw: object) -> tuple[str, str]:
+    return f"expected a file path, got {raw!r}", "no file path given"
+
+
+def report_path_no_home(text: str) -> tuple[str, str]:
+    user = text[1:].split("/", 1)[0]
+    why = f"there is no user {user!r}, so {'~' + user!r} names no home directory"
+    return f"cannot write {text!r}: {why}", why
+
+
+def report_path_name_too_long(path: str, length: int) -> tuple[str, str]:
+    why = f"a name in it is {length} bytes long, more than the file system allows"
+    return f"cannot write {_cut(path)!r}: {why}", why
+
+
+def report_path_not_writable(path: str) -> tuple[str, str]:
+    return f"{path!r} is not writable", "it is not writable"
+
+
+def report_path_refused(path: str, resolved: str, kind: str) -> tuple[str, str]:
+    """A path that is neither a regular file, a character device nor this process's stream."""
+    via = f" (the link leads to {resolved!r})" if resolved != path else ""
+    if kind == "directory":
+        return f"{path!r} is a directory{via}; give a file path", f"it is a directory{via}"
+    why = (
+        f"it is a {kind}{via}; a report goes to a regular file, a character device such as "
+        "/dev/null, or /dev/stdout"
+    )
+    return f"{path!r}: {why}", why
+
+
+def report_path_cannot_write(path: str, why: str) -> tuple[str, str]:
+    return f"cannot write {_cut(path)!r}: {why}", why
+
+
+def report_path_under_a_file(path: str, blocker: str) -> tuple[str, str]:
+    why = f"{blocker!r} is a file, not a directory"
+    return f"cannot write {path!r}: {why}", why
+
+
+def report_path_stream_closed(path: str, fd: int) -> tuple[str, str]:
+    why = f"file descriptor {fd} is not open in this process"
+    return f"cannot write {path!r}: {why}", why
+
+
+def mode_off_no_report(options: list[str]) -> str:
+    """The one notice of a run in ``--latency-mode=off`` that was asked for a report."""
+    return (
+        f"latency-sla: --latency-mode=off gates and records nothing, so no latency report is "
+        f"written ({', '.join(options)} ignored)"
+    )
+
+
+SIGTERM_WRITING = (
+    "latency-sla: SIGTERM: writing the reports with the tests finished so far, then ending"
+)
+
+
+def reports_not_written(error: BaseException) -> str:
+    """The reports could not be built at all (a SIGTERM handler's last word)."""
+    return f"ERROR: latency-sla: the reports could not be written: {error!r}"
+
+
+def report_not_written(kind: str, target: object, why: str) -> str:
+    """The line for a report that could not be written at the end of the session."""
+    return f"ERROR: latency-sla: cannot write the {kind} report {target}: {why}"
+
+
+def _cut(text: str, keep: int = 80) -> str:
+    return shorten_middle(text, keep)
+
+
+def shorten_middle(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, its middle left out as ``...``: the start of a
+    test id (its file) and its end (the test, its parameters, ``#2``) both stay readable."""
+    if len(text) <= width:
+        return text
+    head = (width - 3) // 2
+    return f"{text[:head]}...{text[len(text) - (width - 3 - head) :]}"
+
+
+def printable(text: str) -> str:
+    """``text`` on one line, shown in the order it is stored: control characters (newlines,
+    escapes), format characters (bidi overrides, zero-width marks) and line separators written
+    as Python writes them (``\\n``, ``\\x1b``, ``\\u202e``); other characters unchanged."""
+    if text.isprintable():
+        return text
+    import unicodedata
+
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(ch) in _UNPRINTABLE
+        else ch
+        for ch in text
+    )
+
+
+_UNPRINTABLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}

@@ -14,7 +14,29 @@ from dataclasses import dataclass, replace
 from .records import Against, Arrivals, ThresholdKind
 from .units import format_duration, format_number, format_percentile
 
-__all__ = ["Defaults", "Plan", "Threshold", "budget_ns"]
+__all__ = [
+    "MAX_CONCURRENCY",
+    "MAX_RATE",
+    "MAX_SCALE",
+    "MAX_TIME_S",
+    "MAX_WARMUP",
+    "MIN_RATE",
+    "PERCENTILE_EDGE",
+    "Defaults",
+    "Plan",
+    "Threshold",
+    "budget_ns",
+]
+
+# How far a setting may go. Past these the numbers stop meaning anything and start to break
+# the arithmetic: deadlines in integer ns from float seconds, a schedule of intended starts,
+# one thread per worker, the binomial tail of 1 - q.
+MAX_TIME_S = 86_400.0  # max_time: a day of sampling
+PERCENTILE_EDGE = 1e-6  # a percentile at least this far from 0 and from 100
+MIN_RATE, MAX_RATE = 1e-3, 1e9  # arrivals per second: one per 1000 s to one per ns
+MAX_CONCURRENCY = 1024  # workers, each a thread
+MAX_WARMUP = 1_000_000  # explicit warm-up calls
+MAX_SCALE = 1e6  # --latency-scale
 
 
 def budget_ns(budget_s: float) -> float:

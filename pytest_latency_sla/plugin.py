@@ -54,12 +54,26 @@ def pytest_configure(config: pytest.Config) -> None:
 
         configure(config, settings)
     if not is_worker(config):  # the process that reports gathers every result
-        config.stash[collector_key] = Collector()
+        config.stash[collector_key] = Collector(confidence=config.stash[settings_key].confidence)
         if getattr(config.option, "dist", "no") != "no":  # an xdist controller: workers measure
             config.pluginmanager.register(config.stash[collector_key], _COLLECTOR)
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    config = session.config
+    settings = config.stash[settings_key]
+    wanted = settings.json or settings.md or settings.html
+    if is_worker(config) or config.option.collectonly or settings.mode == "off" or not wanted:
+        return
+    from ._signals import TermHandler, term_handler_key
+
+    handler = TermHandler(config)
+    if handler.install():  # SIGTERM writes the reports of the tests finished so far
+        config.stash[term_handler_key] = handler
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
+    _uninstall_term_handler(config)
     for name in (_MEASURED_TESTS, _COLLECTOR):
         plugin = config.pluginmanager.get_plugin(name)
         if plugin is not None:
@@ -143,14 +157,37 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     # --collect-only measures nothing: keep the last real report instead of an empty one
     if is_worker(session.config) or session.config.option.collectonly:
         return
+    from contextlib import nullcontext
+
     from ._session import write_files
+    from ._signals import term_handler_key
+    from .collector import gather_unsent
 
-    write_files(session.config)
+    gather_unsent(session)
+    handler = session.config.stash.get(term_handler_key, None)
+    with handler.deferred() if handler is not None else nullcontext():
+        written = write_files(session.config, session.exitstatus)
+    _uninstall_term_handler(session.config)
+    if not written and session.exitstatus == 0:
+        # A report CI expects is lost: the run must not look green. Exit status 3, pytest's
+        # code for something other than the tests going wrong: 1 would send the reader looking
+        # for a failed test that is not there, and 4 (usage) was ruled out at start, when the
+        # path was checked. A status that is already non-zero says more, and stays.
+        session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
 
 
-def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     if is_worker(config) or config.option.collectonly:
         return
     from ._session import print_summary
 
-    print_summary(terminalreporter, config)
+    print_summary(terminalreporter, config, exitstatus)
+
+
+def _uninstall_term_handler(config: pytest.Config) -> None:
+    from ._signals import term_handler_key
+
+    handler = config.stash.get(term_handler_key, None)
+    if handler is not None:
+        handler.uninstall()
+        del config.stash[term_handler_key]

@@ -75,7 +75,7 @@ class ThresholdDict(TypedDict):
     estimate_s: float
     lower_s: float | None
     upper_s: float | None
-    verdict: Verdict
+    verdict: Verdict | None  # None: not judged (--latency-mode=off)
     confident: bool
     margin: float | None
     overkill: bool
@@ -96,7 +96,7 @@ class RatioThresholdDict(TypedDict):
     estimate: float | None
     lower: float | None
     upper: float | None
-    verdict: Verdict
+    verdict: Verdict | None  # None: not judged (--latency-mode=off)
     confident: bool
     margin: float | None
     candidate_s: float
@@ -169,6 +169,7 @@ class ResultDict(TypedDict):
     isolated: NotRequired[bool]
     onnxruntime: NotRequired[str]
     crash: NotRequired[str]  # how an isolated child ended: "SIGSEGV (signal 11)"
+    crashed_worker: NotRequired[str]  # the pytest-xdist worker that died running the test: "gw0"
     xfail: NotRequired[bool]  # the test is marked xfail (its miss or crash was expected)
     source: NotRequired[str]  # merged reports: the file a test measured in several came from
     candidate: NotRequired[SideDict]
@@ -215,6 +216,8 @@ class EnvironmentDict(TypedDict, total=False):
     baseline: BaselineNoteDict
     regression: float  # allowed slowdown against the stored baseline, as a fraction (0.1)
     merged_from: list[str]  # merged reports: every source file, in the order given
+    exitstatus: int  # pytest's exit status when the report was made (0: every test passed)
+    signal: str  # the signal that ended the run early ("SIGTERM"), with finished results only
 
 
 class ReportDict(TypedDict):

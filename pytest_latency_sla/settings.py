@@ -10,14 +10,12 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 import pytest
 
-if TYPE_CHECKING:  # the plan and the wording are loaded only when used: this module loads with
-    # every pytest session in which the plugin is installed, used or not
-    from .plan import Defaults
-    from .records import GcMode, Mode
+from .plan import MAX_SCALE, MAX_TIME_S, PERCENTILE_EDGE, Defaults
+from .records import GcMode, Mode
 
 __all__ = ["MARKER", "Settings", "add_options", "read_settings", "settings_key"]
 
@@ -112,8 +110,6 @@ class Settings:
 
     @property
     def defaults(self) -> Defaults:
-        from .plan import Defaults
-
         return Defaults(
             percentile=self.percentile,
             overkill=self.overkill,
@@ -171,7 +167,7 @@ def _overkill(raw: Any, source: str) -> float | None:
 
 
 def _percentile(raw: Any, source: str) -> float:
-    value = _number(lambda v: 0 < v < 100, "a number with 0 < p < 100")(raw, source)
+    value = _PERCENTILE(raw, source)
     if value < 1:
         from . import messages
 
@@ -183,40 +179,28 @@ def _percentile(raw: Any, source: str) -> float:
 
 
 def _report_path(raw: Any, source: str, base: Path) -> Path:
-    """An absolute, writable file path; a missing directory is created now, so that a typo
-    stops the session before any measurement rather than losing the report at the end."""
-    if not str(raw).strip():
-        raise pytest.UsageError(f"{source}: expected a file path, got {raw!r}")
-    path = base / Path(str(raw).strip()).expanduser()
-    if path.is_dir():
-        raise pytest.UsageError(f"{source}: {str(path)!r} is a directory; give a file path")
-    blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
-    if blocker is not None:
-        raise pytest.UsageError(
-            f"{source}: cannot write {str(path)!r}: {str(blocker)!r} is a file, not a directory"
-        )
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # A real write probe: os.access() says yes to root even on a read-only file system.
-        import tempfile
+    """An absolute path that the report rules (``reports.files``) accept; a missing directory
+    is created now, so that a typo stops the session before any measurement rather than losing
+    the report at the end."""
+    from .reports.files import ReportPathError, check_target, report_path
 
-        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=path.parent)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise pytest.UsageError(
-            f"{source}: cannot write {str(path)!r}: {exc.strerror or exc}"
-        ) from None
-    if path.exists() and not os.access(path, os.W_OK):
-        raise pytest.UsageError(f"{source}: {str(path)!r} is not writable")
+    try:
+        path = report_path(str(raw), base)
+        check_target(path, create_dirs=True)
+    except ReportPathError as error:
+        raise pytest.UsageError(f"{source}: {error.message}") from None
     return path
 
 
 def _baseline_path(raw: Any, source: str, base: Path) -> Path:
-    """An existing, readable baseline file (its content is checked when it is loaded)."""
-    if not str(raw).strip():
-        raise pytest.UsageError(f"{source}: expected a file path, got {raw!r}")
-    path = base / Path(str(raw).strip()).expanduser()
+    """An existing, readable baseline file (its content is checked when it is loaded); the
+    path read as report paths are (``reports.files.report_path``)."""
+    from .reports.files import ReportPathError, report_path
+
+    try:
+        path = report_path(str(raw), base)
+    except ReportPathError as error:
+        raise pytest.UsageError(f"{source}: {error.message}") from None
     if not path.exists():
         raise pytest.UsageError(
             f"{source}: no baseline file {str(path)!r} (write one with --latency-save=PATH)"
@@ -248,13 +232,45 @@ def _md_target(raw: Any, source: str, base: Path) -> str:
     return str(_report_path(raw, source, base))
 
 
+def _bounded(
+    check: Callable[[float], bool], allowed: str, limit: Callable[[float], bool], within: str
+) -> Callable[[Any, str], float]:
+    """``_number`` with a second rule (``limit``), worded apart: what the value must be, then
+    how far it may go."""
+    parse = _number(check, allowed)
+
+    def bounded(raw: Any, source: str) -> float:
+        value = parse(raw, source)
+        if not limit(value):
+            raise pytest.UsageError(f"{source}: expected {allowed}, {within}, got {raw!r}")
+        return value
+
+    return bounded
+
+
+_PERCENTILE = _bounded(
+    lambda v: 0 < v < 100,
+    "a number with 0 < p < 100",
+    lambda v: PERCENTILE_EDGE <= v <= 100 - PERCENTILE_EDGE,
+    f"at least {PERCENTILE_EDGE:g} from either end",
+)
 _PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "mode": _choice(MODES),
-    "scale": _number(lambda v: 0 < v < math.inf, "a finite number > 0"),
+    "scale": _bounded(
+        lambda v: 0 < v < math.inf,
+        "a finite number > 0",
+        lambda v: v <= MAX_SCALE,
+        f"at most {MAX_SCALE:g}",
+    ),
     "percentile": lambda raw, source: _percentile(raw, source),
     "overkill": _overkill,
     "confidence": _number(lambda v: 0.5 < v < 1, "a number with 0.5 < c < 1"),
-    "max-time": _number(lambda v: 0 < v < math.inf, "a finite number of seconds > 0"),
+    "max-time": _bounded(
+        lambda v: 0 < v < math.inf,
+        "a finite number of seconds > 0",
+        lambda v: v <= MAX_TIME_S,
+        f"at most {MAX_TIME_S:,.0f} (a day)",
+    ),
     "gc": _choice(GC_MODES),
     "isolate": lambda raw, source: bool(raw),
     "report": lambda raw, source: bool(raw),

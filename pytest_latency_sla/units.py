@@ -57,6 +57,8 @@ def format_ratio(ratio: float) -> str:
     """A margin: ``7,042x``; below 10, one decimal (``2.5x``); below 1, two digits (``0.05x``)."""
     if not math.isfinite(ratio):
         return "infx"
+    if ratio >= 1e15:  # a budget of days on a call of nanoseconds: digits, not commas
+        return f"{ratio:.3g}x"
     if ratio >= 10:
         return f"{ratio:,.0f}x"
     if ratio >= 1:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -152,3 +154,81 @@ def test_models_with_different_inputs_exit_2_naming_the_difference(tmp_path: Pat
         f"take different inputs: answers: (1, 5) float32 only in {other}; "
         f"input: (1, 5) float32 only in {five}"
     ) in done.stderr
+
+
+def _model(path: Path, nodes: list[Any], inputs: list[Any], initializers: list[Any]) -> Path:
+    from onnx import TensorProto, helper, save
+
+    output = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    graph = helper.make_graph(nodes, path.stem, inputs, [output], initializer=initializers)
+    opsets = [helper.make_opsetid("", 17), helper.make_opsetid("com.example.custom", 1)]
+    save(helper.make_model(graph, opset_imports=opsets), str(path))
+    return path
+
+
+def _reshape4(tmp_path: Path) -> Path:
+    """x[batch, seq] -> Reshape to [-1, 4]: loads, but example inputs (1, 1) cannot become rows
+    of four."""
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "seq"])
+    shape = helper.make_tensor("shape", TensorProto.INT64, [2], [-1, 4])
+    node = helper.make_node("Reshape", ["x", "shape"], ["y"])
+    return _model(tmp_path / "reshape4.onnx", [node], [x], [shape])
+
+
+def _gather(tmp_path: Path) -> Path:
+    """An int64 index into two values: the example input (8, from seed 0) is out of range."""
+    from onnx import TensorProto, helper
+
+    idx = helper.make_tensor_value_info("idx", TensorProto.INT64, [1])
+    data = helper.make_tensor("data", TensorProto.FLOAT, [2], [1.0, 2.0])
+    node = helper.make_node("Gather", ["data", "idx"], ["y"])
+    return _model(tmp_path / "gather.onnx", [node], [idx], [data])
+
+
+def _custom_op(tmp_path: Path) -> Path:
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4])
+    node = helper.make_node("NoSuchOp", ["x"], ["y"], domain="com.example.custom")
+    return _model(tmp_path / "custom.onnx", [node], [x], [])
+
+
+def _type_mismatch(tmp_path: Path) -> Path:
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])
+    c = helper.make_tensor("c", TensorProto.INT64, [4], [1, 2, 3, 4])
+    node = helper.make_node("Add", ["x", "c"], ["y"])
+    return _model(tmp_path / "mismatch.onnx", [node], [x], [c])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (_reshape4, "'*reshape4.onnx' failed to run with the inputs built from its metadata "
+         "(x: (1, 1) float32): *ONNXRuntimeError* The input tensor cannot be reshaped to the "
+         "requested shape. Input shape:{1,1}, requested shape:{-1,4}"),
+        (_gather, "'*gather.onnx' failed to run with the inputs built from its metadata "
+         "(idx: (1,) int64): *indices element out of data bounds, idx=8*"),
+        (_custom_op, "'*custom.onnx' could not be loaded as an ONNX model: *"
+         "com.example.custom:NoSuchOp(-1) is not a registered function/op"),
+        (_type_mismatch, "'*mismatch.onnx' could not be loaded as an ONNX model: *Type Error: "
+         "Type parameter (T) of Optype (Add) bound to different types*"),
+    ],
+    ids=["shape-at-run", "value-at-run", "missing-custom-op", "type-mismatch"],
+)  # fmt: skip
+def test_a_model_that_cannot_run_is_one_line_and_exit_2(
+    tmp_path: Path, build: Any, message: str
+) -> None:
+    pytest.importorskip("onnx")
+    model = build(tmp_path)
+    done = run(str(model), "--ms", "50")
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and fnmatch.fnmatchcase(lines[0], f"latency-sla: error: {message}"), (
+        lines
+    )
+    assert "Traceback" not in done.stderr and done.stdout == ""

@@ -91,11 +91,10 @@ def test_a_load_run_under_a_frozen_clock_ends_at_max_time(
         {imports}
 
         {decorator}
-        @pytest.mark.latency_sla(ms=50, rate=1000, max_time=0.3, overkill=None)
+        @pytest.mark.latency_sla(ms=50, rate=100, max_time=0.3, overkill=None)
         def test_under_load(latency_sla):
-            started = time.perf_counter()  # frozen here; the plugin's clock is not
             result = latency_sla(len, "abc")
-            assert result.n == 300 and result.load["rate"] == 1000
+            assert result.n == 30 and result.load["rate"] == 100
         """
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")

@@ -158,11 +158,23 @@ def test_off_mode_calls_each_side_once(scripted_pytester: pytest.Pytester) -> No
 @pytest.mark.latency_sla(ratio=0.8, percentile=50)
 def test_off(latency_sla, scripted):
     result = latency_sla.compare(constant(scripted, 13_100), constant(scripted, 8_400))
-    assert (result.candidate.n, result.baseline.n) == (1, 1)
-    assert result.thresholds == () and result.ratio(50) == pytest.approx(13.1 / 8.4)
+    assert (result.candidate.n, result.baseline.n) == (1, 1) and result.passed
+    (t,) = result.thresholds  # listed, not judged
+    assert t.kind == "ratio" and t.verdict is None and not t.confident
+    assert t.estimate == result.ratio(50) == pytest.approx(13.1 / 8.4)
+
+@pytest.mark.latency_sla(ratio=0.8, percentile=50, isolate=True)
+def test_off_isolated(latency_sla, scripted):
+    import os
+    parent = os.getpid()
+    pids = []
+    def candidate():
+        pids.append(os.getpid())
+    result = latency_sla.compare(candidate, constant(scripted, 8_400))
+    assert result.candidate.n == 1 and result.candidate.isolated and pids == []  # in the child
 """
     )
-    scripted_pytester.runpytest("--latency-mode=off").assert_outcomes(passed=1)
+    scripted_pytester.runpytest("--latency-mode=off").assert_outcomes(passed=2)
 
 
 def test_max_time_without_a_verdict_warns_with_the_max_time_that_would_decide(
@@ -608,3 +620,36 @@ def test_ungated(latency_sla, scripted):
     report = load_report(scripted_pytester.path / "r.json")
     merged = merge_reports([("a.json", report), ("b.json", report)])
     assert render(merged).count("p50 &lt;= 0.8x baseline") == 2
+
+
+def test_an_interrupted_comparison_keeps_its_pairs_so_far(
+    scripted_pytester: pytest.Pytester,
+) -> None:
+    scripted_pytester.makepyfile(
+        HEADER
+        + """
+import numpy as np
+
+@pytest.mark.latency_sla(ratio=1.0, percentile=50, max_time=1, warmup=5)
+def test_interrupted(latency_sla, scripted):
+    # the same distribution on both sides: no verdict comes before the interrupt
+    rng = np.random.default_rng(3)
+    calls = itertools.count(1)
+    durations = scripted(rng.lognormal(np.log(10_000), 0.3, 1_000).tolist())
+    def candidate():
+        if next(calls) == 300:
+            raise KeyboardInterrupt
+        durations()
+    latency_sla.compare(candidate, scripted(rng.lognormal(np.log(10_000), 0.3, 1_000).tolist()))
+"""
+    )
+    result = scripted_pytester.runpytest("--latency-json=out.json", no_reraise_ctrlc=True)
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.no_fnmatch_line("*INTERNALERROR*")
+    (record,) = json.loads((scripted_pytester.path / "out.json").read_text())["results"]
+    assert record["outcome"] == "interrupted" and record["stopped"] == "interrupted"
+    assert record["thresholds"] == [] and record["n"] > 0
+    # 299 candidate calls before the interrupt: 5 to warm up, 294 timed (the pair that the
+    # interrupt broke is not kept)
+    assert record["candidate"]["warmup"] == 5 and record["n"] in (293, 294)
+    assert record["baseline"]["n"] == record["n"]

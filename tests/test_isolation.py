@@ -378,7 +378,7 @@ def test_interrupted_parent_leaves_no_child(monkeypatch: pytest.MonkeyPatch) -> 
             forked.append(pid)
         return pid
 
-    def interrupted(fd: int, deadline: float) -> tuple[bytes, bool]:
+    def interrupted(fd: int, deadline: float, chunks: list[bytes]) -> bool:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(isolation, "_fork", recording_fork)

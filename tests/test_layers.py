@@ -26,6 +26,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "fixture",
         "collector",
         "_session",
+        "_signals",
         "settings",
         "markers",
         "hookspecs",

@@ -70,7 +70,8 @@ def test_real_slow_call_fails_long_before_max_time(pytester: pytest.Pytester) ->
     )
     result = pytester.runpytest("--latency-json=out.json")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*latency SLA missed: p99 = 2* ms > budget 1 ms (n=10, *"])
+    # a 20 ms sleep, whatever a busy machine adds to it
+    result.stdout.fnmatch_lines(["*latency SLA missed: p99 = * ms > budget 1 ms (n=10, *"])
     import json
 
     (record,) = json.loads((pytester.path / "out.json").read_text())["results"]

@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 
 from pytest_latency_sla.reports.document import SCHEMA, write_json
-from pytest_latency_sla.reports.files import write_atomic
+from pytest_latency_sla.reports.files import write_report
 from tests.conftest import SCRIPTED_CONFTEST
 
-OUTCOMES = {"passed", "failed", "error", "skipped", "xfailed", "xpassed", "crashed"}
+OUTCOMES = {
+    "passed", "failed", "error", "skipped", "xfailed", "xpassed", "crashed", "interrupted"
+}  # fmt: skip
 NUMBER = (int, float)
 
 
@@ -35,8 +37,9 @@ def assert_schema(report: dict[str, Any]) -> None:
         assert isinstance(r["nodeid"], str) and r["outcome"] in OUTCOMES
         assert isinstance(r["n"], int) and isinstance(r["warmup"], int)
         assert isinstance(r["duration_s"], NUMBER) and _number_or_none(r["mean_s"])
-        if r["n"] == 0:  # a crashed measurement: listed, with nothing measured
-            assert r["outcome"] == "crashed" and r["quantiles_s"] == {} and r["mean_s"] is None
+        if r["n"] == 0:  # crashed or interrupted before a timed call: listed, nothing measured
+            assert r["outcome"] in ("crashed", "interrupted")
+            assert r["quantiles_s"] == {} and r["mean_s"] is None
             continue
         assert set(r["quantiles_s"]) == {"50", "90", "99", "99.9", "max"}
         assert all(isinstance(v, NUMBER) for v in r["quantiles_s"].values())
@@ -172,7 +175,7 @@ def test_atomic_write_leaves_the_old_file_when_it_fails(
 
     monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
-        write_atomic(path, "new")
+        write_report(path, "new")
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
 
@@ -261,7 +264,8 @@ def test_html_is_self_contained_and_escapes_every_id(scripted_pytester: pytest.P
     assert html.startswith("<!DOCTYPE html>")
     for external in ("http://", "https://", "<link", "<script", "@import", "url(", "src="):
         assert external not in html.lower(), external
-    assert html.count("::<wbr>test_slow[&lt;script&gt;alert(1)&lt;/script&gt;]</code>") == 2
+    shown = "::<wbr><bdi>test_slow[&lt;script&gt;alert(1)&lt;/script&gt;]</bdi></code>"
+    assert html.count(shown) == 2
     assert "<script>alert" not in html
     assert html.count("<svg ") == 3  # one histogram per measurement
     assert "budget 500 us" in html and "p50 = 7.10 us" in html  # budget line, percentile mark
@@ -402,6 +406,49 @@ def test_summary_counts_a_miss_in_an_xfail_test_apart() -> None:
     assert summary_status(tally([{"outcome": "crashed", "thresholds": []}]), "warn") == "bad"
 
 
+def test_a_summary_is_never_green_when_the_run_failed() -> None:
+    from pytest_latency_sla.messages import summary_text
+    from pytest_latency_sla.reports.table import summary_status, tally
+
+    met = tally([{"nodeid": "t", "outcome": "passed", "thresholds": [{"verdict": "pass"}]}])
+    assert summary_status(met, "enforce", exitstatus=0) == "good"
+    for status in (1, 2, 3, 4):
+        assert summary_status(met, "enforce", exitstatus=status) == "bad"
+        assert summary_status(met, "warn", exitstatus=status) == "bad"
+    assert summary_status(met, "enforce", signal="SIGTERM") == "bad"
+    assert summary_text(met, 1).endswith("; the run failed (pytest exit status 1: tests failed)")
+    interrupted = tally([{"nodeid": "t", "outcome": "interrupted", "thresholds": []}])
+    assert summary_status(interrupted, "warn", exitstatus=0) == "bad"
+    assert summary_text(interrupted) == "1 measurement, 0 budgets: 0 met, 0 missed, 1 interrupted"
+
+
+def test_a_failing_test_that_measures_nothing_turns_the_summary_red(
+    scripted_pytester: pytest.Pytester,
+) -> None:
+    scripted_pytester.makepyfile(
+        """
+        import itertools, pytest
+
+        @pytest.mark.latency_sla(ms=50, overkill=None)
+        def test_fast(latency_sla, scripted):
+            latency_sla(scripted(itertools.repeat(7_100)))
+
+        def test_unrelated():
+            assert False
+        """
+    )
+    result = scripted_pytester.runpytest("--latency-md=r.md", "--latency-html=r.html")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    summary = (scripted_pytester.path / "r.md").read_text().splitlines()[2]
+    assert summary == (
+        ":x: 1 measurement, 1 budget: 1 met, 0 missed; the run failed (pytest exit status 1: "
+        "tests failed)"
+    )
+    assert (
+        '<p class="summary"><span class="bad">' in (scripted_pytester.path / "r.html").read_text()
+    )
+
+
 def test_markdown_code_span_survives_backticks_and_pipes() -> None:
     from pytest_latency_sla.reports.table import md_code
 
@@ -448,3 +495,63 @@ def test_reports_list_a_crashed_measurement(pytester: pytest.Pytester) -> None:
     assert markdown.count("| CRASHED |") == 2
     html = (pytester.path / "r.html").read_text()
     assert html.count("no samples to draw") == 2 and html.count("<svg ") == 1
+
+
+ODD_IDS = """
+import itertools, pytest
+
+LONG = "x" * 5000
+
+@pytest.mark.parametrize(
+    "name", ["two\\nlines", "\\u202eabc", "esc\\x1b[31mred", LONG], ids=lambda name: name
+)
+@pytest.mark.latency_sla(ms=50, overkill=None)
+def test_odd(latency_sla, scripted, name):
+    latency_sla(scripted(itertools.repeat(7_100)))
+    latency_sla(scripted(itertools.repeat(7_100)))
+"""
+
+
+def test_odd_ids_do_not_break_the_table_and_stay_whole_in_the_files(
+    scripted_pytester: pytest.Pytester,
+) -> None:
+    from tests.conftest import INNER_INI
+
+    # pytest escapes ids itself unless told not to; a user who turns that off gets raw ids
+    scripted_pytester.makeini(
+        INNER_INI + "disable_test_id_escaping_and_forfeit_all_rights_to_community_support = true\n"
+    )
+    scripted_pytester.makepyfile(ODD_IDS)
+    result = scripted_pytester.runpytest(
+        "--latency-report", "--latency-json=r.json", "--latency-md=r.md", "--latency-html=r.html"
+    )
+    result.assert_outcomes(passed=4)
+    lines = result.stdout.lines
+    start = next(i for i, line in enumerate(lines) if line.startswith("test "))
+    table = lines[start : start + 2 + 8]  # header, rule, two measurements of four tests
+    assert all(line.startswith("test_odd") for line in table[2:])
+    assert max(len(line) for line in table) < 300  # not padded to the 5,000-character id
+    shown = [line.split("  ")[0] for line in table[2:]]
+    assert (
+        "test_odd_ids_do_not_break_the_table_and_stay_whole_in_the_files.py::test_odd[two\\nlines]"
+        in shown
+    )
+    assert any(s.endswith("::test_odd[\\u202eabc]#2") for s in shown)
+    assert any(s.endswith("::test_odd[esc\\x1b[31mred]") for s in shown)
+    long_rows = [s for s in shown if "..." in s]
+    assert len(long_rows) == 2 and all(len(s) == 120 for s in long_rows)
+    assert long_rows[1].endswith("xxx]#2") and long_rows[0].startswith("test_odd_ids")
+    assert not any("\x1b" in line or "\u202e" in line for line in lines)
+    # the files keep every id whole
+    names = [
+        r["nodeid"] for r in json.loads((scripted_pytester.path / "r.json").read_text())["results"]
+    ]
+    assert any(name.endswith("[two\nlines]") for name in names)
+    assert any(name.endswith("x" * 5000 + "]#2") for name in names)
+    markdown = (scripted_pytester.path / "r.md").read_text()
+    assert "x" * 5000 + "]#2`" in markdown and "[two\\nlines]`" in markdown
+    assert "\u202e" not in markdown and "\x1b" not in markdown
+    html = (scripted_pytester.path / "r.html").read_text()
+    # the override stays, shut inside its own isolate: "#2" cannot be reordered by it
+    assert "<bdi>test_odd[\u202eabc]</bdi><bdi>#2</bdi>" in html
+    assert "x" * 5000 in html

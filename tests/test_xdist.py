@@ -73,3 +73,65 @@ def test_warning_as_error_under_xdist_fails_the_test(scripted_pytester: pytest.P
     )
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*LatencyOverkillWarning: p99 = 7.10 us is 7,042x*"])
+
+
+CRASHING = """
+import itertools, os, pytest
+
+@pytest.mark.parametrize("i", range(4))
+@pytest.mark.latency_sla(ms=50, overkill=None)
+def test_a_fine(latency_sla, scripted, i):
+    latency_sla(scripted(itertools.repeat(1_000_000)))
+
+@pytest.mark.latency_sla(ms=50, overkill=None)
+def test_b_dies_after_measuring(latency_sla, scripted):
+    latency_sla(scripted(itertools.repeat(1_000_000)))
+    os._exit(1)
+
+@pytest.mark.latency_sla(ms=50, overkill=None)
+def test_c_dies_inside_the_measured_call(latency_sla):
+    latency_sla(os._exit, 1)
+
+def test_d_unmeasured():
+    pass
+"""
+
+
+@pytest.mark.slow
+def test_a_crashed_worker_s_tests_are_crashed_rows_and_the_summary_is_red(
+    scripted_pytester: pytest.Pytester,
+) -> None:
+    scripted_pytester.makepyfile(CRASHING)
+    result = scripted_pytester.runpytest_subprocess(
+        "-n", "2", "--latency-report", "--latency-json=r.json", "--latency-md=r.md",
+        "--latency-html=r.html",
+    )  # fmt: skip
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.assert_outcomes(passed=5, failed=2)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*::test_b_dies_after_measuring *-  *-  *-  *-  *0  *-  CRASHED",
+            "*::test_c_dies_inside_the_measured_call *-  *-  *-  *-  *0  *-  CRASHED",
+            "note: *::test_b_dies_after_measuring: pytest-xdist worker gw? crashed while running "
+            "this test; what it measured was lost with the worker",
+        ]
+    )
+    report = json.loads((scripted_pytester.path / "r.json").read_text())
+    assert_schema(report)
+    outcomes = {r["nodeid"].split("::")[1]: r["outcome"] for r in report["results"]}
+    assert outcomes == {
+        **{f"test_a_fine[{i}]": "passed" for i in range(4)},
+        "test_b_dies_after_measuring": "crashed",
+        "test_c_dies_inside_the_measured_call": "crashed",
+    }
+    crashed = [r for r in report["results"] if r["outcome"] == "crashed"]
+    assert all(r["crashed_worker"] in ("gw0", "gw1", "gw2", "gw3") for r in crashed)
+    assert report["environment"]["exitstatus"] == 1
+    markdown = (scripted_pytester.path / "r.md").read_text()
+    summary = markdown.splitlines()[2]
+    assert summary == (
+        ":x: 6 measurements, 4 budgets: 4 met, 0 missed, 2 crashed; the run failed "
+        "(pytest exit status 1: tests failed)"
+    )
+    html = (scripted_pytester.path / "r.html").read_text()
+    assert '<span class="bad">6 measurements' in html

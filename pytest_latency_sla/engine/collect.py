@@ -15,7 +15,7 @@ from ..plan import Threshold
 from ..records import GcMode
 from ..stats.stored import OrderWindow
 from ..stats.two_sample import RatioGate
-from .sampler import Gate, Sampling, sample
+from .sampler import MAX_SAMPLES, Gate, Sampling, sample, sample_once
 from .target import Pair, Target
 
 if TYPE_CHECKING:
@@ -42,6 +42,8 @@ class MeasureSpec:
     # a stored baseline's order statistics by percentile, for the ratio thresholds against it
     stored: Mapping[float, OrderWindow] = field(default_factory=dict)
     seed: int = 0  # of the random order within each pair of a comparison
+    once: bool = False  # one timed call, no warm-up (``--latency-mode=off``)
+    max_samples: int = MAX_SAMPLES  # the memory cap on timed calls
 
     @property
     def gates(self) -> list[Gate]:
@@ -72,10 +74,12 @@ class MeasureSpec:
 def collect(target: Target | Pair, spec: MeasureSpec) -> Sampling | LoadRun | Comparison:
     """Warm up and sample ``target`` in this process: the closed-loop sampler with a sequential
     gate per threshold, the interleaved sampler for a ``Pair``, or the load engine for a load
-    plan."""
+    plan; one call (of each side of a ``Pair``) for ``once``."""
     if isinstance(target, Pair):
-        from .compare import compare
+        from .compare import compare, compare_once
 
+        if spec.once:
+            return compare_once(target, len(spec.gates), len(spec.ratio_gates))
         return compare(
             target,
             spec.gates,
@@ -85,12 +89,20 @@ def collect(target: Target | Pair, spec: MeasureSpec) -> Sampling | LoadRun | Co
             warmup=spec.warmup,
             gc_mode=spec.gc_mode,
             seed=spec.seed,
+            max_pairs=spec.max_samples,
         )
+    if spec.once:
+        return sample_once(target, len(spec.thresholds))
     if spec.load is not None:
         from .load.run import run_load
 
         return run_load(
-            target, spec.load, max_time=spec.max_time, warmup=spec.warmup, gc_mode=spec.gc_mode
+            target,
+            spec.load,
+            max_time=spec.max_time,
+            warmup=spec.warmup,
+            gc_mode=spec.gc_mode,
+            max_samples=spec.max_samples,
         )
     return sample(
         target,
@@ -100,4 +112,5 @@ def collect(target: Target | Pair, spec: MeasureSpec) -> Sampling | LoadRun | Co
         max_time=spec.max_time,
         warmup=spec.warmup,
         gc_mode=spec.gc_mode,
+        max_samples=spec.max_samples,
     )

@@ -33,11 +33,13 @@ from .sampler import (
     GcCounter,
     _AsyncRunner,
     _SyncRunner,
+    attach_partial,
     check_clock,
     decided,
     decisions,
     heap_frozen,
     next_look,
+    time_one_call,
 )
 from .sampler import _runner as runner_for
 from .target import Pair, Target, reject_lazy_result
@@ -46,7 +48,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["Comparison", "compare"]
+__all__ = ["Comparison", "compare", "compare_once"]
 
 # pytest leaves this module's frames out of a test's traceback: an exception raised by a
 # measured call reads as if the test had called it directly (``--fulltrace`` shows them).
@@ -93,45 +95,64 @@ def compare(
             baseline.worker.shutdown(wait=False)
         baseline.loop, baseline.worker = candidate.loop, candidate.worker
         baseline.close = lambda: None  # type: ignore[method-assign]
+    pairs = _Pairs(pair, candidate, baseline, random.Random(seed))
     try:
         with heap_frozen():
             return _compare(
-                pair, candidate, baseline, gates, ratio_gates, confidence, max_time, warmup,
-                gc_mode, seed, max_pairs,
-            )  # fmt: skip
+                pairs, gates, ratio_gates, confidence, max_time, warmup, gc_mode, max_pairs
+            )
+    except BaseException as error:
+        if not isinstance(error, Exception):  # an interrupt: keep what was sampled, for the report
+            attach_partial(error, pairs.interrupted(len(gates), len(ratio_gates)))
+        raise
     finally:
         candidate.close()
         baseline.close()
 
 
+def compare_once(pair: Pair, gates: int = 0, ratio_gates: int = 0) -> Comparison:
+    """One timed call of each side, no warm-up, no decision (``stopped="mode off"``)."""
+    import numpy as np
+
+    candidate, baseline = time_one_call(pair.candidate), time_one_call(pair.baseline)
+    return Comparison(
+        candidate_ns=np.array([candidate], dtype=np.int64),
+        baseline_ns=np.array([baseline], dtype=np.int64),
+        candidate_warmup=0,
+        baseline_warmup=0,
+        duration_s=(candidate + baseline) / 1e9,
+        stopped="mode off",
+        decisions=[Decision() for _ in range(gates)],
+        ratio_decisions=[Decision() for _ in range(ratio_gates)],
+        gc_collections=0,
+    )
+
+
 def _compare(
-    pair: Pair,
-    candidate: _SyncRunner,
-    baseline: _SyncRunner,
+    pairs: _Pairs,
     gates: Sequence[Gate],
     ratio_gates: Sequence[RatioGate],
     confidence: float,
     max_time: float,
     warmup: int | None,
     gc_mode: GcMode,
-    seed: int,
     max_pairs: int,
 ) -> Comparison:
     import numpy as np
 
-    candidate_warmup = candidate.warm_up(warmup, max_time)
-    baseline_warmup = baseline.warm_up(warmup, max_time)
+    candidate_warmup = pairs.candidate.warm_up(warmup, max_time)
+    pairs.warmups = (candidate_warmup, pairs.baseline.warm_up(warmup, max_time))
     alpha = 1.0 - confidence
     looks = Looks([(g.q, g.budget_ns) for g in gates], alpha)
     ratio_looks = RatioLooks(ratio_gates, alpha)
     gated = bool(gates) or bool(ratio_gates)
     limit = max_pairs if gated else min(max_pairs, MEASURE_SAMPLES)
     stopped: Stopped = "max_samples" if gated else "sample count"
-    pairs = _Pairs(pair, candidate, baseline, random.Random(seed))
     counted = 0
     clock = CLOCK.now_ns
     with GcCounter(gc_mode) as gc_counter:
-        start = clock()
+        pairs.gc_counter = gc_counter
+        start = pairs.started_ns = clock()
         deadline = start + int(max_time * 1e9)
         while True:
             look_at = next_look(looks, ratio_looks)
@@ -157,8 +178,8 @@ def _compare(
     return Comparison(
         candidate_ns=np.frombuffer(pairs.x, dtype=np.int64).copy(),
         baseline_ns=np.frombuffer(pairs.y, dtype=np.int64).copy(),
-        candidate_warmup=candidate_warmup,
-        baseline_warmup=baseline_warmup,
+        candidate_warmup=pairs.warmups[0],
+        baseline_warmup=pairs.warmups[1],
         duration_s=(end - start) / 1e9,
         stopped=stopped,
         decisions=decisions(looks),
@@ -177,6 +198,31 @@ class _Pairs:
         self.candidate, self.baseline = candidate, baseline
         self.rng = rng
         self.x, self.y = array("q"), array("q")
+        # how far sampling got, for ``interrupted``
+        self.warmups = (0, 0)
+        self.started_ns: int | None = None
+        self.gc_counter: GcCounter | None = None
+
+    def interrupted(self, gates: int, ratio_gates: int) -> Comparison:
+        """What was sampled before an interrupt: every complete pair so far, no decision."""
+        import numpy as np
+
+        # copies first: after an interrupt an async batch may still be appending in its thread
+        x = np.frombuffer(self.x.tobytes(), dtype=np.int64)
+        y = np.frombuffer(self.y.tobytes(), dtype=np.int64)
+        n = min(len(x), len(y))
+        started = self.started_ns
+        return Comparison(
+            candidate_ns=x[:n].copy(),
+            baseline_ns=y[:n].copy(),
+            candidate_warmup=self.warmups[0],
+            baseline_warmup=self.warmups[1],
+            duration_s=0.0 if started is None else (CLOCK.now_ns() - started) / 1e9,
+            stopped="interrupted",
+            decisions=[Decision() for _ in range(gates)],
+            ratio_decisions=[Decision() for _ in range(ratio_gates)],
+            gc_collections=0 if self.gc_counter is None else self.gc_counter.collections,
+        )
 
     def run(self, count: int, deadline: int) -> bool:
         """Time ``count`` pairs; return True when the deadline passed."""

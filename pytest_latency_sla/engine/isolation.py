@@ -18,11 +18,12 @@ import sys
 import tempfile
 import traceback
 import warnings
-from typing import IO, TYPE_CHECKING, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, Callable, NoReturn
 
 from .. import messages
 from .clock import REAL_SLEEP, Deadline
 from .collect import MeasureSpec, collect
+from .sampler import attach_partial, partial_of
 from .target import Pair, Target
 
 if TYPE_CHECKING:
@@ -31,12 +32,14 @@ if TYPE_CHECKING:
     from .sampler import Sampling
 
 __all__ = [
+    "STOP_WAIT_S",
     "ChildCrashed",
     "ChildTimedOut",
     "IsolatedCallError",
     "IsolationUnavailable",
     "RemoteTraceback",
     "child_deadline_s",
+    "kill_children",
     "run_isolated",
 ]
 
@@ -101,42 +104,125 @@ def run_isolated(target: Target | Pair, spec: MeasureSpec) -> Sampling | LoadRun
 
     Raises ``IsolationUnavailable`` without ``os.fork``, ``ChildCrashed`` or ``ChildTimedOut``
     when the child ends badly, and the measured call's own exception (its child traceback as
-    ``__cause__``) when the call raised.
+    ``__cause__``) when the call raised. Interrupted while waiting (a timeout, Ctrl-C), it
+    stops the child, keeps the samples the child had taken on the interrupt
+    (``sampler.attach_partial``) and re-raises it unchanged. The child never outlives this
+    process: on Linux the kernel kills it when its parent dies (``PR_SET_PDEATHSIG``).
     """
     __tracebackhide__ = True
     if not hasattr(os, "fork"):
         raise IsolationUnavailable(messages.isolation_unavailable(sys.platform))
     deadline_s = child_deadline_s(spec.max_time)
+    set_death_signal = _death_signal_setter()
+    parent = os.getpid()
     read_fd, write_fd = os.pipe()
+    chunks: list[bytes] = []
     with tempfile.TemporaryFile() as crash_log:
         # Empty the stdio buffers first: the child then starts with nothing to write twice.
         _flush_std_streams()
         pid = _fork()
         if pid == 0:
             os.close(read_fd)
-            _child(target, spec, write_fd, crash_log)
+            _child(target, spec, write_fd, crash_log, parent, set_death_signal)
+        _LIVE_CHILDREN.add(pid)
         os.close(write_fd)
         deadline = Deadline(deadline_s)
         try:
-            payload, finished = _read_all(read_fd, deadline)
+            finished = _read_all(read_fd, deadline, chunks)
             status = _wait(pid, deadline) if finished else None
-        except BaseException:  # Ctrl-C while waiting: leave no child behind
-            _kill(pid)
+        except BaseException as error:  # interrupted while waiting: leave no child behind
+            partial = _stop(pid, read_fd, chunks)
+            if partial is not None and not isinstance(error, Exception):
+                attach_partial(error, partial)
             raise
         finally:
             os.close(read_fd)
+            _LIVE_CHILDREN.discard(pid)
         if status is None:
             _kill(pid)
             raise ChildTimedOut(messages.child_timed_out(deadline_s, spec.max_time, GRACE_S))
         crash_log.seek(0)
         trace = crash_log.read().decode("utf-8", "replace")
+    payload = b"".join(chunks)
     message = _loads(payload) if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 else None
     if message is None:
         raise ChildCrashed(_describe(status), _trim(trace))
     if message[0] == "error":
+        if message[1]["type"] == _STOPPED:  # someone else sent the child SIGTERM
+            raise ChildCrashed(f"stopped by {_describe_signal(signal.SIGTERM)}")
         _raise_child_error(message[1])
     collected: Sampling | LoadRun | Comparison = message[1]
     return collected
+
+
+def kill_children() -> None:
+    """Kill every isolated child still running (the process is ending: a SIGTERM handler)."""
+    for pid in list(_LIVE_CHILDREN):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+# Isolated children running now, killed by ``kill_children`` when this process ends early.
+_LIVE_CHILDREN: set[int] = set()
+# How long an interrupted parent waits for its child to send the samples it has.
+STOP_WAIT_S = 2.0
+
+
+class _ChildStopped(BaseException):
+    """Raised in the isolated child on SIGTERM: sampling stops and what it took goes to the
+    parent (an interrupt, like KeyboardInterrupt: ``sampler`` keeps the samples on it)."""
+
+
+_STOPPED = f"{__name__}.{_ChildStopped.__qualname__}"
+
+
+def _raise_stopped(signum: int, frame: Any) -> None:
+    raise _ChildStopped()
+
+
+def _stop(pid: int, read_fd: int, chunks: list[bytes]) -> Sampling | LoadRun | Comparison | None:
+    """Stop an interrupted child: SIGTERM (it sends what it sampled), then SIGKILL; the samples
+    it sent, or ``None``."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+        if _read_all(read_fd, Deadline(STOP_WAIT_S), chunks):
+            message = _loads(b"".join(chunks))
+            if message is not None and message[0] == "error":
+                partial: Sampling | LoadRun | Comparison | None = message[1].get("partial")
+                return partial
+        return None
+    except Exception:
+        return None
+    finally:
+        _kill(pid)
+
+
+def _death_signal_setter() -> Callable[[], object] | None:
+    """Linux: a function that makes the kernel send SIGKILL to this process when its parent
+    dies (``prctl(PR_SET_PDEATHSIG)``), looked up in the parent so the child pays nothing;
+    ``None`` elsewhere."""
+    global _PRCTL
+    if not sys.platform.startswith("linux"):
+        return None
+    if _PRCTL is None:
+        try:
+            import ctypes
+
+            _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
+        except (OSError, AttributeError):
+            return None
+    prctl = _PRCTL
+
+    def set_death_signal() -> object:
+        return prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+
+    return set_death_signal
+
+
+_PR_SET_PDEATHSIG = 1
+_PRCTL: Any = None
 
 
 def _fork() -> int:
@@ -151,12 +237,26 @@ def _fork() -> int:
 
 
 def _child(
-    target: Target | Pair, spec: MeasureSpec, write_fd: int, crash_log: IO[bytes]
+    target: Target | Pair,
+    spec: MeasureSpec,
+    write_fd: int,
+    crash_log: IO[bytes],
+    parent: int,
+    set_death_signal: Callable[[], object] | None,
 ) -> NoReturn:
     """Sample, send the outcome, and leave with ``os._exit``: no atexit handlers, no pytest
     teardown, no second flush of buffers that the parent also holds."""
     code = _CHILD_BROKEN
     try:
+        # Never outlive the parent: the kernel kills this process when the parent dies. The
+        # parent may have died between the fork and this call, which the kernel would not see.
+        if set_death_signal is not None:
+            set_death_signal()
+        if os.getppid() != parent:
+            os._exit(_CHILD_BROKEN)
+        # SIGTERM (from the parent, interrupted) ends sampling with the samples sent; the
+        # handler inherited from the parent (which writes its reports) is not this process's.
+        signal.signal(signal.SIGTERM, _raise_stopped)
         # A crash is reported by the parent; its traceback goes to a file the parent reads
         # instead of the terminal that pytest's faulthandler writes to.
         faulthandler.enable(file=crash_log, all_threads=False)
@@ -192,6 +292,7 @@ def _error_payload(error: BaseException) -> dict[str, Any]:
         "type": f"{type(error).__module__}.{type(error).__qualname__}",
         "message": str(error),
         "traceback": text,
+        "partial": partial_of(error),  # the samples taken before an interrupt
     }
 
 
@@ -206,16 +307,18 @@ def _raise_child_error(payload: dict[str, Any]) -> NoReturn:
             error = None
     if not isinstance(error, BaseException):
         error = IsolatedCallError(f"{payload['type']}: {payload['message']}")
+    if payload.get("partial") is not None and not isinstance(error, Exception):
+        attach_partial(error, payload["partial"])
     raise error from RemoteTraceback(payload["traceback"])
 
 
-def _read_all(fd: int, deadline: Deadline) -> tuple[bytes, bool]:
-    """Everything the child writes until it closes the pipe; ``False`` when time ran out."""
-    chunks: list[bytes] = []
+def _read_all(fd: int, deadline: Deadline, chunks: list[bytes]) -> bool:
+    """Append everything the child writes to ``chunks`` until it closes the pipe; ``False``
+    when time ran out first."""
     while True:
         left = deadline.left()
         if left <= 0:
-            return b"", False
+            return False
         wait = min(left, 1.0)
         ready, _, _ = select.select([fd], [], [], wait)
         if not ready:
@@ -223,7 +326,7 @@ def _read_all(fd: int, deadline: Deadline) -> tuple[bytes, bool]:
             continue
         chunk = os.read(fd, 1 << 20)
         if not chunk:
-            return b"".join(chunks), True
+            return True
         chunks.append(chunk)
 
 
@@ -249,16 +352,20 @@ def _kill(pid: int) -> None:
 
 def _describe(status: int) -> str:
     if os.WIFSIGNALED(status):
-        number = os.WTERMSIG(status)
-        try:
-            label = signal.Signals(number).name
-        except ValueError:
-            label = "signal"
-        return f"{label} (signal {number})"
+        return _describe_signal(os.WTERMSIG(status))
     code = os.WEXITSTATUS(status)
     if code == 0:
         return "exited with code 0 before sending its samples"
     return f"exited with code {code}"
+
+
+def _describe_signal(number: int) -> str:
+    """``SIGSEGV (signal 11)``."""
+    try:
+        label = signal.Signals(number).name
+    except ValueError:
+        label = "signal"
+    return f"{label} (signal {number})"
 
 
 def _trim(trace: str) -> str:

@@ -31,11 +31,14 @@ __all__ = [
     "Gate",
     "GcCounter",
     "Sampling",
+    "attach_partial",
     "decided",
     "decisions",
     "heap_frozen",
     "next_look",
+    "partial_of",
     "sample",
+    "sample_once",
     "time_one_call",
     "warm_up",
 ]
@@ -178,6 +181,25 @@ def check_clock(start: int, end: int, calls: int) -> None:
         raise ClockStalled(f"{calls} timed calls all took 0 ns")
 
 
+# The attribute that carries the samples taken before an interrupt on the interrupting exception.
+_PARTIAL_ATTR = "latency_sla_partial"
+
+
+def attach_partial(error: BaseException, collected: Any) -> None:
+    """Keep ``collected`` (a ``Sampling`` or a load run, ``stopped="interrupted"``) on ``error``,
+    an interrupt (a ``BaseException`` that is not an ``Exception``: KeyboardInterrupt, a timeout
+    plugin's failure) that ended sampling; the exception itself is re-raised unchanged."""
+    try:
+        setattr(error, _PARTIAL_ATTR, collected)
+    except (AttributeError, TypeError):  # an exception type without a __dict__: nothing kept
+        pass
+
+
+def partial_of(error: BaseException) -> Any:
+    """What ``attach_partial`` kept on ``error``, or ``None``."""
+    return getattr(error, _PARTIAL_ATTR, None)
+
+
 def sample(
     target: Target,
     gates: Sequence[Gate],
@@ -199,6 +221,10 @@ def sample(
             return _sample(
                 runner, gates, ratio_gates, confidence, max_time, warmup, gc_mode, max_samples
             )
+    except BaseException as error:
+        if not isinstance(error, Exception):  # an interrupt: keep what was sampled, for the report
+            attach_partial(error, runner.interrupted(len(gates), len(ratio_gates)))
+        raise
     finally:
         runner.close()
 
@@ -215,7 +241,7 @@ def _sample(
 ) -> Sampling:
     import numpy as np
 
-    warmed = runner.warm_up(warmup, max_time)
+    warmed = runner.warmed = runner.warm_up(warmup, max_time)
     looks = Looks([(g.q, g.budget_ns) for g in gates], 1.0 - confidence)
     ratio_looks = RatioLooks(ratio_gates, 1.0 - confidence)
     counted = 0
@@ -225,7 +251,8 @@ def _sample(
     stopped: Stopped = "max_samples" if gated else "sample count"
     clock = CLOCK.now_ns
     with GcCounter(gc_mode) as gc_counter:
-        start = clock()
+        runner.gc_counter = gc_counter
+        start = runner.started_ns = clock()
         deadline = start + int(max_time * 1e9)
         while True:
             look_at = next_look(looks, ratio_looks)
@@ -255,6 +282,21 @@ def _sample(
         decisions=decisions(looks),
         gc_collections=gc_counter.collections,
         ratio_decisions=decisions(ratio_looks),
+    )
+
+
+def sample_once(target: Target, gates: int = 0) -> Sampling:
+    """One timed call of ``target``, no warm-up, no decision (``stopped="mode off"``)."""
+    import numpy as np
+
+    elapsed = time_one_call(target)
+    return Sampling(
+        samples_ns=np.array([elapsed], dtype=np.int64),
+        warmup=0,
+        duration_s=elapsed / 1e9,
+        stopped="mode off",
+        decisions=[Decision() for _ in range(gates)],
+        gc_collections=0,
     )
 
 
@@ -313,6 +355,27 @@ class _SyncRunner:
     def __init__(self, target: Target) -> None:
         self.target = target
         self.buf = array("q")
+        # how far sampling got, for ``interrupted``
+        self.warmed = 0
+        self.started_ns: int | None = None
+        self.gc_counter: GcCounter | None = None
+
+    def interrupted(self, gates: int, ratio_gates: int = 0) -> Sampling:
+        """What was sampled before an interrupt: every timed call so far, no decision."""
+        import numpy as np
+
+        # a copy first: after an interrupt an async batch may still be appending in its thread
+        samples = np.frombuffer(self.buf.tobytes(), dtype=np.int64).copy()
+        started = self.started_ns
+        return Sampling(
+            samples_ns=samples,
+            warmup=self.warmed,
+            duration_s=0.0 if started is None else (CLOCK.now_ns() - started) / 1e9,
+            stopped="interrupted",
+            decisions=[Decision() for _ in range(gates)],
+            gc_collections=0 if self.gc_counter is None else self.gc_counter.collections,
+            ratio_decisions=[Decision() for _ in range(ratio_gates)],
+        )
 
     def warm_up(self, warmup: int | None, max_time: float) -> int:
         return warm_up(self.call_once, warmup, max_time)

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..records import BaselineDict, MachineDict, StoredMeasurementDict
-from .files import write_atomic
+from .files import write_report
 
 __all__ = ["BASELINE_SCHEMA", "build_baseline", "write_baseline"]
 
@@ -29,7 +29,8 @@ def build_baseline(
 
 
 def write_baseline(path: Path, baseline: BaselineDict) -> Path:
-    """Compact JSON (one measurement per line), written atomically."""
+    """Compact JSON (one measurement per line), written by the rules of the report files
+    (``files.write_report``: atomically, a symlink or device written through)."""
     lines = [
         "{" + f'"schema": {json.dumps(baseline["schema"])},',
         f'"created": {json.dumps(baseline["created"])},',
@@ -41,5 +42,4 @@ def write_baseline(path: Path, baseline: BaselineDict) -> Path:
         comma = "," if i < len(items) - 1 else ""
         lines.append(f"{json.dumps(name)}: {json.dumps(stored, separators=(',', ':'))}{comma}")
     lines.append("}}")
-    write_atomic(path, "\n".join(lines) + "\n")
-    return Path(path)
+    return write_report(path, "\n".join(lines) + "\n")

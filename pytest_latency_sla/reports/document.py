@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from ..records import EnvironmentDict, ReportDict, ResultDict
-from .files import write_atomic
+from .files import write_report
 
 SCHEMA = "pytest-latency-sla/1"
 
@@ -51,7 +51,7 @@ def write_json(path: Path, report: ReportDict) -> Path:
     """Strict JSON: a NaN or infinity a plugin put in the report becomes ``null``, and a
     numpy scalar its plain value, rather than an unreadable file or a crash at the end."""
     text = json.dumps(_plain(report), indent=2, allow_nan=False, default=_default)
-    write_atomic(path, text + "\n")
+    write_report(path, text + "\n")
     return Path(path)
 
 

@@ -14,9 +14,9 @@ from html import escape
 from pathlib import Path
 
 from .. import messages
-from ..records import ReportDict, ResultDict, ThresholdDict
+from ..records import EnvironmentDict, ReportDict, ResultDict, ThresholdDict
 from ..units import format_duration, format_percentile, format_ratio
-from .files import write_atomic
+from .files import write_report
 from .table import HEADER, rows, summary
 
 __all__ = ["render", "write_html"]
@@ -35,7 +35,7 @@ _BAR, _BAR_OVER, _BUDGET, _ESTIMATE, _BAND = "#8fa8bd", "#e57373", "#c62828", "#
 
 
 def write_html(path: Path, report: ReportDict) -> Path:
-    write_atomic(path, render(report))
+    write_report(path, render(report))
     return Path(path)
 
 
@@ -49,7 +49,7 @@ def render(report: ReportDict) -> str:
         "<title>Latency SLA report</title>",
         f"<style>{_CSS}</style></head><body>",
         "<header><h1>Latency SLA report</h1>",
-        f'<p class="summary">{_summary(results, environment.get("mode", ""))}</p>',
+        f'<p class="summary">{_summary(results, environment)}</p>',
         *(f'<p class="note">{escape(n)}</p>' for n in messages.session_notes(environment)),
         f'<p class="env">{escape(messages.environment_line(environment))}</p>',
         f'<p class="env">{escape(str(report.get("created", "")))} &middot; '
@@ -64,13 +64,13 @@ def render(report: ReportDict) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _summary(results: Sequence[ResultDict], mode: str) -> str:
-    status, text = summary(results, mode)
+def _summary(results: Sequence[ResultDict], environment: EnvironmentDict) -> str:
+    status, text = summary(results, environment)
     return f'<span class="{status}">{escape(text)}</span>'
 
 
 def _verdict_class(label: str) -> str:
-    if "FAIL" in label or label == "CRASHED":
+    if "FAIL" in label or label in ("CRASHED", "INTERRUPTED"):
         return "bad"
     return "unsure" if label.startswith("~") else ("good" if label.startswith("pass") else "")
 
@@ -98,12 +98,24 @@ def _table(results: Sequence[ResultDict]) -> str:
 
 def _breakable(test_id: str) -> str:
     """The escaped id, with line-break opportunities after the path's ``/`` and after ``::``
-    (long ids wrap between their parts, not mid-name)."""
+    (long ids wrap between their parts, not mid-name). Each part is its own bidi isolate
+    (``<bdi>``): a right-to-left override in a parameter id cannot reorder the rest of the id
+    or the ``#2`` of a second measurement."""
+    test_id, measurement = _split_measurement(test_id)
     path, sep, rest = test_id.partition("::")
     parts = [escape(path).replace("/", "/<wbr>")]
     if sep:
         parts += [escape(part) for part in rest.split("::")]
-    return "::<wbr>".join(parts)
+    isolated = "::<wbr>".join(f"<bdi>{part}</bdi>" for part in parts)
+    return isolated + (f"<bdi>{escape(measurement)}</bdi>" if measurement else "")
+
+
+def _split_measurement(test_id: str) -> tuple[str, str]:
+    """``("a.py::t", "#2")`` for the second measurement ``a.py::t#2``; ``(test_id, "")``."""
+    head, sep, number = test_id.rpartition("#")
+    if sep and number.isdigit() and head:
+        return head, f"#{number}"
+    return test_id, ""
 
 
 def _card(index: int, result: ResultDict) -> str:
@@ -115,10 +127,13 @@ def _card(index: int, result: ResultDict) -> str:
     facts += [f"p{k} {format_duration(v)}" for k, v in quantiles.items() if k != "max"]
     if "max" in quantiles:
         facts.append(f"max {format_duration(quantiles['max'])}")
+    ended = messages.ending(result)
+    reason = f'<p class="reason">{escape(ended)}</p>' if ended else ""
     return (
         f'<section class="card" id="r{index}"><h2><code>{_breakable(str(result["nodeid"]))}</code> '
         f'<span class="outcome {escape(outcome)}">{escape(outcome)}</span></h2>'
-        f'<p class="facts">{escape(" · ".join(facts))}</p>{_histogram_svg(result)}</section>'
+        f'<p class="facts">{escape(" · ".join(facts))}</p>{reason}{_histogram_svg(result)}'
+        "</section>"
     )
 
 
@@ -159,7 +174,7 @@ class _Axis:
 
 def _axis(edges: Sequence[float], marks: Sequence[float]) -> _Axis:
     low, high = min(edges), max(edges)
-    marks = [m for m in marks if m > 0 and m <= high * _OFF_CHART]
+    marks = [m for m in marks if low / _OFF_CHART <= m <= high * _OFF_CHART]
     low, high = min([low, *marks]), max([high, *marks])
     high = max(high, low * 1.01)
     if high / low >= _LOG_SPAN:
@@ -249,6 +264,8 @@ def _marks(
         margin = threshold.get("margin")
         ratio = f" ({format_ratio(margin)} margin)" if margin else ""
         out.append(_label(_W - _RIGHT, lanes[0], f"{label}{ratio} \u2192", _BUDGET, "end"))
+    elif budget < axis.low:  # far below the fastest call: an arrow at the left edge
+        out.append(_label(_LEFT, lanes[0], f"\u2190 {label}", _BUDGET, "start"))
     else:
         x = axis.x(budget)
         out.append(
@@ -292,6 +309,7 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica 
   max-width: 1180px; }
 h1 { font-size: 22px; margin: 0 0 6px; }
 h2 { font-size: 15px; margin: 0 0 4px; font-weight: 600; overflow-wrap: anywhere; }
+bdi { unicode-bidi: isolate; }
 code { font: 12.5px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono",
   monospace; }
 .summary { font-size: 15px; margin: 4px 0; }
@@ -314,12 +332,13 @@ td.id a { color: #0550ae; text-decoration: none; }
 .outcome { font: 600 11px/1 system-ui, sans-serif; padding: 3px 7px; border-radius: 10px;
   background: #eef1f4; color: #57606a; vertical-align: middle; margin-left: 6px; }
 .outcome.passed, .outcome.xfailed { background: #dafbe1; color: #1a7f37; }
-.outcome.failed, .outcome.error, .outcome.crashed, .outcome.xpassed { background: #ffebe9;
-  color: #cf222e; }
+.outcome.failed, .outcome.error, .outcome.crashed, .outcome.interrupted, .outcome.xpassed {
+  background: #ffebe9; color: #cf222e; }
 svg.hist { width: 100%; max-width: 900px; height: auto; display: block; }
 svg .axis { stroke: #57606a; stroke-width: 1; }
 svg .tick { font: 11px system-ui, sans-serif; fill: #57606a; }
 svg .mark { font: 600 12px system-ui, sans-serif; }
 .caption { margin: 2px 0 4px; color: #6e7781; font-size: 11.5px; }
 .empty { color: #6e7781; font-style: italic; }
+.reason { margin: 0 0 6px; color: #cf222e; font-weight: 600; }
 """

@@ -7,9 +7,9 @@ import os
 from pathlib import Path
 
 from .. import messages
-from ..records import ReportDict, ResultDict
-from .files import write_atomic
-from .table import render_markdown, rows, summary
+from ..records import EnvironmentDict, ReportDict, ResultDict
+from .files import write_report
+from .table import md_code, render_markdown, rows, summary
 
 __all__ = ["GITHUB", "render", "write_markdown"]
 
@@ -23,7 +23,7 @@ def write_markdown(target: str | Path, report: ReportDict) -> str:
     text = render(report)
     if str(target) != GITHUB:
         path = Path(target)
-        write_atomic(path, text)
+        write_report(path, text)
         return f"latency-sla: Markdown report written to {path}"
     summary_file = os.environ.get(_SUMMARY_ENV, "").strip()
     if not summary_file:
@@ -40,12 +40,16 @@ def write_markdown(target: str | Path, report: ReportDict) -> str:
 def render(report: ReportDict) -> str:
     results = report.get("results", [])
     environment = report.get("environment", {})
-    lines = ["## Latency SLA report", "", _summary(results, environment.get("mode", "")), ""]
+    lines = ["## Latency SLA report", "", _summary(results, environment), ""]
     lines.extend(f"{line}  " for line in messages.session_notes(environment, strong="**", code="`"))
     if lines[-1]:
         lines.append("")
     if results:
         lines.extend(render_markdown(rows(results)))
+        endings = [(r["nodeid"], messages.ending(r)) for r in results]
+        if any(ended for _, ended in endings):
+            lines.append("")
+        lines.extend(f"- {md_code(test)}: {_escape(e)}" for test, e in endings if e)
     else:
         lines.append("No latency measurements in this session.")
     lines.append("")
@@ -53,8 +57,8 @@ def render(report: ReportDict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _summary(results: list[ResultDict], mode: str) -> str:
-    status, text = summary(results, mode)
+def _summary(results: list[ResultDict], environment: EnvironmentDict) -> str:
+    status, text = summary(results, environment)
     icon = {"bad": ":x:", "warn": ":warning:", "good": ":white_check_mark:"}
     return f"{icon[status]} {text}"
 

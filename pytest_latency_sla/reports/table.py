@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from .. import messages
-from ..records import AnyThresholdDict, ResultDict
+from ..records import AnyThresholdDict, EnvironmentDict, ResultDict
 from ..units import format_duration, format_ratio
 
 __all__ = [
@@ -26,6 +26,9 @@ __all__ = [
 
 HEADER = ("test", "threshold", "estimate [bounds]", "p50", "max", "n", "margin", "verdict")
 Status = Literal["good", "warn", "bad"]
+# The terminal table's test column: a longer id is shortened in the middle (the files keep it
+# whole), so one generated 5,000-character id cannot pad every row of the table.
+ID_WIDTH = 120
 
 
 def tally(results: Sequence[ResultDict]) -> dict[str, int]:
@@ -46,6 +49,7 @@ def tally(results: Sequence[ResultDict]) -> dict[str, int]:
             1 for r in results if r.get("outcome") == "crashed" and _expected(r)
         ),
         "new": sum(1 for r in results if r.get("stored") == "new"),
+        "interrupted": sum(1 for r in results if r.get("outcome") == "interrupted"),
     }
 
 
@@ -63,18 +67,33 @@ def _expected(result: ResultDict) -> bool:
     return result.get("outcome") == "xfailed" or bool(result.get("xfail"))
 
 
-def summary_status(counts: dict[str, int], mode: str) -> Status:
-    """``"bad"`` for an unexpected miss or a crash, ``"warn"`` for misses in warn mode."""
+def summary_status(
+    counts: dict[str, int], mode: str, exitstatus: int | None = None, signal: str | None = None
+) -> Status:
+    """``"bad"`` for an unexpected miss, a crash, an interrupted measurement, or a run that
+    failed (pytest's ``exitstatus`` is not 0, or a ``signal`` ended it): a summary never reads
+    green when pytest does not; ``"warn"`` for misses in warn mode."""
     unexpected = counts["missed"] - counts["missed_expected"]
-    if counts["crashed"] > counts["crashed_expected"] or (unexpected and mode != "warn"):
+    if (
+        counts["crashed"] > counts["crashed_expected"]
+        or counts.get("interrupted", 0)
+        or (unexpected and mode != "warn")
+        or signal
+        or exitstatus
+    ):
         return "bad"
     return "warn" if unexpected else "good"
 
 
-def summary(results: Sequence[ResultDict], mode: str) -> tuple[Status, str]:
+def summary(results: Sequence[ResultDict], environment: EnvironmentDict) -> tuple[Status, str]:
     """A report's one-line summary: its status (see ``summary_status``) and its text."""
     counts = tally(results)
-    return summary_status(counts, mode), messages.summary_text(counts)
+    mode = environment.get("mode", "")
+    exitstatus, signal = environment.get("exitstatus"), environment.get("signal")
+    return (
+        summary_status(counts, mode, exitstatus, signal),
+        messages.summary_text(counts, exitstatus, signal),
+    )
 
 
 def rows(results: Sequence[ResultDict]) -> list[tuple[str, ...]]:
@@ -88,6 +107,9 @@ def rows(results: Sequence[ResultDict]) -> list[tuple[str, ...]]:
         test_id = messages.test_label(result)
         if result.get("outcome") == "crashed":
             out.append((test_id, "-", "-", "-", "-", n, "-", "CRASHED"))
+            continue
+        if result.get("outcome") == "interrupted":  # the samples so far, no verdict
+            out.append((test_id, "-", "-", p50, top, n, "-", "INTERRUPTED"))
             continue
         if "baseline" in result and not any(messages.ratio_of(t) for t in result["thresholds"]):
             # a comparison without a ratio threshold: its ratios, with no gate
@@ -121,17 +143,25 @@ def _load(result: ResultDict) -> str:
 
 
 def footnotes(results: Sequence[ResultDict]) -> list[str]:
-    """One line under the table per result whose samples may not be independent: garbage
-    collections while sampling, drift between the halves, a call near timer resolution."""
+    """One line under the terminal table per result whose samples may not be independent:
+    garbage collections while sampling, drift between the halves, a call near timer resolution."""
     out = []
     for result in results:
         found = messages.result_notes(result)
         if found:
-            out.append(f"note: {result['nodeid']}: " + "; ".join(found))
+            out.append(f"note: {terminal_id(result['nodeid'])}: " + "; ".join(found))
     return out
 
 
+def terminal_id(test_id: str) -> str:
+    """A test id as the terminal shows it: on one line, in stored order (``printable``), at most
+    ``ID_WIDTH`` characters."""
+    return messages.shorten_middle(messages.printable(test_id), ID_WIDTH)
+
+
 def render_text(table: Sequence[tuple[str, ...]]) -> list[str]:
+    """The table for a terminal: ids made printable and shortened (``terminal_id``)."""
+    table = [(terminal_id(row[0]), *row[1:]) for row in table]
     all_rows = [HEADER, *table]
     widths = [max(len(row[i]) for row in all_rows) for i in range(len(HEADER))]
     right = {3, 4, 5, 6}
@@ -153,7 +183,7 @@ def _md_cell(text: str) -> str:
 def md_code(text: str) -> str:
     """``text`` as a code span inside a GFM table cell: nothing in it is HTML or emphasis, but
     the table still splits on a bare ``|`` and a backtick run would end the span early."""
-    text = " ".join(text.splitlines()).replace("|", "\\|")
+    text = messages.printable(text).replace("|", "\\|")
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""

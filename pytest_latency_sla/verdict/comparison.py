@@ -7,11 +7,14 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..engine.collect import MeasureSpec, collect
 from ..engine.compare import Comparison
 from ..engine.environment import onnxruntime_version
+from .judge import judge, not_judged
 from .measure import judge_thresholds
 from .result import ComparisonResult, LatencyResult, ThresholdResult
 
@@ -21,7 +24,7 @@ if TYPE_CHECKING:
 
     from ..engine.target import Pair
 
-__all__ = ["judge_comparison", "run_comparison"]
+__all__ = ["compare_once", "interrupted_comparison", "judge_comparison", "run_comparison"]
 
 # pytest leaves this module's frames out of a test's traceback: an exception raised by a
 # measured call reads as if the test had called it directly (``--fulltrace`` shows them).
@@ -41,6 +44,55 @@ def run_comparison(
         collected = collect(pair, spec)
     assert isinstance(collected, Comparison)
     return judge_comparison(collected, spec, name, isolated=isolate)
+
+
+def compare_once(
+    pair: Pair, spec: MeasureSpec, name: str = "", *, isolate: bool = False
+) -> ComparisonResult:
+    """``--latency-mode=off``: one call of each side (in a forked child with ``isolate``), each
+    duration as an ``n = 1`` sample, and the thresholds of ``spec`` listed with no verdict (a
+    ratio's estimate is the ratio of the two calls)."""
+    once = replace(spec, once=True, load=None)
+    if isolate:
+        from ..engine.isolation import run_isolated
+
+        collected = run_isolated(pair, once)
+    else:
+        collected = collect(pair, once)
+    assert isinstance(collected, Comparison)
+    x = float(collected.candidate_ns[0]) / 1e9
+    y = float(collected.baseline_ns[0]) / 1e9
+    ratio = x / y if y > 0 else math.inf
+    thresholds = tuple(
+        judge(t, not_judged(x))
+        if t.kind == "absolute"
+        else judge(t, replace(not_judged(ratio), candidate=x, baseline=y, baseline_n=1))
+        for t in spec.thresholds
+    )
+
+    def side(samples: npt.NDArray[np.int64], own: tuple[ThresholdResult, ...]) -> LatencyResult:
+        return LatencyResult(
+            samples_ns=samples,
+            thresholds=own,
+            name=name,
+            duration_s=float(samples[0]) / 1e9,
+            stopped="mode off",
+            confidence=spec.confidence,
+            isolated=isolate,
+        )
+
+    own = tuple(t for t in thresholds if t.kind == "absolute")
+    return ComparisonResult(
+        side(collected.candidate_ns, own), side(collected.baseline_ns, ()), thresholds, name
+    )
+
+
+def interrupted_comparison(
+    partial: Comparison, spec: MeasureSpec, name: str, *, isolated: bool = False
+) -> ComparisonResult:
+    """What a comparison stopped by an interrupt leaves: the pairs taken so far,
+    ``stopped="interrupted"``, no threshold judged."""
+    return judge_comparison(partial, replace(spec, thresholds=()), name, isolated=isolated)
 
 
 def judge_comparison(

@@ -9,6 +9,9 @@ Engines differ only in where a threshold's bounds come from (``Bounds``):
 * a ratio to a baseline (``ratio_bounds``): each side's order statistics at half the level
   (``stats.two_sample``), the baseline sampled in the same run or stored (``stats.stored``).
 
+* not judged (``not_judged``): ``--latency-mode=off`` times one call and gates nothing; its
+  thresholds are listed with the call's duration and no verdict.
+
 ``judge`` turns bounds into the verdict, the margin and the overkill flag.
 """
 
@@ -32,19 +35,20 @@ if TYPE_CHECKING:
 
     from ..engine.sampler import Decision
 
-__all__ = ["Bounds", "closed_loop_bounds", "judge", "load_bounds", "ratio_bounds"]
+__all__ = ["Bounds", "closed_loop_bounds", "judge", "load_bounds", "not_judged", "ratio_bounds"]
 
 
 @dataclass(frozen=True)
 class Bounds:
     """One threshold's evidence: the point estimate and the confidence bounds of its percentile
     (seconds; a bound is ``None`` where the sample cannot give it), and the verdict with whether
-    the bounds made it confident (otherwise the point estimate decided)."""
+    the bounds made it confident (otherwise the point estimate decided); no verdict (``None``)
+    where nothing is judged."""
 
     estimate: float
     lower: float | None
     upper: float | None
-    verdict: Verdict
+    verdict: Verdict | None
     confident: bool
     # a ratio's two percentiles (seconds) and the baseline's sample count
     candidate: float | None = None
@@ -67,7 +71,9 @@ def judge(threshold: Threshold, bounds: Bounds) -> ThresholdResult:
         verdict=bounds.verdict,
         confident=bounds.confident,
         margin=margin,
-        overkill=threshold.overkill is not None and margin >= threshold.overkill,
+        overkill=bounds.verdict is not None
+        and threshold.overkill is not None
+        and margin >= threshold.overkill,
         budget_text=threshold.shown_budget,
         overkill_threshold=threshold.overkill,
         scale=threshold.scale,
@@ -106,6 +112,11 @@ def load_bounds(
     if overloaded:
         return Bounds(found.estimate, found.lower, found.upper, "fail", True)
     return Bounds(found.estimate, found.lower, found.upper, found.verdict, found.confident)
+
+
+def not_judged(estimate_s: float) -> Bounds:
+    """No verdict: the duration of the one call that ``--latency-mode=off`` makes, no bounds."""
+    return Bounds(estimate_s, None, None, None, False)
 
 
 def ratio_bounds(

@@ -7,7 +7,7 @@ No pytest objects here; the pytest edge and the ``latency-sla`` command call ``r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .. import messages
@@ -21,7 +21,7 @@ from ..stats.bounds import nearest_rank
 from ..stats.looks import needed_samples
 from ..stats.two_sample import SideBounds, needed_pairs
 from ..warning_types import LatencyInconclusiveWarning, LatencyOverkillWarning
-from .judge import closed_loop_bounds, judge, load_bounds, ratio_bounds
+from .judge import closed_loop_bounds, judge, load_bounds, not_judged, ratio_bounds
 from .result import ComparisonResult, LatencyResult, ThresholdResult
 
 if TYPE_CHECKING:
@@ -33,7 +33,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Findings",
+    "call_once",
     "findings",
+    "interrupted_result",
     "judge_collected",
     "judge_thresholds",
     "run_isolated",
@@ -92,6 +94,53 @@ def judge_thresholds(
                 continue
         found.append(judge(t, bounds))
     return tuple(found)
+
+
+def call_once(
+    target: Target, spec: MeasureSpec, name: str = "", *, isolate: bool = False
+) -> LatencyResult:
+    """``--latency-mode=off``: one call of ``target`` (in a forked child with ``isolate``, whose
+    errors propagate as in ``run_isolated``), its duration as ``n = 1`` sample, and the
+    thresholds of ``spec`` listed with no verdict."""
+    once = replace(spec, once=True, load=None)
+    if isolate:
+        from ..engine.isolation import run_isolated as sample_in_child
+
+        collected = sample_in_child(target, once)
+    else:
+        collected = collect(target, once)
+    assert isinstance(collected, Sampling)
+    samples = collected.samples_ns
+    estimate = float(samples[0]) / 1e9
+    return LatencyResult(
+        samples_ns=samples,
+        thresholds=tuple(judge(t, not_judged(estimate)) for t in spec.thresholds),
+        name=name,
+        duration_s=collected.duration_s,
+        stopped="mode off",
+        confidence=spec.confidence,
+        isolated=isolate,
+    )
+
+
+def interrupted_result(
+    partial: Sampling | LoadRun | None, spec: MeasureSpec, name: str, *, isolated: bool = False
+) -> LatencyResult:
+    """What a measurement stopped by an interrupt leaves: the samples taken so far (none when
+    ``partial`` is ``None``), ``stopped="interrupted"``, no threshold judged."""
+    import numpy as np
+
+    unjudged = replace(spec, thresholds=())
+    if partial is None:
+        return LatencyResult(
+            samples_ns=np.zeros(0, dtype=np.int64),
+            name=name,
+            stopped="interrupted",
+            confidence=spec.confidence,
+            isolated=isolated,
+        )
+    result = judge_collected(partial, unjudged, name, isolated=isolated)
+    return replace(result, stopped="interrupted")
 
 
 def judge_collected(
@@ -217,9 +266,9 @@ def findings(result: LatencyResult | ComparisonResult, spec: MeasureSpec) -> Fin
     for t, shown in zip(result.thresholds, record["thresholds"]):
         if t.overkill and shown["kind"] == "absolute":
             warnings.append((LatencyOverkillWarning, messages.overkill_message(shown)))
-        if t.confident or failed:
-            # a threshold left open because another one failed confidently is moot, not
-            # inconclusive: no longer sampling would have changed the test's verdict
+        if t.confident or t.verdict is None or failed:
+            # decided, or nothing judged; a threshold left open because another one failed
+            # confidently is moot, not inconclusive: longer sampling would not change the test
             continue
         if record["stopped"] != "decided":
             text = _inconclusive(result, t, shown, record, spec)
@@ -270,6 +319,7 @@ def _inconclusive(
 
     candidate = result.candidate if isinstance(result, ComparisonResult) else result
     q, alpha = t.percentile / 100.0, 1 - spec.confidence
+    assert t.verdict is not None, "a threshold with no verdict is never inconclusive"
     if shown["kind"] == "ratio":
         baseline: npt.NDArray[np.int64] | SideBounds
         if t.against == "stored":

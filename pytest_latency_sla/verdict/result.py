@@ -36,6 +36,8 @@ class ThresholdResult:
     ``lower`` and ``upper`` are the distribution-free bounds of the percentile at the session's
     confidence over all ``n`` samples; either is ``None`` where ``n`` is too small to give it.
     ``margin`` is ``budget / estimate``; ``overkill`` says whether it reached the overkill threshold.
+    ``verdict`` is ``None`` under ``--latency-mode=off``, which judges nothing (``estimate`` is
+    then the one call's duration).
 
     For a ratio threshold (``kind == "ratio"``) ``budget``, ``estimate``, ``lower`` and ``upper``
     are ratios candidate / baseline; ``against`` says whether the baseline was sampled in the
@@ -49,7 +51,7 @@ class ThresholdResult:
     estimate: float
     lower: float | None
     upper: float | None
-    verdict: Verdict
+    verdict: Verdict | None
     confident: bool
     margin: float
     overkill: bool
@@ -64,9 +66,11 @@ class ThresholdResult:
 
     @property
     def passed(self) -> bool:
+        """Not failed: ``True`` for a pass, for no verdict (``--latency-mode=off``), and for a
+        ratio to a stored baseline not confidently failed."""
         if self.against == "stored" and not self.confident:
             return True
-        return self.verdict == "pass"
+        return self.verdict != "fail"
 
     def to_dict(self) -> AnyThresholdDict:
         if self.kind == "ratio":
@@ -173,6 +177,7 @@ class LatencyResult:
 
     @property
     def passed(self) -> bool:
+        """No threshold failed (``True`` under ``--latency-mode=off``, which judges nothing)."""
         return all(t.passed for t in self.thresholds)
 
     def _sorted(self) -> npt.NDArray[np.int64]:

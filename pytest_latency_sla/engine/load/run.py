@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ...records import GcMode, Stopped
 from ..clock import CLOCK
-from ..sampler import MAX_SAMPLES, GcCounter, heap_frozen, warm_up
+from ..sampler import MAX_SAMPLES, GcCounter, attach_partial, heap_frozen, partial_of, warm_up
 from ..target import Target, reject_lazy_result
 from . import workers
 from .schedule import (
@@ -50,10 +50,16 @@ def run_load(
 ) -> LoadRun:
     """Warm up, then load ``target`` for ``max_time`` seconds (less when overloaded)."""
     callers = [_caller(target) for _ in range(plan.concurrency)]
+    warmed = 0
     try:
         with heap_frozen():
             warmed = _warm_up(target, callers[0][0], warmup, max_time)
             run, collections = _run(callers, plan, max_time, max_samples, gc_mode)
+    except BaseException as error:
+        partial = partial_of(error)
+        if isinstance(partial, LoadRun):
+            partial.warmup = warmed
+        raise
     finally:
         for _, close in callers:
             close()
@@ -127,28 +133,33 @@ def _open_loop_one(
     overload: Overload | None = None
     stopped: Stopped = "max_time"
     started = 0
-    for chunk_start in range(0, len(offsets), 65536):
-        for offset in offsets[chunk_start : chunk_start + 65536].tolist():
-            intended = t0 + offset
-            now = clock()
-            if now < intended:
-                wait_until(intended)
+    try:
+        for chunk_start in range(0, len(offsets), 65536):
+            for offset in offsets[chunk_start : chunk_start + 65536].tolist():
+                intended = t0 + offset
                 now = clock()
-            elif now >= end:
-                stopped = "max_time"
-                break
-            call()
-            done = clock()
-            add_delay(now - intended)
-            add_latency(done - intended)
-            started += 1
-            if done >= next_check:
-                next_intended = t0 + int(offsets[started]) if started < len(offsets) else done
-                if detector.observe(done, done - next_intended, started):
-                    overload = overload_from(detector, rate, done - next_intended, done - t0)
+                if now < intended:
+                    wait_until(intended)
+                    now = clock()
+                elif now >= end and started:  # the first call is made, however late
+                    stopped = "max_time"
                     break
-                next_check = detector.next_check
-        else:
-            continue
-        break
+                call()
+                done = clock()
+                add_delay(now - intended)
+                add_latency(done - intended)
+                started += 1
+                if done >= next_check:
+                    next_intended = t0 + int(offsets[started]) if started < len(offsets) else done
+                    if detector.observe(done, done - next_intended, started):
+                        overload = overload_from(detector, rate, done - next_intended, done - t0)
+                        break
+                    next_check = detector.next_check
+            else:
+                continue
+            break
+    except BaseException as error:
+        if not isinstance(error, Exception):  # an interrupt: keep what was served so far
+            attach_partial(error, finish_run(latencies, delays, t0, clock(), None, "interrupted"))
+        raise
     return finish_run(latencies, delays, t0, clock(), overload, stopped)

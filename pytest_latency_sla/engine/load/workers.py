@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ...records import Stopped
 from ..clock import CLOCK
+from ..sampler import attach_partial
 from .schedule import LoadRun, Overload, OverloadDetector, finish_run, overload_from
 
 if TYPE_CHECKING:
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 __all__ = ["closed_loop", "open_loop"]
+
+# How long an interrupted run waits for each worker to finish its current call.
+STOP_WAIT_S = 1.0
 
 Caller = tuple[Callable[[], Any], Callable[[], None]]
 Record = tuple["array[int]", "array[int]", "array[int]"]  # call index, start delay, latency
@@ -60,7 +64,7 @@ def open_loop(
                 if now < intended:
                     CLOCK.sleep_until(intended)
                     now = clock()
-                elif now >= end:
+                elif now >= end and i:  # the first call is made, however late
                     state["stopped"] = "max_time"
                     stop.set()
                     return
@@ -78,7 +82,7 @@ def open_loop(
             state["error"] = error
             stop.set()
 
-    _run_threads(work, callers, per_worker)
+    _run_threads(work, callers, per_worker, stop, t0)
     if state["error"] is not None:
         raise state["error"]
     return _merge(per_worker, t0, clock(), state["overload"], state["stopped"])
@@ -128,7 +132,7 @@ def closed_loop(
                     state["stopped"] = "max_samples"
                     return
                 start = clock()
-                if start >= end:
+                if start >= end and i:  # the first call is made, however late
                     return
                 call()
                 latencies.append(clock() - start)
@@ -137,7 +141,7 @@ def closed_loop(
             state["error"] = error
             stop.set()
 
-    _run_threads(work, callers, per_worker)
+    _run_threads(work, callers, per_worker, stop, t0)
     if state["error"] is not None:
         raise state["error"]
     run = _merge(per_worker, t0, clock(), None, state["stopped"])
@@ -149,15 +153,29 @@ def _run_threads(
     work: Callable[[Callable[[], Any], Record], None],
     callers: Sequence[Caller],
     per_worker: list[Record],
+    stop: threading.Event,
+    t0: int,
 ) -> None:
+    """Run the workers to the end. Interrupted here (a timeout, Ctrl-C; only this thread gets
+    it): stop them, keep what they served (``attach_partial``) and re-raise."""
     threads = [
         threading.Thread(target=work, args=(call, record), name=f"latency-sla-worker-{k}")
         for k, ((call, _), record) in enumerate(zip(callers, per_worker))
     ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    except BaseException as error:
+        stop.set()
+        for thread in threads:
+            if thread.is_alive():
+                thread.join(STOP_WAIT_S)  # a worker stuck in a call is left to finish it
+        if not isinstance(error, Exception):
+            clock = CLOCK.now_ns
+            attach_partial(error, _merge(per_worker, t0, clock(), None, "interrupted"))
+        raise
 
 
 def _merge(
