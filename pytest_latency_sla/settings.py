@@ -199,8 +199,9 @@ def _baseline_path(raw: Any, source: str, base: Path) -> Path:
 
     try:
         path = report_path(str(raw), base)
-    except ReportPathError as error:
-        raise pytest.UsageError(f"{source}: {error.message}") from None
+    except ReportPathError as error:  # worded for a file to write: this one is read
+        reason = error.message.replace("cannot write", "cannot read", 1)
+        raise pytest.UsageError(f"{source}: {reason}") from None
     if not path.exists():
         raise pytest.UsageError(
             f"{source}: no baseline file {str(path)!r} (write one with --latency-save=PATH)"

@@ -258,6 +258,10 @@ def test_ini_and_environment_twins(
          '"first_rank": 4, "first_ns": 1, "steps_ns": [1, 1]}]}}}',
          "--latency-baseline: * window of p50 at ranks 4..6 does not fit a sample of 5"),
         (["--latency-save=a/b.json/c.json"], None, "--latency-save: cannot write *"),
+        (["--latency-save=~nouser/b.json"], None, "--latency-save: cannot write "
+         "'~nouser/b.json': there is no user 'nouser'*"),
+        (["--latency-baseline=~nouser/b.json"], None, "--latency-baseline: cannot read "
+         "'~nouser/b.json': there is no user 'nouser'*"),
     ],
 )  # fmt: skip
 def test_bad_values_stop_the_session_with_one_line(
