@@ -22,12 +22,14 @@ from _common import Row, machine_line, parser, print_rows
 HERE = Path(__file__).resolve().parent
 ORDER = [
     "harness_overhead",
+    "interleaving_overhead",
     "accuracy",
     "tail_fidelity",
     "time_to_verdict",
     "fast_fail",
     "import_cost",
     "gate_simulation",
+    "ratio_simulation",
     "isolation_agreement",
     "open_loop_accuracy",
     "capacity_vs_loadgen",

@@ -9,8 +9,10 @@ The package is built in layers; a layer imports only the layers before it (check
 
 1. foundation -- ``records`` (types of what crosses a layer), ``units``, ``messages`` (every
    sentence a user reads), ``plan`` (what a test asks for), ``warning_types``, ``onnx``;
-2. ``stats`` -- bounds, sequential looks, batch means, drift;
-3. ``engine`` -- the one clock, the sampler, the load engine, isolation;
+2. ``stats`` -- bounds, sequential looks, batch means, drift, two-sample bounds for ratios,
+   the order statistics a stored baseline keeps, the seeded simulation;
+3. ``engine`` -- the one clock, the sampler, the interleaved sampler of a comparison, the load
+   engine, isolation;
 4. ``verdict`` -- the one judge and the result records;
 5. ``reports`` -- JSON, terminal and Markdown table, HTML;
 6. the pytest edge -- ``plugin`` (hooks only), ``_item``, ``fixture``, ``collector``,
@@ -27,19 +29,28 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .plan import Threshold
-    from .verdict.result import CapacityResult, LatencyResult, ProbeResult, ThresholdResult
+    from .verdict.result import (
+        CapacityResult,
+        ComparisonResult,
+        LatencyResult,
+        ProbeResult,
+        ThresholdResult,
+    )
     from .warning_types import (
         LatencyInconclusiveWarning,
         LatencyMissWarning,
         LatencyOverkillWarning,
+        LatencyRegressionWarning,
         LatencySLAWarning,
     )
 
 __all__ = [
     "CapacityResult",
+    "ComparisonResult",
     "LatencyInconclusiveWarning",
     "LatencyMissWarning",
     "LatencyOverkillWarning",
+    "LatencyRegressionWarning",
     "LatencyResult",
     "LatencySLAWarning",
     "ProbeResult",
@@ -51,6 +62,7 @@ __version__ = "0.1.0"
 
 _HOMES = {
     "CapacityResult": ".verdict.result",
+    "ComparisonResult": ".verdict.result",
     "ProbeResult": ".verdict.result",
     "LatencyResult": ".verdict.result",
     "ThresholdResult": ".verdict.result",
@@ -59,6 +71,7 @@ _HOMES = {
     "LatencyOverkillWarning": ".warning_types",
     "LatencyInconclusiveWarning": ".warning_types",
     "LatencyMissWarning": ".warning_types",
+    "LatencyRegressionWarning": ".warning_types",
 }
 
 

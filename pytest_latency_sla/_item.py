@@ -1,27 +1,33 @@
 """One test at the pytest edge: its plan at setup, each measurement recorded, warnings and the
-verdict out. Fixture calls and marker-only tests both go through ``measure_for_item``."""
+verdict out. Fixture calls and marker-only tests go through ``measure_for_item``, comparisons
+through ``compare_for_item``, capacity searches through ``capacity_for_item``."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial  # no frame of its own: the measured call's traceback stays clean
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
 from . import messages
 from .plan import Plan, Threshold
-from .records import ResultDict
+from .records import ResultDict, StoredMeasurementDict, StoredStatus
 from .settings import MARKER, Settings, settings_key
 
 if TYPE_CHECKING:
     from .engine.collect import MeasureSpec
-    from .engine.target import Target
+    from .engine.target import Pair, Target
+    from .stats.stored import OrderWindow
     from .verdict.measure import Findings
-    from .verdict.result import CapacityResult, LatencyResult
+    from .verdict.result import CapacityResult, ComparisonResult, LatencyResult
 
-Measured = TypeVar("Measured")
+    # what a measurement returns, and of those what ``_record`` keeps (a capacity search keeps
+    # its own record)
+    Result = TypeVar("Result", LatencyResult, ComparisonResult, CapacityResult)
+    Recorded = TypeVar("Recorded", LatencyResult, ComparisonResult)
 
 # The measuring modules (engine, verdict) are imported inside the functions that measure: a
 # session whose tests never measure pays for none of them at startup.
@@ -31,6 +37,7 @@ __all__ = [
     "ItemState",
     "capacity_for_item",
     "capacity_unsearched",
+    "compare_for_item",
     "interrupted_items_key",
     "item_state_key",
     "measure_for_item",
@@ -51,9 +58,12 @@ class ItemState:
 
     plan: Plan | None = None
     called: bool = False
+    compared: bool = False
     searched: bool = False  # latency_sla.capacity was called
     crashed: bool = False
     records: list[ResultDict] = field(default_factory=list)
+    # with --latency-save: each measurement's record for the baseline file, by name
+    stored: dict[str, StoredMeasurementDict] = field(default_factory=dict)
 
 
 item_state_key = pytest.StashKey[ItemState]()
@@ -68,11 +78,16 @@ def plan_for_item(item: pytest.Item, settings: Settings) -> Plan | None:
     marks = list(item.iter_markers_with_node(MARKER))
     if not marks:
         return None
-    from .markers import marker_calls, plan_from_markers
+    from .markers import BadMarkerArgument, marker_calls, plan_from_markers
 
     plan = plan_from_markers(marker_calls(marks), settings.defaults, item.nodeid)
+    if plan.ratios and MARKER not in getattr(item, "fixturenames", ()):
+        raise BadMarkerArgument(messages.needs_compare(item.nodeid))
     adjusted = []
     for threshold in plan.thresholds:
+        if threshold.kind == "ratio":  # machine-independent: no per-hardware hook, no scale
+            adjusted.append(threshold)
+            continue
         replacement = item.config.hook.pytest_latency_sla_threshold(item=item, threshold=threshold)
         chosen = threshold if replacement is None else replacement
         _check_threshold(chosen, settings.scale, item.nodeid, hooked=replacement is not None)
@@ -146,13 +161,11 @@ def measure_test_body(item: pytest.Function) -> bool:
 def nothing_measured(item: pytest.Item) -> str | None:
     """Why a test with a ``latency_sla`` marker failed to measure anything, or ``None``."""
     state = item.stash.get(item_state_key, None)
-    if (
-        state is None
-        or state.plan is None
-        or state.called
-        or state.records
-        or item.config.stash[settings_key].mode == "off"
-    ):
+    if state is None or state.plan is None or item.config.stash[settings_key].mode == "off":
+        return None
+    if state.plan.ratios and not state.compared:
+        return messages.needs_compare(item.nodeid)
+    if state.called or state.records:
         return None
     # a unittest.TestCase method or another plugin's item has no body we can call
     kind = None if MARKER in getattr(item, "fixturenames", ()) else type(item).__name__
@@ -190,117 +203,45 @@ def measure_for_item(
     pytest.fail(message, pytrace=False)
 
 
-def _measure(
-    item: pytest.Item, target: Target, plan: Plan | None, *, budgeted: bool
-) -> LatencyResult:
+def compare_for_item(item: pytest.Item, pair: Pair, plan: Plan | None) -> ComparisonResult:
+    """Measure ``pair`` for ``item``: interleaved, against every threshold of the plan (or none,
+    reporting the ratios); record, warn, and fail the test on a missed budget or ratio."""
     __tracebackhide__ = True
-    from .engine.collect import MeasureSpec
-    from .engine.load.schedule import load_plan
-    from .verdict.measure import run_measurement
-
-    settings = item.config.stash[settings_key]
-    state = state_of(item)
-    spec = MeasureSpec(
-        thresholds=plan.thresholds if (plan is not None and budgeted) else (),
-        confidence=settings.confidence,
-        max_time=plan.max_time if plan is not None else settings.max_time,
-        warmup=plan.warmup if plan is not None else None,
-        gc_mode=settings.gc,
-        load=load_plan(plan),
-    )
-    count = len(state.records) + 1
-    name = item.nodeid if count == 1 else f"{item.nodeid}#{count}"
-    isolate = plan.isolate if plan is not None else settings.isolate
-    if settings.mode == "off":
-        return _call_once(target, spec, isolate)
-    if isolate:
-        from .verdict.measure import run_isolated
-
-        run = partial(_interruptible, item, state, target, spec, name, run_isolated, isolated=True)
-        result = _isolated(state, name, run)
-    else:
-        result = _interruptible(item, state, target, spec, name, run_measurement)
-    state.records.append(result.to_dict())
-    _add_user_properties(item, result)
-    item.config.hook.pytest_latency_sla_result(item=item, result=result)
-    _warn_and_gate(item, result, spec, settings)
-    return result
-
-
-def _interruptible(
-    item: pytest.Item,
-    state: ItemState,
-    target: Target,
-    spec: MeasureSpec,
-    name: str,
-    run: Callable[[Target, MeasureSpec, str], LatencyResult],
-    *,
-    isolated: bool = False,
-) -> LatencyResult:
-    """``run(target, spec, name)``; when an interrupt stops it (a timeout plugin, Ctrl-C), keep
-    a result with the samples taken so far (``interrupted``, no verdict) and re-raise the
-    interrupt unchanged."""
-    __tracebackhide__ = True
-    try:
-        return run(target, spec, name)
-    except BaseException as error:
-        if isinstance(error, Exception):
-            _note_failed_call(item, target, error)
-        if _is_interrupt(error):
-            from .engine.sampler import partial_of
-            from .verdict.measure import interrupted_result
-
-            partial = partial_of(error)
-            record = interrupted_result(partial, spec, name, isolated=isolated).to_dict()
-            state.records.append(record)
-            item.config.stash.setdefault(interrupted_items_key, []).append(item)
-        raise
-
-
-def _note_failed_call(item: pytest.Item, target: Target, error: Exception) -> None:
-    """An error of the measured code after its first call: a report section says which call
-    raised it (the error itself propagates unchanged)."""
     from .engine.clock import ClockStalled
-    from .engine.sampler import call_of
     from .engine.target import TargetError
+    from .verdict.comparison import compare_once, run_comparison
 
-    call = call_of(error)
-    if call is None or call.overall < 2 or isinstance(error, (TargetError, ClockStalled)):
-        return
-    body = target.fn is getattr(item, "obj", None)
-    item.add_report_section("call", "latency-sla", messages.failed_call(call, body))
-
-
-def _is_interrupt(error: BaseException) -> bool:
-    """An exception that stops a measurement from outside the measured work: KeyboardInterrupt,
-    a timeout plugin's failure, ``pytest.exit``; not the call's own error (an ``Exception``),
-    nor a skip or xfail it asked for."""
-    return not isinstance(error, (Exception, pytest.skip.Exception, pytest.xfail.Exception))
+    if plan is not None and plan.under_load:
+        pytest.fail(messages.compare_under_load(item.nodeid), pytrace=False)
+    settings = item.config.stash[settings_key]
+    spec, name, status = _spec(item, plan, budgeted=True, pair=True)
+    isolate = plan.isolate if plan is not None else settings.isolate
+    try:
+        if settings.mode == "off":
+            return _once(compare_once, pair, spec, isolate)
+        run = partial(run_comparison, isolate=isolate)
+        result = _run_guarded(item, spec, name, isolate, run, pair, spec, name)
+    except (TargetError, ClockStalled) as error:
+        pytest.fail(f"{item.nodeid}: {error}", pytrace=False)
+    return _record(item, result, spec, status)
 
 
 def capacity_for_item(item: pytest.Item, target: Target, plan: Plan) -> CapacityResult:
     """Search the capacity of ``target`` for ``item`` (``latency_sla.capacity``); record,
     warn, and fail the test when ``min_rate`` is not held (or, without it, no rate holds)."""
     __tracebackhide__ = True
-    from .engine.clock import ClockStalled
-    from .engine.target import TargetError
-
-    try:
-        return _capacity(item, target, plan)
-    except (TargetError, ClockStalled) as error:
-        message = f"{item.nodeid}: {error}"
-    pytest.fail(message, pytrace=False)
-
-
-def _capacity(item: pytest.Item, target: Target, plan: Plan) -> CapacityResult:
-    __tracebackhide__ = True
     from .engine.capacity import CapacityPlan
+    from .engine.clock import ClockStalled
     from .engine.collect import MeasureSpec
+    from .engine.target import TargetError
     from .verdict.capacity import capacity_findings, run_capacity
+    from .verdict.measure import call_once
     from .verdict.result import CapacityResult
 
     settings = item.config.stash[settings_key]
     state = state_of(item)
+    count = len(state.records) + 1
+    name = item.nodeid if count == 1 else f"{item.nodeid}#{count}"
     spec = MeasureSpec(
         thresholds=plan.thresholds,
         confidence=settings.confidence,
@@ -314,61 +255,132 @@ def _capacity(item: pytest.Item, target: Target, plan: Plan) -> CapacityResult:
             concurrency=plan.concurrency,
         ),
     )
-    if settings.mode == "off":  # one call, no search
-        _call_once(target, spec, plan.isolate)
-        budgets = tuple(t.label for t in plan.thresholds)
-        return CapacityResult(
-            None, None, min_rate=plan.min_rate, budgets=budgets, stopped="mode off"
-        )
-    count = len(state.records) + 1
-    name = item.nodeid if count == 1 else f"{item.nodeid}#{count}"
-    search = partial(_searching, item, state, target, spec, name, run_capacity)
-    result = _isolated(state, name, partial(search, isolate=True)) if plan.isolate else search()
+    try:
+        if settings.mode == "off":  # one call, no search
+            _once(call_once, target, spec, plan.isolate)
+            budgets = tuple(t.label for t in plan.thresholds)
+            return CapacityResult(
+                None, None, min_rate=plan.min_rate, budgets=budgets, stopped="mode off", name=name
+            )
+        run = partial(run_capacity, isolate=plan.isolate)
+        result = _run_guarded(item, spec, name, plan.isolate, run, target, spec, name)
+    except (TargetError, ClockStalled) as error:
+        pytest.fail(f"{item.nodeid}: {error}", pytrace=False)
     state.records.append(result.to_dict())
-    _add_capacity_properties(item, result)
+    item.user_properties.extend(
+        [
+            ("latency_capacity_holds_at", result.holds_at),
+            ("latency_capacity_misses_at", result.misses_at),
+            ("latency_min_rate", result.min_rate),
+            ("latency_n", int(result.n)),
+        ]
+    )
     item.config.hook.pytest_latency_sla_result(item=item, result=result)
     _gate(item, capacity_findings(result, spec), settings)
     return result
 
 
-def _searching(
+def _spec(
+    item: pytest.Item, plan: Plan | None, *, budgeted: bool, pair: bool = False
+) -> tuple[MeasureSpec, str, StoredStatus | None]:
+    """How to measure the item's next measurement, its name (``<nodeid>#2`` for the second),
+    and its place in the stored baseline: the regression thresholds and order statistics of
+    ``--latency-baseline`` join the plan's thresholds."""
+    import zlib
+
+    from ._baseline import baseline_key
+    from .engine.collect import MeasureSpec
+    from .engine.load.schedule import load_plan
+    from .verdict.stored import regression_thresholds
+
+    settings = item.config.stash[settings_key]
+    count = len(state_of(item).records) + 1
+    name = item.nodeid if count == 1 else f"{item.nodeid}#{count}"
+    thresholds = plan.thresholds if (plan is not None and budgeted) else ()
+    load = None if pair else load_plan(plan)
+    baseline = item.config.stash.get(baseline_key, None)
+    status: StoredStatus | None = None
+    stored: Mapping[float, OrderWindow] = {}
+    if baseline is not None and load is None:
+        gated = [t.percentile for t in thresholds]
+        status, stored = baseline.stored_for(name, gated)
+        thresholds = (*thresholds, *regression_thresholds(gated, stored, settings.regression))
+    spec = MeasureSpec(
+        thresholds=thresholds,
+        confidence=settings.confidence,
+        max_time=plan.max_time if plan is not None else settings.max_time,
+        warmup=plan.warmup if plan is not None else None,
+        gc_mode=settings.gc,
+        load=load,
+        stored=stored,
+        seed=zlib.crc32(name.encode()),
+    )
+    return spec, name, status
+
+
+def _measure(
+    item: pytest.Item, target: Target, plan: Plan | None, *, budgeted: bool
+) -> LatencyResult:
+    __tracebackhide__ = True
+    from .verdict.measure import call_once, run_isolated, run_measurement
+
+    settings = item.config.stash[settings_key]
+    spec, name, status = _spec(item, plan, budgeted=budgeted)
+    isolate = plan.isolate if plan is not None else settings.isolate
+    if settings.mode == "off":
+        return _once(call_once, target, spec, isolate)
+    run = run_isolated if isolate else run_measurement
+    result = _run_guarded(item, spec, name, isolate, run, target, spec, name)
+    return _record(item, result, spec, status)
+
+
+def _record(
+    item: pytest.Item, result: Recorded, spec: MeasureSpec, status: StoredStatus | None
+) -> Recorded:
+    """Keep ``result`` (and its stored form for ``--latency-save``), tell the hooks, warn, and
+    fail the test on a miss."""
+    __tracebackhide__ = True
+    from .verdict.result import ComparisonResult
+    from .verdict.stored import stored_record
+
+    settings = item.config.stash[settings_key]
+    state = state_of(item)
+    measured = result.candidate if isinstance(result, ComparisonResult) else result
+    if status is not None:
+        object.__setattr__(measured, "stored", status)  # known here, not where it was judged
+    state.records.append(result.to_dict())
+    if settings.save is not None:
+        record = stored_record(result, (t.percentile for t in spec.thresholds))
+        if record is not None:
+            state.stored[result.name] = record
+    _add_user_properties(item, result)
+    item.config.hook.pytest_latency_sla_result(item=item, result=result)
+    _warn_and_gate(item, result, spec, settings)
+    return result
+
+
+def _run_guarded(
     item: pytest.Item,
-    state: ItemState,
-    target: Target,
     spec: MeasureSpec,
     name: str,
-    run: Callable[..., CapacityResult],
-    *,
-    isolate: bool = False,
-) -> CapacityResult:
-    """``run(target, spec, name)``; an interrupt leaves an empty ``interrupted`` row (the
-    search's probes are not kept) and is re-raised unchanged."""
+    isolated: bool,
+    run: Callable[..., Result],
+    *args: Any,
+) -> Result:
+    """``run(*args)``, kept when an interrupt stops it (``_interruptible``); when isolated, at
+    the pytest edge: skip without fork, and a crashed or killed child fails the test and leaves
+    an empty result, so the reports still list it."""
     __tracebackhide__ = True
-    try:
-        return run(target, spec, name, isolate=isolate)
-    except BaseException as error:
-        if isinstance(error, Exception):
-            _note_failed_call(item, target, error)
-        if _is_interrupt(error):
-            from .verdict.measure import interrupted_result
-
-            record = interrupted_result(None, spec, name, isolated=isolate).to_dict()
-            state.records.append(record)
-            item.config.stash.setdefault(interrupted_items_key, []).append(item)
-        raise
-
-
-def _isolated(state: ItemState, name: str, run: Callable[[], Measured]) -> Measured:
-    """An isolated measurement at the pytest edge: skip without fork; a crashed or killed child
-    fails the test and leaves an empty result, so the reports still list the test."""
-    __tracebackhide__ = True
+    if not isolated:
+        return _interruptible(item, spec, name, False, run, *args)
     import numpy as np
 
     from .engine.isolation import ChildCrashed, ChildTimedOut, IsolationUnavailable
     from .verdict.result import LatencyResult
 
+    state = state_of(item)
     try:
-        return run()
+        return _interruptible(item, spec, name, True, run, *args)
     except IsolationUnavailable as error:
         pytest.skip(str(error))
     except ChildCrashed as error:
@@ -393,15 +405,70 @@ def _isolated(state: ItemState, name: str, run: Callable[[], Measured]) -> Measu
     pytest.fail(failure, pytrace=False)
 
 
-def _call_once(target: Target, spec: MeasureSpec, isolate: bool) -> LatencyResult:
-    """``--latency-mode=off``: the one call, in a forked child when the test isolates it (a
-    crash there fails the test as it would in any mode); the thresholds listed, not judged."""
+def _interruptible(
+    item: pytest.Item,
+    spec: MeasureSpec,
+    name: str,
+    isolated: bool,
+    run: Callable[..., Result],
+    *args: Any,
+) -> Result:
+    """``run(*args)``; when an interrupt stops it (a timeout plugin, Ctrl-C), keep a result with
+    the samples taken so far (``interrupted``, no verdict) and re-raise the interrupt
+    unchanged."""
+    __tracebackhide__ = True
+    try:
+        return run(*args)
+    except BaseException as error:
+        if isinstance(error, Exception) and args:
+            _note_failed_call(item, args[0], error)
+        if _is_interrupt(error):
+            from .engine.compare import Comparison
+            from .engine.sampler import partial_of
+            from .verdict.comparison import interrupted_comparison
+            from .verdict.measure import interrupted_result
+
+            # a capacity search keeps no probe of its own: its row says it was interrupted
+            partial = None if spec.capacity is not None else partial_of(error)
+            if isinstance(partial, Comparison):
+                kept = interrupted_comparison(partial, spec, name, isolated=isolated).to_dict()
+            else:
+                kept = interrupted_result(partial, spec, name, isolated=isolated).to_dict()
+            state_of(item).records.append(kept)
+            item.config.stash.setdefault(interrupted_items_key, []).append(item)
+        raise
+
+
+def _note_failed_call(item: pytest.Item, target: object, error: Exception) -> None:
+    """An error of the measured code after its first call: a report section says which call
+    raised it (the error itself propagates unchanged)."""
+    from .engine.clock import ClockStalled
+    from .engine.sampler import call_of
+    from .engine.target import TargetError
+
+    call = call_of(error)
+    if call is None or call.overall < 2 or isinstance(error, (TargetError, ClockStalled)):
+        return
+    body = getattr(target, "fn", None) is getattr(item, "obj", None)
+    item.add_report_section("call", "latency-sla", messages.failed_call(call, body))
+
+
+def _is_interrupt(error: BaseException) -> bool:
+    """An exception that stops a measurement from outside the measured work: KeyboardInterrupt,
+    a timeout plugin's failure, ``pytest.exit``; not the call's own error (an ``Exception``),
+    nor a skip or xfail it asked for."""
+    return not isinstance(error, (Exception, pytest.skip.Exception, pytest.xfail.Exception))
+
+
+def _once(run: Callable[..., Result], target: Any, spec: MeasureSpec, isolate: bool) -> Result:
+    """``--latency-mode=off``: the one call (of each side of a comparison), in a forked child
+    when the test isolates it (a crash there fails the test as it would in any mode); the
+    thresholds listed, not judged."""
     __tracebackhide__ = True
     from .engine.isolation import ChildCrashed, ChildTimedOut, IsolationUnavailable
-    from .verdict.measure import call_once
 
     try:
-        return call_once(target, spec, isolate=isolate)
+        return run(target, spec, isolate=isolate)
     except IsolationUnavailable as error:
         pytest.skip(str(error))
     except ChildCrashed as error:
@@ -411,33 +478,40 @@ def _call_once(target: Target, spec: MeasureSpec, isolate: bool) -> LatencyResul
     pytest.fail(failure, pytrace=False)
 
 
-def _add_user_properties(item: pytest.Item, result: LatencyResult) -> None:
+def _add_user_properties(item: pytest.Item, result: LatencyResult | ComparisonResult) -> None:
+    """One group of JUnit properties per threshold, in order (plain values: xdist)."""
+    from .verdict.result import ComparisonResult
+
+    n = result.candidate.n if isinstance(result, ComparisonResult) else result.n
     for t in result.thresholds:
-        item.user_properties.extend(
-            [
+        verdict = t.verdict if t.confident else f"{t.verdict} (not confident)"
+        if t.kind == "ratio":
+            group = [
+                ("latency_percentile", float(t.percentile)),
+                ("latency_ratio", float(t.budget)),
+                ("latency_ratio_against", str(t.against)),
+                ("latency_ratio_estimate", _plain(t.estimate)),
+                ("latency_ratio_upper", _plain(t.upper)),
+            ]
+        else:
+            group = [
                 ("latency_percentile", float(t.percentile)),
                 ("latency_budget_s", float(t.budget)),
                 ("latency_estimate_s", float(t.estimate)),
-                ("latency_upper_s", None if t.upper is None else float(t.upper)),
-                ("latency_verdict", t.verdict if t.confident else f"{t.verdict} (not confident)"),
-                ("latency_n", int(result.n)),
+                ("latency_upper_s", _plain(t.upper)),
             ]
-        )
+        item.user_properties.extend([*group, ("latency_verdict", verdict), ("latency_n", int(n))])
 
 
-def _add_capacity_properties(item: pytest.Item, result: CapacityResult) -> None:
-    item.user_properties.extend(
-        [
-            ("latency_capacity_holds_at", result.holds_at),
-            ("latency_capacity_misses_at", result.misses_at),
-            ("latency_min_rate", result.min_rate),
-            ("latency_n", int(result.n)),
-        ]
-    )
+def _plain(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
 
 
 def _warn_and_gate(
-    item: pytest.Item, result: LatencyResult, spec: MeasureSpec, settings: Settings
+    item: pytest.Item,
+    result: LatencyResult | ComparisonResult,
+    spec: MeasureSpec,
+    settings: Settings,
 ) -> None:
     __tracebackhide__ = True
     from .verdict.measure import findings
@@ -446,16 +520,19 @@ def _warn_and_gate(
 
 
 def _gate(item: pytest.Item, found: Findings, settings: Settings) -> None:
-    """Warn, and fail the test on a miss (``--latency-mode=warn``: warn instead)."""
+    """Warn, and fail the test on a miss or a regression (``--latency-mode=warn``: warn
+    instead)."""
     __tracebackhide__ = True
-    from .warning_types import LatencyMissWarning
+    from .warning_types import LatencyMissWarning, LatencyRegressionWarning
 
     for category, text in found.warnings:
         item.warn(category(text))
-    if found.miss is None:
+    if found.miss is None and found.regression is None:
         return
-    message = found.miss
     if settings.mode == "warn":
-        item.warn(LatencyMissWarning(message.splitlines()[0]))
+        if found.miss is not None:
+            item.warn(LatencyMissWarning(found.miss.splitlines()[0]))
+        if found.regression is not None:
+            item.warn(LatencyRegressionWarning(found.regression.splitlines()[0]))
         return
-    pytest.fail(message, pytrace=True)
+    pytest.fail("\n".join(m for m in (found.miss, found.regression) if m), pytrace=True)

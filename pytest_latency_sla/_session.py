@@ -10,8 +10,9 @@ from typing import Any, Callable
 import pytest
 
 from . import messages
+from ._baseline import baseline_key, machine_of
 from .collector import collector_key, xdist_workers
-from .records import ReportDict
+from .records import EnvironmentDict, ReportDict, ResultDict
 from .settings import Settings, settings_key
 
 __all__ = ["print_summary", "report_options", "session_report", "write_files"]
@@ -33,13 +34,11 @@ def session_report(config: pytest.Config, exitstatus: int | None = None) -> Repo
 def _build_report(
     config: pytest.Config, exitstatus: int | None, signal_name: str | None = None
 ) -> ReportDict:
-    from .engine.environment import describe
     from .reports.document import build_report
 
     settings = config.stash[settings_key]
     results = config.stash[collector_key].ordered()
-    versions = [r["onnxruntime"] for r in results if r.get("onnxruntime")]
-    environment = describe(settings.gc, versions[0] if versions else None)
+    environment = _environment(config, results)
     workers = xdist_workers(config)
     if workers:
         environment["xdist_workers"] = workers
@@ -50,9 +49,23 @@ def _build_report(
         environment["exitstatus"] = int(exitstatus)
     if signal_name is not None:
         environment["signal"] = signal_name
+    baseline = config.stash.get(baseline_key, None)
+    if baseline is not None:
+        environment["baseline"] = baseline.note(machine_of(environment))
+        environment["regression"] = settings.regression
     report = build_report(results, environment)
     config.hook.pytest_latency_sla_report(config=config, report=report)
     return report
+
+
+def _environment(config: pytest.Config, results: list[ResultDict] | None = None) -> EnvironmentDict:
+    """What the numbers were measured on (onnxruntime's version from any result that had it)."""
+    from .engine.environment import describe
+
+    if results is None:
+        results = config.stash[collector_key].ordered()
+    versions = [r["onnxruntime"] for r in results if r.get("onnxruntime")]
+    return describe(config.stash[settings_key].gc, versions[0] if versions else None)
 
 
 def notice(config: pytest.Config, line: str) -> None:
@@ -80,6 +93,9 @@ def print_summary(terminalreporter: Any, config: pytest.Config, exitstatus: int)
     workers = xdist_workers(config)
     if workers and has_results:
         terminalreporter.write_line(messages.XDIST_NOTICE.format(workers=workers), yellow=True)
+    other = _other_machine(config, exitstatus)
+    if other is not None:
+        terminalreporter.write_line(other, yellow=True)
     for line in config.stash.get(_notices_key, []):
         terminalreporter.write_line(line)
 
@@ -95,11 +111,25 @@ def _print_table(terminalreporter: Any, config: pytest.Config, exitstatus: int) 
         terminalreporter.write_line(f"budgets scaled by {settings.scale:g} (--latency-scale)")
     if settings.mode == "warn":
         terminalreporter.write_line("mode warn: a missed budget warns instead of failing")
+    baseline = report["environment"].get("baseline")
+    if baseline is not None:
+        terminalreporter.write_line(messages.baseline_line(baseline, settings.regression))
     if not report["results"]:
         terminalreporter.write_line("no latency measurements in this session")
         return
     for line in render_text(rows(report["results"])) + footnotes(report["results"]):
         terminalreporter.write_line(line)
+
+
+def _other_machine(config: pytest.Config, exitstatus: int) -> str | None:
+    """The notice when the stored baseline was measured on another machine."""
+    if config.stash.get(baseline_key, None) is None or not config.stash[collector_key].results:
+        return None
+    environment = session_report(config, exitstatus)["environment"]
+    note = environment.get("baseline")
+    if note is None or note["same_machine"]:
+        return None
+    return messages.other_machine(note["machine"], machine_of(environment))
 
 
 def write_files(
@@ -109,18 +139,30 @@ def write_files(
     signal_name: str | None = None,
     say: Callable[[str], None] | None = None,
 ) -> bool:
-    """Write every report file asked for; False when one could not be written. Each line for
-    the user goes to ``say`` (default: the terminal summary's notices). ``signal_name``: the run
-    is ending on that signal, with the results finished so far (the report is built afresh)."""
+    """Write every report file asked for, and the baseline of ``--latency-save``; False when
+    one could not be written. Each line for the user goes to ``say`` (default: the terminal
+    summary's notices). ``signal_name``: the run is ending on that signal, with the results
+    finished so far (the report is built afresh)."""
     settings = config.stash[settings_key]
-    if settings.mode == "off" or not (settings.json or settings.md or settings.html):
+    if settings.mode == "off":
         return True
     tell = say or (lambda line: notice(config, line))
+    written = True
+    if settings.save:
+        from .reports.baseline import build_baseline, write_baseline
+
+        save = settings.save
+        stored = config.stash[collector_key].stored
+        baseline = build_baseline(stored, machine_of(_environment(config)))
+        written &= _write(
+            tell, "baseline", save, lambda: _written("baseline", write_baseline(save, baseline))
+        )
+    if not (settings.json or settings.md or settings.html):
+        return written
     if signal_name is None:
         report = session_report(config, exitstatus)
     else:
         report = _build_report(config, exitstatus, signal_name)
-    written = True
     if settings.json:
         from .reports.document import write_json
 
@@ -142,6 +184,8 @@ def write_files(
 
 
 def _written(kind: str, path: object) -> str:
+    if kind == "baseline":
+        return f"latency-sla: baseline written to {path}"
     return f"latency-sla: {kind} report written to {path}"
 
 

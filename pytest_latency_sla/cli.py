@@ -1,9 +1,12 @@
 """``latency-sla MODEL.onnx --ms 50``: the gate on a bare ONNX model, without writing a test;
-``--find-rate`` searches the highest rate at which the budget holds.
+``latency-sla CANDIDATE.onnx --vs BASELINE.onnx --ratio 0.8``: the relative gate, both models
+sampled interleaved in one process; ``latency-sla MODEL.onnx --ms 50 --find-rate``: the highest
+arrival rate at which the budget holds.
 
 Exit status: 0 when every budget holds (with ``--find-rate``: a rate holds, at least
 ``--min-rate`` when given), 1 on a miss (or a rate above capacity, or no rate that holds), 2 on
-bad usage (bad arguments, a missing or unusable model file).
+bad usage (bad arguments, a missing or unusable model file, two models that take different
+inputs).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .engine.collect import MeasureSpec
     from .plan import Plan
-    from .verdict.result import CapacityResult, LatencyResult
+    from .verdict.result import CapacityResult, ComparisonResult, LatencyResult
 
 __all__ = ["main"]
 
@@ -30,20 +33,33 @@ def _parser() -> argparse.ArgumentParser:
         description="Hold an ONNX model to a latency budget (p99 by default), with the same "
         "confidence bounds, table and warnings as the pytest-latency-sla plugin. Inputs are "
         "random, built from the model's input metadata.",
-        epilog="exit status: 0 pass, 1 missed budget or rate above capacity (--find-rate: no "
-        "rate holds, or --min-rate missed), 2 bad usage",
+        epilog="exit status: 0 pass, 1 missed budget or ratio, or rate above capacity "
+        "(--find-rate: no rate holds, or --min-rate missed), 2 bad usage",
     )
     parser.add_argument("model", metavar="MODEL.onnx", help="the ONNX model file")
-    budget = parser.add_mutually_exclusive_group(required=True)
+    budget = parser.add_mutually_exclusive_group()
     budget.add_argument("--ms", type=float, help="budget in milliseconds")
     budget.add_argument("--us", type=float, help="budget in microseconds")
     budget.add_argument("--s", type=float, help="budget in seconds")
+    parser.add_argument(
+        "--vs",
+        metavar="BASELINE.onnx",
+        help="compare MODEL.onnx (the candidate) with this model: both sampled in one process, "
+        "calls interleaved in random order, on the candidate's inputs",
+    )
+    parser.add_argument(
+        "--ratio",
+        type=float,
+        metavar="R",
+        help="with --vs: the candidate's percentile must be at most R x the baseline's "
+        "(e.g. 0.8: at least 20%% faster); may be given with a budget",
+    )
     parser.add_argument(
         "--percentile",
         type=float,
         default=99.0,
         metavar="P",
-        help="the percentile the budget bounds, 0 < P < 100 (default: 99)",
+        help="the percentile the budget (and --ratio) bounds, 0 < P < 100 (default: 99)",
     )
     parser.add_argument(
         "--rate",
@@ -136,33 +152,76 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         session = load_session(args.model, threads=args.threads)
         inputs = example_inputs(session)
+        baseline = None
+        if args.vs is not None:
+            baseline = load_session(args.vs, threads=args.threads)
+            different = _input_difference(args, inputs, example_inputs(baseline))
+            if different is not None:
+                raise ValueError(different)
     except (OSError, ValueError, ImportError) as error:
         print(f"latency-sla: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     from . import messages
-    from .engine.target import Target
+    from .engine.target import Pair, Target
+    from .verdict.result import CapacityResult
 
     # One run first: a model that loads but cannot run on these inputs (a shape or type it
     # rejects, a kernel it lacks) is an unusable model, said in one line, not a traceback.
     built = [(name, tuple(value.shape), str(value.dtype)) for name, value in inputs.items()]
-    target = Target(session.run, (None, inputs))
+    candidate = Target(session.run, (None, inputs))
+    model = args.model
+    result: LatencyResult | ComparisonResult | CapacityResult
     try:
         session.run(None, inputs, _quiet_run())  # the error is said once, below
         if spec.capacity is not None:
             from .verdict.capacity import run_capacity
 
-            found = run_capacity(target, spec, name=args.model)
-        else:
+            result = run_capacity(candidate, spec, name=args.model)
+        elif baseline is None:
             from .verdict.measure import run_measurement
 
-            result = run_measurement(target, spec, name=args.model)
+            result = run_measurement(candidate, spec, name=args.model)
+        else:
+            from .verdict.comparison import run_comparison
+
+            model = args.vs
+            baseline.run(None, inputs, _quiet_run())
+            model = args.model
+            pair = Pair(candidate, Target(baseline.run, (None, inputs)))
+            result = run_comparison(pair, spec, name=f"{args.model} vs {args.vs}")
     except Exception as error:  # onnxruntime raises its own types, all Exceptions
-        print(f"latency-sla: error: {messages.model_run_failed(args.model, built, error)}",
+        print(f"latency-sla: error: {messages.model_run_failed(model, built, error)}",
               file=sys.stderr)  # fmt: skip
         return EXIT_USAGE
-    if spec.capacity is not None:
-        return _report_capacity(found, spec, args)
+    if isinstance(result, CapacityResult):
+        return _report_capacity(result, spec, args)
     return _report(result, spec, args)
+
+
+def _input_difference(
+    args: argparse.Namespace, candidate: dict[str, Any], baseline: dict[str, Any]
+) -> str | None:
+    """Why the two models cannot take the same inputs (names, shapes, element types: every
+    difference), or ``None``. Symbolic dimensions are compared as ``example_inputs`` resolves
+    them."""
+
+    def shown(value: Any) -> str:
+        return f"{tuple(value.shape)} {value.dtype}"
+
+    found = []
+    for name in sorted(set(candidate) | set(baseline)):
+        if name not in baseline:
+            found.append(f"{name}: {shown(candidate[name])} only in {args.model}")
+        elif name not in candidate:
+            found.append(f"{name}: {shown(baseline[name])} only in {args.vs}")
+        elif shown(candidate[name]) != shown(baseline[name]):
+            found.append(
+                f"{name} is {shown(candidate[name])} in {args.model}, "
+                f"{shown(baseline[name])} in {args.vs}"
+            )
+    if not found:
+        return None
+    return f"{args.model} and {args.vs} take different inputs: {'; '.join(found)}"
 
 
 def _quiet_run() -> Any:
@@ -181,7 +240,7 @@ def _plan(args: argparse.Namespace) -> tuple[Plan, MeasureSpec]:
     from .engine.collect import MeasureSpec
     from .engine.load.schedule import load_plan
     from .markers import BadMarkerArgument, MarkerCall, plan_from_markers
-    from .plan import Defaults
+    from .plan import Defaults, Plan
 
     if not 0.5 < args.confidence < 1:
         raise ValueError(f"--confidence: expected 0.5 < C < 1, got {args.confidence:g}")
@@ -194,28 +253,38 @@ def _plan(args: argparse.Namespace) -> tuple[Plan, MeasureSpec]:
     kwargs: dict[str, Any] = {
         unit: getattr(args, unit) for unit in ("s", "ms", "us") if getattr(args, unit) is not None
     }
+    if args.ratio is not None and args.vs is None:
+        raise ValueError("--ratio needs --vs BASELINE.onnx, the model to compare with")
+    if not kwargs and args.vs is None:
+        raise ValueError("one of the arguments --ms --us --s is required (or --vs BASELINE.onnx)")
+    if args.vs is not None and (args.rate is not None or args.concurrency != 1):
+        raise ValueError(
+            "--vs compares closed loop: it cannot be combined with --rate or --concurrency"
+        )
+    _check_find_rate(args, has_budget=bool(kwargs))
     for unit, value in kwargs.items():
         if value.is_integer():
             kwargs[unit] = int(value)
-    kwargs.update(percentile=args.percentile, max_time=args.max_time, overkill=args.overkill)
+    settings: dict[str, Any] = {"max_time": args.max_time, "concurrency": args.concurrency}
     if args.rate is not None:
-        kwargs.update(rate=args.rate, arrivals=args.arrivals)
-    kwargs["concurrency"] = args.concurrency
+        settings.update(rate=args.rate, arrivals=args.arrivals)
     if args.find_rate:
-        if args.rate is not None:
-            raise ValueError("--find-rate searches the rate: remove --rate")
-        kwargs["arrivals"] = args.arrivals
+        settings["arrivals"] = args.arrivals
         for name in ("min_rate", "capacity_time"):
             if getattr(args, name) is not None:
-                kwargs[name] = getattr(args, name)
-    else:
-        for name in ("min_rate", "capacity_time"):
-            if getattr(args, name) is not None:
-                option = "--" + name.replace("_", "-")
-                raise ValueError(f"{option} needs --find-rate (a capacity search)")
+                settings[name] = getattr(args, name)
+    marks = []
+    if kwargs:
+        kwargs.update(percentile=args.percentile, overkill=args.overkill, **settings)
+        marks.append(MarkerCall("command line", (), kwargs))
+    if args.ratio is not None:
+        ratio = {"ratio": args.ratio, "percentile": args.percentile}
+        marks.append(MarkerCall("command line", (), ratio if kwargs else {**ratio, **settings}))
     try:
-        plan = plan_from_markers(
-            [MarkerCall("command line", (), kwargs)], Defaults(), "latency-sla"
+        plan = (
+            plan_from_markers(marks, Defaults(), "latency-sla")
+            if marks
+            else Plan((), max_time=_checked_max_time(args.max_time))
         )
     except BadMarkerArgument as error:
         raise ValueError(_as_option(str(error))) from None
@@ -237,6 +306,40 @@ def _plan(args: argparse.Namespace) -> tuple[Plan, MeasureSpec]:
         capacity=capacity,
     )
     return plan, spec
+
+
+def _check_find_rate(args: argparse.Namespace, *, has_budget: bool) -> None:
+    """``--find-rate`` searches the rate at which a budget holds: it needs a budget and no
+    fixed ``--rate`` or comparison; ``--min-rate`` and ``--capacity-time`` need it."""
+    if not args.find_rate:
+        for name in ("min_rate", "capacity_time"):
+            if getattr(args, name) is not None:
+                option = "--" + name.replace("_", "-")
+                raise ValueError(f"{option} needs --find-rate (a capacity search)")
+        return
+    if args.rate is not None:
+        raise ValueError("--find-rate searches the rate: remove --rate")
+    if args.vs is not None or args.ratio is not None:
+        raise ValueError("--find-rate holds a budget (--ms, --us, --s), not a comparison: "
+                         "remove --vs and --ratio")  # fmt: skip
+    if not has_budget:
+        raise ValueError("--find-rate needs a budget: --ms, --us or --s")
+
+
+def _checked_max_time(value: float) -> float:
+    """``--max-time`` when no budget or ratio is there to check it (by the marker's rules)."""
+    import math
+
+    from . import messages
+    from .plan import MAX_TIME_S
+
+    if not (0 < value < math.inf):
+        raise ValueError(
+            f"--max-time {value}: max_time must be a positive finite number of seconds"
+        )
+    if value > MAX_TIME_S:
+        raise ValueError(f"--max-time {value}: {messages.MAX_TIME_ALLOWED}")
+    return value
 
 
 def _json_path(given: Path) -> Path:
@@ -265,7 +368,9 @@ def _as_option(message: str) -> str:
     return message.replace("did you mean percentile=", "did you mean --percentile ")
 
 
-def _report(result: LatencyResult, spec: MeasureSpec, args: argparse.Namespace) -> int:
+def _report(
+    result: LatencyResult | ComparisonResult, spec: MeasureSpec, args: argparse.Namespace
+) -> int:
     from . import messages
     from .engine.environment import describe
     from .reports.table import render_text, rows
@@ -319,7 +424,12 @@ def _report_capacity(result: CapacityResult, spec: MeasureSpec, args: argparse.N
     if args.json is not None:
         from .reports.document import build_report, write_json
 
-        write_json(args.json, build_report([data], environment))
+        try:
+            write_json(args.json, build_report([data], environment))
+        except OSError as error:  # checked at start; the file system changed since
+            why = getattr(error, "reason", None) or error.strerror or str(error)
+            print(messages.report_not_written("JSON", args.json, why), file=sys.stderr)
+            return EXIT_USAGE
     # the command answers "up to what rate?": without a confident answer it exits 1
     return EXIT_PASS if result.passed else EXIT_MISS
 

@@ -10,12 +10,13 @@ from typing import Any, cast
 import pytest
 
 from ._item import MARKER, interrupted_items_key, item_state_key
-from .records import Outcome, ResultDict
+from .records import Outcome, ResultDict, StoredMeasurementDict
 
 __all__ = [
     "CRASHED_ATTR",
     "MEASURES_ATTR",
     "RESULTS_ATTR",
+    "STORED_ATTR",
     "Collector",
     "attach_results",
     "collector_key",
@@ -33,6 +34,8 @@ CRASHED_ATTR = "latency_sla_crashed"
 # xdist it reaches the controller before the call, so a worker that dies during the call
 # leaves the controller knowing that a latency test was lost.
 MEASURES_ATTR = "latency_sla_measures"
+# With --latency-save: the stored form of the measurements on the report, by name.
+STORED_ATTR = "latency_sla_stored"
 
 _attached_key = pytest.StashKey[int]()
 
@@ -67,6 +70,10 @@ def attach_results(item: pytest.Item, report: pytest.TestReport) -> None:
     fresh = state.records[sent:]
     if fresh:
         setattr(report, RESULTS_ATTR, fresh)
+        names = [r["nodeid"] for r in fresh]
+        stored = {name: state.stored[name] for name in names if name in state.stored}
+        if stored:
+            setattr(report, STORED_ATTR, stored)
         item.stash[_attached_key] = len(state.records)
 
 
@@ -79,6 +86,7 @@ class Collector:
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     expected_failures: set[str] = field(default_factory=set)
     confidence: float = 0.95  # the session's, for a row made here (a crashed worker's test)
+    stored: dict[str, StoredMeasurementDict] = field(default_factory=dict)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         carried = getattr(report, RESULTS_ATTR, None)
@@ -89,6 +97,7 @@ class Collector:
             return
         if _worker_crash(report):
             self._crashed_worker(report)
+        self.stored.update(getattr(report, STORED_ATTR, None) or {})
         self._add(report.nodeid, carried or ())
         self.outcomes[report.nodeid] = _merge(self.outcomes.get(report.nodeid), report)
         if hasattr(report, "wasxfail") and report.skipped:

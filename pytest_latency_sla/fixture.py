@@ -1,5 +1,5 @@
-"""The ``latency_sla`` fixture object: ``latency_sla(fn, *args, **kwargs)``, ``.measure`` and
-``.capacity``."""
+"""The ``latency_sla`` fixture object: ``latency_sla(fn, *args, **kwargs)``, ``.measure``,
+``.compare`` and ``.capacity``."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any, Callable
 import pytest
 
 from . import messages
-from ._item import capacity_for_item, measure_for_item, state_of
-from .engine.target import Target, TargetError
-from .verdict.result import CapacityResult, LatencyResult
+from ._item import capacity_for_item, compare_for_item, measure_for_item, state_of
+from .engine.target import Pair, Target, TargetError
+from .verdict.result import CapacityResult, ComparisonResult, LatencyResult
 
 __all__ = ["LatencySLA"]
 
@@ -31,6 +31,9 @@ class LatencySLA:
         plan = state_of(self._item).plan
         if plan is None:
             pytest.fail(messages.needs_budget(self._item.nodeid), pytrace=False)
+        if plan.ratios:
+            called = "latency_sla(fn)"
+            pytest.fail(messages.needs_compare(self._item.nodeid, called), pytrace=False)
         self._no_min_rate("called latency_sla(fn)")
         state_of(self._item).called = True
         return measure_for_item(self._item, _target(fn, args, kwargs), plan, budgeted=True)
@@ -43,22 +46,48 @@ class LatencySLA:
         state.called = True
         return measure_for_item(self._item, _target(fn, args, kwargs), state.plan, budgeted=False)
 
+    def compare(
+        self,
+        candidate: Callable[..., Any],
+        baseline: Callable[..., Any],
+        /,
+        *args: Any,
+        **kwargs: Any,
+    ) -> ComparisonResult:
+        """Time ``candidate`` against ``baseline``, both called with ``*args, **kwargs``: both
+        warmed up, then pairs of calls in seeded random order, each call timed on its own,
+        until every threshold of the test's markers is decided (``ratio=`` markers bound the
+        ratio of the two percentiles; budgets apply to the candidate) or ``max_time``. Without
+        a marker, or with budgets only, the ratios are reported with no gate."""
+        __tracebackhide__ = True
+        self._no_min_rate("called latency_sla.compare(candidate, baseline)")
+        state = state_of(self._item)
+        state.called = True
+        pair = Pair(
+            _target(candidate, args, kwargs, "candidate"),
+            _target(baseline, args, kwargs, "baseline"),
+        )
+        state.compared = True
+        return compare_for_item(self._item, pair, state.plan)
+
     def capacity(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> CapacityResult:
         """Search the highest arrival rate at which every budget of the test's markers holds:
         load runs of ``fn(*args, **kwargs)`` (``max_time`` each, ``concurrency=`` workers,
         ``arrivals=`` spacing) from the closed-loop service rate, bracketing and bisecting until
         ``misses_at / holds_at <= 1.10`` or ``capacity_time`` (default 30 s) is spent. Fails
-        the test when no rate holds, or when ``min_rate=`` is set and not held with confidence.
-        """
+        the test when ``min_rate=`` is set and not held with confidence (without it, when no
+        rate holds)."""
         __tracebackhide__ = True
         nodeid = self._item.nodeid
         state = state_of(self._item)
         plan = state.plan
-        if plan is None:
+        if plan is None or not plan.budgets:
             pytest.fail(messages.capacity_needs_budget(nodeid), pytrace=False)
+        if plan.ratios:
+            pytest.fail(messages.capacity_with_ratio(nodeid, plan.ratios[0].label), pytrace=False)
         if plan.rate is not None:
             pytest.fail(messages.capacity_with_rate(nodeid, plan.rate), pytrace=False)
-        target = _target(fn, args, kwargs, "latency_sla.capacity")
+        target = _target(fn, args, kwargs, call="latency_sla.capacity")
         state.called = state.searched = True
         return capacity_for_item(self._item, target, plan)
 
@@ -77,16 +106,24 @@ def _target(
     fn: Callable[..., Any],
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
+    which: str = "",
+    *,
     call: str = "latency_sla",
 ) -> Target:
+    """The measured call; ``which`` names a side of ``compare`` in the errors, ``call`` the
+    method it was given to."""
     __tracebackhide__ = True
     if inspect.iscoroutine(fn):
         fn.close()  # refused, not forgotten: no "coroutine was never awaited" warning
-        pytest.fail(messages.coroutine_object(), pytrace=False)
+        text = messages.compare_coroutine_object(which) if which else messages.coroutine_object()
+        pytest.fail(text, pytrace=False)
     if not callable(fn):
-        pytest.fail(messages.not_callable(fn, call), pytrace=False)
+        text = (
+            messages.compare_not_callable(which, fn) if which else messages.not_callable(fn, call)
+        )
+        pytest.fail(text, pytrace=False)
     try:
         return Target(fn, args, kwargs)
     except TargetError as error:
-        message = str(error)
+        message = f"latency_sla.compare(...): {which}: {error}" if which else str(error)
     pytest.fail(message, pytrace=False)

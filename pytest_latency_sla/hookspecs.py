@@ -12,7 +12,7 @@ import pytest
 if TYPE_CHECKING:
     from .plan import Threshold
     from .records import ReportDict
-    from .verdict.result import CapacityResult, LatencyResult
+    from .verdict.result import CapacityResult, ComparisonResult, LatencyResult
 
 
 @pytest.hookspec(firstresult=True)
@@ -23,16 +23,24 @@ def pytest_latency_sla_threshold(item: pytest.Item, threshold: Threshold) -> Thr
     ``dataclasses.replace(threshold, budget_s=threshold.budget_s * 2, budget_text="100 ms")``;
     return ``None`` to keep it. The first non-``None`` result wins. ``budget_s`` is the budget
     as the marker wrote it: ``--latency-scale`` multiplies the returned budget too.
+
+    Budgets only: a ``ratio=`` threshold (``threshold.kind == "ratio"``) compares two calls
+    measured on the same machine in the same run, so no per-hardware adjustment applies and
+    this hook is not called for it (nor does ``--latency-scale`` change it).
     """
 
 
 @pytest.hookspec
-def pytest_latency_sla_result(item: pytest.Item, result: LatencyResult | CapacityResult) -> None:
+def pytest_latency_sla_result(
+    item: pytest.Item, result: LatencyResult | ComparisonResult | CapacityResult
+) -> None:
     """Called after every finished measurement of a test (each fixture call is one), before
     the verdict fails the test, on the process that measured it (an xdist worker under
-    ``-n``). ``result`` is the ``LatencyResult``, samples included, or for
-    ``latency_sla.capacity`` the ``CapacityResult`` with every probe. Use it to export results
-    to a metrics store; nothing is called in ``--latency-mode=off``."""
+    ``-n``). ``result`` is the ``LatencyResult``, samples included; for
+    ``latency_sla.compare`` the ``ComparisonResult`` (its ``candidate`` and ``baseline`` are
+    ``LatencyResult``s); for ``latency_sla.capacity`` the ``CapacityResult`` with every probe
+    (``isinstance`` tells them apart). Use it to export results to a metrics store; nothing is
+    called in ``--latency-mode=off``."""
 
 
 @pytest.hookspec

@@ -35,10 +35,12 @@ __all__ = [
 ]
 
 ARGUMENTS = (
-    "s", "ms", "us", "percentile", "overkill", "max_time", "warmup", "isolate",
+    "s", "ms", "us", "ratio", "percentile", "overkill", "max_time", "warmup", "isolate",
     "rate", "arrivals", "concurrency", "min_rate", "capacity_time",
 )  # fmt: skip
 ARRIVALS = ("constant", "poisson")
+# Exactly one of these per marker: a budget with its unit, or a ratio to a baseline.
+BUDGETS = ("s", "ms", "us", "ratio")
 
 
 class BadMarkerArgument(ValueError):
@@ -55,19 +57,21 @@ class MarkerCall:
 
 
 def plan_from_markers(marks: Sequence[MarkerCall], defaults: Defaults, where: str) -> Plan:
-    """Merge markers, closest first: for one percentile the closest level wins; sampling
-    settings come from the closest marker that sets them."""
-    by_percentile: dict[float, tuple[str, Threshold]] = {}
+    """Merge markers, closest first: for one kind (budget or ratio) and percentile the closest
+    level wins; sampling settings come from the closest marker that sets them."""
+    by_percentile: dict[tuple[str, float], tuple[str, Threshold]] = {}
     settings: dict[str, tuple[str, Any]] = {}
     for mark in marks:
         parsed = _parse_one(mark, defaults, where)
         threshold = parsed.pop("threshold")
-        seen = by_percentile.get(threshold.percentile)
+        key = (threshold.kind, threshold.percentile)
+        seen = by_percentile.get(key)
         if seen is None:
-            by_percentile[threshold.percentile] = (mark.level, threshold)
+            by_percentile[key] = (mark.level, threshold)
         elif seen[0] == mark.level:
+            what = "ratio" if threshold.kind == "ratio" else "budget"
             raise BadMarkerArgument(
-                f"{where}: two latency_sla markers on the same {mark.level} set a budget for "
+                f"{where}: two latency_sla markers on the same {mark.level} set a {what} for "
                 f"{format_percentile(threshold.percentile)} ({seen[1].budget_text} and "
                 f"{threshold.budget_text}); keep one, or give them different percentiles"
             )
@@ -82,11 +86,20 @@ def plan_from_markers(marks: Sequence[MarkerCall], defaults: Defaults, where: st
                 )
     if not by_percentile:
         raise BadMarkerArgument(f"{where}: no latency_sla marker")
-    thresholds = tuple(t for _, t in sorted(by_percentile.values(), key=lambda s: s[1].percentile))
+    thresholds = tuple(
+        t for _, t in sorted(by_percentile.values(), key=lambda s: (s[1].kind, s[1].percentile))
+    )
     values = {name: value for name, (_, value) in settings.items()}
     if values.get("min_rate") is not None and values.get("rate") is not None:
         raise BadMarkerArgument(
             messages.min_rate_with_rate(where, values["min_rate"], values["rate"])
+        )
+    if any(t.kind == "ratio" for t in thresholds) and (
+        values.get("rate") is not None or values.get("concurrency", 1) > 1
+    ):
+        raise BadMarkerArgument(
+            f"{where}: latency_sla(ratio=...) cannot be combined with rate= or concurrency=: "
+            "latency_sla.compare measures closed loop, one call after another"
         )
     return Plan(
         thresholds=thresholds,
@@ -121,15 +134,22 @@ def _parse_one(mark: MarkerCall, defaults: Defaults, where: str) -> dict[str, An
     kwargs = dict(mark.kwargs)
     out: dict[str, Any] = {}
     percentile = _percentile(kwargs.pop("percentile", defaults.percentile), where)
-    overkill = _overkill(kwargs.pop("overkill", defaults.overkill), where)
     value, unit = _budget(kwargs, where)
-    out["threshold"] = Threshold(
-        percentile=percentile,
-        budget_s=float(value) * UNIT_SECONDS[unit],
-        budget_text=format_budget(value, unit),
-        overkill=overkill,
-    )
-    for name in ("s", "ms", "us"):
+    if unit == "ratio":
+        if "overkill" in kwargs:
+            raise _bad(
+                where, "overkill", kwargs["overkill"],
+                "overkill applies to a budget (s=, ms=, us=), not to ratio=",
+            )  # fmt: skip
+        out["threshold"] = Threshold.relative(percentile, float(value))
+    else:
+        out["threshold"] = Threshold(
+            percentile=percentile,
+            budget_s=float(value) * UNIT_SECONDS[unit],
+            budget_text=format_budget(value, unit),
+            overkill=_overkill(kwargs.pop("overkill", defaults.overkill), where),
+        )
+    for name in BUDGETS:
         kwargs.pop(name, None)
     for name, value in kwargs.items():
         out[name] = _SETTING_CHECKS[name](value, where)
@@ -158,14 +178,28 @@ def _bad(where: str, name: str, value: Any, allowed: str) -> BadMarkerArgument:
 
 
 def _budget(kwargs: Mapping[str, Any], where: str) -> tuple[float, str]:
-    given = [(unit, kwargs[unit]) for unit in ("s", "ms", "us") if unit in kwargs]
+    given = [(unit, kwargs[unit]) for unit in BUDGETS if unit in kwargs]
     if len(given) != 1:
         got = ", ".join(f"{u}={_show(v)}" for u, v in given) or "none"
+        if "ratio" in kwargs:
+            raise BadMarkerArgument(
+                f"{where}: latency_sla(ratio=...) takes no unit: give ratio= or a budget "
+                f"(s=, ms=, us=) in one marker, and stack a second marker for the other; "
+                f"got {got}"
+            )
         raise BadMarkerArgument(
             f"{where}: latency_sla needs exactly one budget, s=, ms= or us= "
-            f"(e.g. latency_sla(ms=50)); got {got}"
+            f"(e.g. latency_sla(ms=50)), or a ratio= for latency_sla.compare; got {got}"
         )
     unit, value = given[0]
+    if unit == "ratio":
+        if not _is_real(value) or not _isfinite(value) or value <= 0:
+            raise _bad(
+                where, "ratio", value,
+                "ratio must be a positive finite number, candidate / baseline "
+                "(e.g. ratio=0.8: the candidate at most 0.8x the baseline)",
+            )  # fmt: skip
+        return value, unit
     if not _is_real(value) or not _isfinite(value) or float(value) * UNIT_SECONDS[unit] <= 0:
         raise _bad(where, unit, value, "the budget must be a positive finite int or float")
     return value, unit

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from .plan import (
     MAX_CONCURRENCY,
@@ -22,15 +22,26 @@ from .plan import (
     PERCENTILE_EDGE,
 )
 from .records import (
+    AnyThresholdDict,
+    BaselineNoteDict,
     CapacityDict,
     CapacityStop,
     EnvironmentDict,
     LoadDict,
+    MachineDict,
     ProbeDict,
+    RatioThresholdDict,
     ResultDict,
+    SideDict,
     ThresholdDict,
 )
-from .units import format_duration, format_percentile, format_ratio
+from .units import (
+    format_duration,
+    format_measured_ratio,
+    format_number,
+    format_percentile,
+    format_ratio,
+)
 
 # A p50 under this many timer overheads is said to be near the timer's resolution.
 RESOLUTION_FACTOR = 10
@@ -72,6 +83,17 @@ def per_second(rate: float) -> str:
 
 
 # --- a verdict -------------------------------------------------------------------------------
+
+
+def ratio_of(t: AnyThresholdDict) -> RatioThresholdDict | None:
+    """``t`` as a ratio threshold, or ``None`` for a budget (a record without a ``kind`` is a
+    budget, as every record was before ratios)."""
+    return cast(RatioThresholdDict, t) if t.get("kind") == "ratio" else None
+
+
+def budget_of(t: AnyThresholdDict) -> ThresholdDict | None:
+    """``t`` as a budget (absolute threshold), or ``None`` for a ratio."""
+    return None if t.get("kind") == "ratio" else cast(ThresholdDict, t)
 
 
 def bounds_text(result: ResultDict, t: ThresholdDict) -> str:
@@ -132,12 +154,21 @@ def cold_start_note(result: ResultDict, cold: ColdStart) -> str:
 
 def sampling_context(result: ResultDict) -> str:
     """``598 timed calls in 1.26 s after 10 warm-up calls; 0 garbage collections while
-    sampling``, and what the stability checks found."""
-    text = (
-        f"{result['n']} timed calls in {format_duration(result['duration_s'])} after "
-        f"{result['warmup']} warm-up calls; {result['gc_collections']} garbage collections "
-        "while sampling"
-    )
+    sampling`` (for a comparison: pairs, and both warm-ups), and what the stability checks
+    found."""
+    if "baseline" in result and "candidate" in result:
+        warmups = f"{result['candidate']['warmup']}+{result['baseline']['warmup']}"
+        text = (
+            f"{result['n']} pairs of calls in random order in "
+            f"{format_duration(result['duration_s'])} after {warmups} warm-up calls; "
+            f"{result['gc_collections']} garbage collections while sampling"
+        )
+    else:
+        text = (
+            f"{result['n']} timed calls in {format_duration(result['duration_s'])} after "
+            f"{result['warmup']} warm-up calls; {result['gc_collections']} garbage collections "
+            "while sampling"
+        )
     return "; ".join([text, *stability_notes(result)])
 
 
@@ -181,6 +212,132 @@ def round_up_seconds(seconds: float) -> str:
     if seconds < 1:
         return f"{math.ceil(seconds * 10) / 10:g}"
     return f"{math.ceil(seconds):d}"
+
+
+# --- ratios: a candidate against a baseline ------------------------------------------------
+
+
+def _sides(t: RatioThresholdDict) -> tuple[str, str]:
+    """How the two sides of a ratio are called: candidate/baseline, or now/stored."""
+    return ("now", "stored") if t["against"] == "stored" else ("candidate", "baseline")
+
+
+def ratio_bounds_text(result: ResultDict, t: RatioThresholdDict) -> str:
+    """``95% bounds [1.42x, 1.71x]``."""
+    return (
+        f"{result['confidence'] * 100:g}% bounds "
+        f"[{format_measured_ratio(t['lower'])}, {format_measured_ratio(t['upper'])}]"
+    )
+
+
+def ratio_head(result: ResultDict, t: RatioThresholdDict) -> str:
+    """``latency ratio missed: p50 candidate/baseline = 1.56x > 0.8x (n=598+598, 95% bounds
+    [1.42x, 1.71x]; candidate p50 13.1 us, baseline p50 8.40 us)``; against a stored baseline
+    ``latency regression: p99 now/stored = ...``."""
+    now, then = _sides(t)
+    p = format_percentile(t["percentile"])
+    what = "latency regression" if t["against"] == "stored" else "latency ratio missed"
+    relation = "<=" if t["verdict"] == "pass" else ">"
+    return (
+        f"{what}: {p} {now}/{then} = {format_measured_ratio(t['estimate'])} {relation} "
+        f"{format_number(t['ratio'])}x (n={result['n']}+{t['baseline_n']}, "
+        f"{ratio_bounds_text(result, t)}; {now} {p} {format_duration(t['candidate_s'])}, "
+        f"{then} {p} {format_duration(t['baseline_s'])})"
+    )
+
+
+def ratio_failure_message(result: ResultDict, t: RatioThresholdDict) -> str:
+    """``ratio_head``, then why the verdict is (or is not) confident and how the samples were
+    taken."""
+    p = format_percentile(t["percentile"])
+    level = f"{(1 + result['confidence']) / 2 * 100:g}%"
+    if t["against"] == "stored":
+        now, then = f"this run's {p}", f"the stored {p}"
+    else:
+        now, then = f"the candidate's {p}", "the baseline's"
+    if t["confident"]:
+        why = (
+            f"confident: the {level} lower bound of {now} is above "
+            f"{format_number(t['ratio'])}x the {level} upper bound of {then}"
+        )
+    else:
+        why = (
+            f"not confident: sampling stopped ({result['stopped']}) before the bounds could "
+            "decide; the verdict is the ratio of the point estimates"
+        )
+    return f"{ratio_head(result, t)}\n  {why}\n  {sampling_context(result)}"
+
+
+def ratio_inconclusive_message(
+    result: ResultDict, t: RatioThresholdDict, *, max_time: float, needed_n: int
+) -> str:
+    """Why a ratio got no confident verdict, and what ``max_time`` would give one
+    (``needed_n``: the pair count at which samples like these would decide, 0 if none would)."""
+    relation = "<=" if t["verdict"] == "pass" else ">"
+    n = result["n"]
+    per_pair = result["duration_s"] / n if n else 0.0
+    unit = "a call" if t["against"] == "stored" else "a pair"
+    if needed_n > n:
+        advice = (
+            f"raise max_time to about {round_up_seconds(needed_n * per_pair * 1.2)} s "
+            f"(a confident verdict needs n >= {needed_n} at {format_duration(per_pair)} {unit})"
+        )
+    else:
+        advice = f"raise max_time above {max_time:g} s (the ratio sits close to the limit)"
+    text = (
+        f"no confident verdict for {threshold_text(t)} after n={n}+{t['baseline_n']} in "
+        f"{format_duration(result['duration_s'])}: ratio {format_measured_ratio(t['estimate'])} "
+        f"{relation} {format_number(t['ratio'])}x, {ratio_bounds_text(result, t)}; decided by "
+        f"the point estimates; {advice}"
+    )
+    return "; ".join([text, *stability_notes(result)])
+
+
+def stored_too_small(result: ResultDict, t: RatioThresholdDict) -> str:
+    """A ratio to a stored baseline that no number of samples in this run could decide."""
+    p = format_percentile(t["percentile"])
+    return (
+        f"no confident verdict for {threshold_text(t)} after n={result['n']}+{t['baseline_n']}: "
+        f"ratio {format_measured_ratio(t['estimate'])}, {ratio_bounds_text(result, t)}; the "
+        f"stored baseline's {t['baseline_n']:,} samples bound its {p} too loosely to decide a "
+        f"{format_number(t['ratio'])}x limit either way, however long this run samples: "
+        "compare with a baseline saved from a run with more samples"
+    )
+
+
+def ratios_without_gate(result: ResultDict) -> str:
+    """The estimate cell of a comparison with no ratio threshold: ``p50 1.56x, p99 1.20x``."""
+    candidate = result.get("candidate")
+    baseline = result.get("baseline")
+    if candidate is None or baseline is None:
+        return "-"
+    found = []
+    for key in ("50", "99"):
+        x, y = candidate["quantiles_s"].get(key), baseline["quantiles_s"].get(key)
+        if x is not None and y:
+            found.append(f"p{key} {format_measured_ratio(x / y)}")
+    return ", ".join(found) or "-"
+
+
+def machine_text(machine: MachineDict) -> str:
+    """``AMD EPYC (2 cores, Python 3.11.7, onnxruntime 1.17.0)``."""
+    parts = []
+    if "cpu_count" in machine:
+        parts.append(f"{machine['cpu_count']} cores")
+    if "python" in machine:
+        parts.append(f"Python {machine['python']}")
+    if machine.get("onnxruntime"):
+        parts.append(f"onnxruntime {machine['onnxruntime']}")
+    cpu = machine.get("cpu", "an unknown CPU")
+    return f"{cpu} ({', '.join(parts)})" if parts else cpu
+
+
+def other_machine(stored: MachineDict, now: MachineDict) -> str:
+    """The one notice when a stored baseline comes from another machine."""
+    return (
+        f"latency-sla: the baseline was measured on {machine_text(stored)}, this run on "
+        f"{machine_text(now)}: the comparison measures the machines too"
+    )
 
 
 # --- load ------------------------------------------------------------------------------------
@@ -432,21 +589,28 @@ def capacity_failed(capacity: CapacityDict) -> bool:
 
 
 def stability_notes(result: ResultDict) -> list[str]:
-    """Drift between the halves, and a call near the timer's resolution."""
+    """Drift between the halves, and a call near the timer's resolution (for a comparison,
+    of each side)."""
+    sides: list[tuple[str, ResultDict | SideDict]] = [("", result)]
+    if "candidate" in result and "baseline" in result:
+        sides = [("candidate ", result["candidate"]), ("baseline ", result["baseline"])]
     found = []
-    halves = result.get("half_medians_s")
-    if result.get("unstable") and halves is not None:
-        first, second = halves
-        found.append(
-            f"unstable: the median moved from {format_duration(first)} in the first half of the "
-            f"samples to {format_duration(second)} in the second (the bounds assume it does not)"
-        )
-    p50 = result.get("quantiles_s", {}).get("50")
-    if result.get("near_timer_resolution") and p50 is not None:
-        found.append(
-            f"p50 {format_duration(p50)} is under {RESOLUTION_FACTOR}x the timer overhead "
-            f"({format_duration(result.get('timer_overhead_s', 0.0))}): near timer resolution"
-        )
+    overhead = format_duration(result.get("timer_overhead_s", 0.0))
+    for name, side in sides:
+        halves = side.get("half_medians_s")
+        if side.get("unstable") and halves is not None:
+            first, second = halves
+            found.append(
+                f"{name}unstable: the median moved from {format_duration(first)} in the first "
+                f"half of the samples to {format_duration(second)} in the second (the bounds "
+                "assume it does not)"
+            )
+        p50 = side.get("quantiles_s", {}).get("50")
+        if side.get("near_timer_resolution") and p50 is not None:
+            found.append(
+                f"{name}p50 {format_duration(p50)} is under {RESOLUTION_FACTOR}x the timer "
+                f"overhead ({overhead}): near timer resolution"
+            )
     return found
 
 
@@ -460,6 +624,8 @@ def result_notes(result: ResultDict) -> list[str]:
     collections = result.get("gc_collections", 0)
     if collections:
         found.insert(0, f"{plural(collections, 'garbage collection')} while sampling")
+    if result.get("stored") == "new":
+        found.append("new: not in the stored baseline, nothing to compare with")
     return found
 
 
@@ -500,28 +666,42 @@ def test_label(result: ResultDict) -> str:
     return result["nodeid"] if source is None else f"{result['nodeid']} (from {source})"
 
 
-def verdict_label(t: ThresholdDict) -> str:
+def verdict_label(t: AnyThresholdDict) -> str:
     """``pass``, ``~pass`` (not confident), ``pass overkill``, ``FAIL``, ``~FAIL``; ``-`` for
     no verdict."""
     if t["verdict"] is None:
         return "-"
     if t["verdict"] == "pass":
         label = "pass" if t["confident"] else "~pass"
-        return f"{label} overkill" if t["overkill"] else label
+        budget = budget_of(t)
+        return f"{label} overkill" if budget is not None and budget["overkill"] else label
     return "FAIL" if t["confident"] else "~FAIL"
 
 
-def threshold_text(t: ThresholdDict) -> str:
-    """``p99 <= 50 ms`` (the budget as written, or ``100 ms (50 ms x 2)`` when scaled)."""
-    budget = t.get("budget_text") or format_duration(t["budget_s"])
+def threshold_text(t: AnyThresholdDict) -> str:
+    """``p99 <= 50 ms`` (the budget as written, or ``100 ms (50 ms x 2)`` when scaled);
+    ``p50 <= 0.8x baseline``, ``p99 <= 1.1x stored`` for a ratio."""
+    ratio = ratio_of(t)
+    if ratio is not None:
+        budget = f"{format_number(ratio['ratio'])}x {ratio['against']}"
+    else:
+        absolute = cast(ThresholdDict, t)
+        budget = absolute.get("budget_text") or format_duration(absolute["budget_s"])
     return f"{format_percentile(t['percentile'])} <= {budget}"
 
 
-def estimate_text(t: ThresholdDict) -> str:
-    """``25.4 us [14.8 us, 33.5 us]``."""
+def estimate_text(t: AnyThresholdDict) -> str:
+    """``25.4 us [14.8 us, 33.5 us]``; ``1.56x [1.42x, 1.71x]`` for a ratio."""
+    ratio = ratio_of(t)
+    if ratio is not None:
+        return (
+            f"{format_measured_ratio(ratio['estimate'])} "
+            f"[{format_measured_ratio(ratio['lower'])}, {format_measured_ratio(ratio['upper'])}]"
+        )
+    absolute = cast(ThresholdDict, t)
     return (
-        f"{format_duration(t['estimate_s'])} "
-        f"[{format_duration(t['lower_s'])}, {format_duration(t['upper_s'])}]"
+        f"{format_duration(absolute['estimate_s'])} "
+        f"[{format_duration(absolute['lower_s'])}, {format_duration(absolute['upper_s'])}]"
     )
 
 
@@ -543,6 +723,8 @@ def summary_text(
         text += f", {counts['crashed']} crashed"
         if counts["crashed_expected"]:
             text += f" ({counts['crashed_expected']} in xfail tests)"
+    if counts.get("new"):
+        text += f", {counts['new']} new (not in the stored baseline)"
     if counts.get("interrupted"):
         text += f", {counts['interrupted']} interrupted"
     if signal:
@@ -579,7 +761,19 @@ def session_notes(environment: EnvironmentDict, strong: str = "", code: str = ""
             f"Measured by {workers} pytest-xdist workers sharing the CPU cores: latencies are "
             "pessimistic."
         )
+    baseline = environment.get("baseline")
+    if baseline is not None:
+        notes.append(baseline_line(baseline, environment.get("regression", 0.1), code) + ".")
     return notes
+
+
+def baseline_line(note: BaselineNoteDict, regression: float, code: str = "") -> str:
+    """``compared with the stored baseline base.json (2026-11-28T09:00:00Z): a regression
+    beyond 10% fails``."""
+    return (
+        f"Compared with the stored baseline {code}{note['path']}{code} ({note['created']}): "
+        f"a confident regression beyond {regression * 100:g}% fails"
+    )
 
 
 def environment_line(environment: Mapping[str, Any]) -> str:
@@ -638,8 +832,17 @@ def min_rate_with_rate(where: str, min_rate: float, rate: float) -> str:
 
 def capacity_needs_budget(nodeid: str) -> str:
     return (
-        f"{nodeid}: latency_sla.capacity(fn, ...) needs a budget to hold: add a marker such as "
-        "@pytest.mark.latency_sla(ms=50) (optionally min_rate= to gate the capacity)"
+        f"{nodeid}: latency_sla.capacity(fn, ...) needs a budget to hold (s=, ms= or us=): add "
+        "a marker such as @pytest.mark.latency_sla(ms=50) (optionally min_rate= to gate the "
+        "capacity)"
+    )
+
+
+def capacity_with_ratio(nodeid: str, label: str) -> str:
+    return (
+        f"{nodeid}: latency_sla.capacity(fn, ...) holds budgets (s=, ms=, us=) at each rate it "
+        f"probes; the marker's {label} is a ratio= threshold, which needs "
+        "latency_sla.compare(candidate, baseline, ...): move it to a test that compares"
     )
 
 
@@ -667,6 +870,39 @@ def needs_budget(nodeid: str) -> str:
         f"{nodeid}: latency_sla(...) needs a budget: add a marker such as "
         "@pytest.mark.latency_sla(ms=50) to the test, or call latency_sla.measure(fn) to "
         "sample without a budget"
+    )
+
+
+def needs_compare(nodeid: str, called: str | None = None) -> str:
+    """A ``ratio=`` marker on a test that does not compare: at setup for a marker-only test,
+    at the call of ``latency_sla(fn)`` (``called``), or at the end of a test that never
+    compared."""
+    how = f"; {called} times one call" if called else ""
+    return (
+        f"{nodeid}: latency_sla(ratio=...): ratio= needs latency_sla.compare(candidate, "
+        f"baseline, ...), which measures a candidate against a baseline{how}"
+    )
+
+
+def compare_not_callable(which: str, fn: object) -> str:
+    return (
+        f"latency_sla.compare(candidate, baseline, ...) needs two callables to time; "
+        f"{which} is {type(fn).__name__} {fn!r:.60}"
+    )
+
+
+def compare_coroutine_object(which: str) -> str:
+    return (
+        f"latency_sla.compare(candidate, baseline, ...): {which} is a coroutine object; pass "
+        "the coroutine function itself so it can be awaited once per timed call"
+    )
+
+
+def compare_under_load(nodeid: str) -> str:
+    return (
+        f"{nodeid}: latency_sla.compare(...) cannot run under load (rate= or concurrency= on "
+        "the test's latency_sla marker): a comparison samples closed loop, one call after "
+        "another; measure each variant under load in a test of its own"
     )
 
 

@@ -3,14 +3,16 @@
 ``markers`` builds a ``Plan`` from a test's ``latency_sla`` markers (the ``latency-sla`` command
 from its options); every layer below reads it. A budget is multiplied by ``--latency-scale``
 once, when the plan is made (``Threshold.scaled``): everything downstream sees the scaled value.
+A ratio threshold (``Threshold.relative``) is never scaled: it compares two calls measured on
+the same machine.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .records import Arrivals
-from .units import format_duration, format_percentile
+from .records import Against, Arrivals, ThresholdKind
+from .units import format_duration, format_number, format_percentile
 
 __all__ = [
     "CAPACITY_TIME",
@@ -49,17 +51,43 @@ def budget_ns(budget_s: float) -> float:
 class Threshold:
     """One budget: the ``percentile`` of the per-call latency must stay at or below ``budget_s``
     (seconds). ``budget_text`` is the budget as written (``"50 ms"``); ``scale`` the factor
-    ``budget_s`` already includes."""
+    ``budget_s`` already includes.
+
+    A ratio threshold (``kind == "ratio"``, made by ``Threshold.relative``) bounds the
+    candidate's ``percentile`` by ``ratio`` x the baseline's (``against``: a baseline sampled
+    in the same run, or a stored one); ``budget_s`` then holds the ratio, a plain number."""
 
     percentile: float
     budget_s: float
     budget_text: str
     overkill: float | None = 1000.0
     scale: float = 1.0
+    kind: ThresholdKind = "absolute"
+    against: Against = "baseline"
+
+    @classmethod
+    def relative(cls, percentile: float, ratio: float, against: Against = "baseline") -> Threshold:
+        """``candidate p <= ratio x baseline p`` (``ratio`` a positive finite number)."""
+        return cls(
+            percentile=percentile,
+            budget_s=float(ratio),
+            budget_text=f"{format_number(ratio)}x",
+            overkill=None,
+            kind="ratio",
+            against=against,
+        )
+
+    @property
+    def ratio(self) -> float | None:
+        """The allowed ratio of a ratio threshold; ``None`` for a budget."""
+        return self.budget_s if self.kind == "ratio" else None
 
     @property
     def shown_budget(self) -> str:
-        """``50 ms``, or ``100 ms (50 ms x 2)`` for a scaled budget."""
+        """``50 ms``, ``100 ms (50 ms x 2)`` for a scaled budget, ``0.8x baseline`` for a
+        ratio."""
+        if self.kind == "ratio":
+            return f"{self.budget_text} {self.against}"
         if self.scale == 1.0:
             return self.budget_text
         return f"{format_duration(self.budget_s)} ({self.budget_text} x {self.scale:g})"
@@ -77,7 +105,9 @@ class Threshold:
         return budget_ns(self.budget_s)
 
     def scaled(self, scale: float) -> Threshold:
-        """This threshold with its budget multiplied by ``scale``."""
+        """This threshold with its budget multiplied by ``scale`` (a ratio stays as it is)."""
+        if self.kind == "ratio":
+            return self
         return replace(self, budget_s=self.budget_s * scale, scale=self.scale * scale)
 
 
@@ -110,3 +140,13 @@ class Plan:
     def under_load(self) -> bool:
         """A rate, or more than one worker: the load engine measures."""
         return self.rate is not None or self.concurrency > 1
+
+    @property
+    def budgets(self) -> tuple[Threshold, ...]:
+        """The absolute thresholds (they apply to a comparison's candidate)."""
+        return tuple(t for t in self.thresholds if t.kind == "absolute")
+
+    @property
+    def ratios(self) -> tuple[Threshold, ...]:
+        """The ratio thresholds: they need ``latency_sla.compare``."""
+        return tuple(t for t in self.thresholds if t.kind == "ratio")

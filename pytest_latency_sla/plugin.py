@@ -41,14 +41,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(*, s=|ms=|us=, percentile=99, overkill=1000, max_time=3.0, warmup=None, "
-        "isolate=False, rate=None, arrivals='constant', concurrency=1, min_rate=None, "
-        "capacity_time=30): fail the test when the given percentile of per-call latency "
-        "(under load with rate=) breaks the budget (decided with confidence bounds); with "
-        "latency_sla.capacity, search the highest rate that holds it (min_rate= gates that "
-        "rate). See pytest-latency-sla's README.",
+        f"{MARKER}(*, s=|ms=|us=|ratio=, percentile=99, overkill=1000, max_time=3.0, "
+        "warmup=None, isolate=False, rate=None, arrivals='constant', concurrency=1, "
+        "min_rate=None, capacity_time=30): fail the test when the given percentile of "
+        "per-call latency (under load with rate=) breaks the budget, or with ratio= when "
+        "latency_sla.compare(candidate, baseline) finds the candidate's above ratio x the "
+        "baseline's (decided with confidence bounds); with latency_sla.capacity, search the "
+        "highest rate that holds the budget (min_rate= gates that rate). See "
+        "pytest-latency-sla's README.",
     )
-    config.stash[settings_key] = read_settings(config)
+    settings = config.stash[settings_key] = read_settings(config)
+    if settings.baseline is not None:
+        from ._baseline import configure
+
+        configure(config, settings)
     if not is_worker(config):  # the process that reports gathers every result
         config.stash[collector_key] = Collector(confidence=config.stash[settings_key].confidence)
         if getattr(config.option, "dist", "no") != "no":  # an xdist controller: workers measure

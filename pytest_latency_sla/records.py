@@ -11,21 +11,31 @@ from __future__ import annotations
 from typing import Literal, NotRequired, TypedDict
 
 __all__ = [
+    "Against",
+    "AnyThresholdDict",
     "Arrivals",
+    "BaselineDict",
+    "BaselineNoteDict",
     "CapacityDict",
     "CapacityStop",
-    "ProbeDict",
-    "ProbeOutcome",
     "EnvironmentDict",
     "GcMode",
     "HistogramDict",
     "LoadDict",
+    "MachineDict",
     "Mode",
+    "OrderWindowDict",
     "Outcome",
     "OverloadDict",
+    "ProbeDict",
+    "ProbeOutcome",
+    "RatioThresholdDict",
     "ReportDict",
     "ResultDict",
+    "SideDict",
     "Stopped",
+    "StoredMeasurementDict",
+    "StoredStatus",
     "ThresholdDict",
     "ThresholdKind",
     "Verdict",
@@ -36,6 +46,10 @@ Mode = Literal["enforce", "warn", "off"]
 GcMode = Literal["keep", "disable"]
 Arrivals = Literal["constant", "poisson"]
 ThresholdKind = Literal["absolute", "ratio"]
+# What a ratio threshold compares with: a baseline sampled in the same run, or a stored one.
+Against = Literal["baseline", "stored"]
+# A measurement's place in a stored baseline: compared with it, or not in it.
+StoredStatus = Literal["compared", "new"]
 # Why sampling ended. "decided": every threshold confident (or one confident fail).
 Stopped = Literal[
     "decided",
@@ -71,9 +85,9 @@ Outcome = Literal[
 
 
 class ThresholdDict(TypedDict):
-    """One threshold's verdict. Durations in seconds; ``margin`` is budget / estimate."""
+    """One absolute threshold's verdict. Durations in seconds; ``margin`` is budget / estimate."""
 
-    kind: ThresholdKind
+    kind: Literal["absolute"]
     percentile: float
     budget_s: float
     budget_text: str
@@ -86,6 +100,31 @@ class ThresholdDict(TypedDict):
     margin: float | None
     overkill: bool
     overkill_threshold: float | None
+
+
+class RatioThresholdDict(TypedDict):
+    """One ratio threshold's verdict: the candidate's ``percentile`` against ``ratio`` x the
+    baseline's (``against``: sampled in the same run, or stored). ``estimate``, ``lower`` and
+    ``upper`` are ratios (``None`` where there is no bound, or a baseline of 0 ns);
+    ``candidate_s`` and ``baseline_s`` the two nearest-rank percentiles in seconds, from
+    ``n`` (the result's) and ``baseline_n`` samples; ``margin`` is ratio / estimate."""
+
+    kind: Literal["ratio"]
+    percentile: float
+    ratio: float
+    against: Against
+    estimate: float | None
+    lower: float | None
+    upper: float | None
+    verdict: Verdict | None  # None: not judged (--latency-mode=off)
+    confident: bool
+    margin: float | None
+    candidate_s: float
+    baseline_s: float
+    baseline_n: int
+
+
+AnyThresholdDict = ThresholdDict | RatioThresholdDict
 
 
 class OverloadDict(TypedDict):
@@ -147,9 +186,25 @@ class HistogramDict(TypedDict):
     counts: list[int]
 
 
+class SideDict(TypedDict):
+    """One side of a comparison: its samples' quantiles (seconds, keys as ``quantiles_s`` of
+    ``ResultDict``), warm-up, and the drift check of its halves. The baseline's histogram
+    shares the candidate's bin edges."""
+
+    n: int
+    warmup: int
+    mean_s: float | None
+    quantiles_s: dict[str, float]
+    unstable: bool
+    half_medians_s: list[float] | None
+    near_timer_resolution: bool
+    histogram: NotRequired[HistogramDict]
+
+
 class ResultDict(TypedDict):
     """One measurement of one test. ``quantiles_s`` has the keys "50", "90", "99", "99.9" and
-    "max" when ``n > 0``."""
+    "max" when ``n > 0``. A comparison (``latency_sla.compare``) describes its candidate at the
+    top level (``n`` is the pair count) and both sides under ``candidate`` and ``baseline``."""
 
     nodeid: str
     outcome: NotRequired[Outcome]
@@ -158,7 +213,7 @@ class ResultDict(TypedDict):
     duration_s: float
     mean_s: float | None
     quantiles_s: dict[str, float]
-    thresholds: list[ThresholdDict]
+    thresholds: list[AnyThresholdDict]
     stopped: Stopped
     gc_collections: int
     confidence: float
@@ -175,6 +230,28 @@ class ResultDict(TypedDict):
     crashed_worker: NotRequired[str]  # the pytest-xdist worker that died running the test: "gw0"
     xfail: NotRequired[bool]  # the test is marked xfail (its miss or crash was expected)
     source: NotRequired[str]  # merged reports: the file a test measured in several came from
+    candidate: NotRequired[SideDict]
+    baseline: NotRequired[SideDict]
+    stored: NotRequired[StoredStatus]  # with --latency-baseline: compared with it, or new
+
+
+class MachineDict(TypedDict, total=False):
+    """What a stored baseline was measured on: its machine fingerprint."""
+
+    cpu: str
+    cpu_count: int
+    python: str
+    platform: str
+    onnxruntime: str
+
+
+class BaselineNoteDict(TypedDict):
+    """The stored baseline a run compared with: its file, when and where it was measured."""
+
+    path: str
+    created: str
+    machine: MachineDict
+    same_machine: bool
 
 
 class EnvironmentDict(TypedDict, total=False):
@@ -194,6 +271,8 @@ class EnvironmentDict(TypedDict, total=False):
     scale: float
     confidence: float
     mode: Mode
+    baseline: BaselineNoteDict
+    regression: float  # allowed slowdown against the stored baseline, as a fraction (0.1)
     merged_from: list[str]  # merged reports: every source file, in the order given
     exitstatus: int  # pytest's exit status when the report was made (0: every test passed)
     signal: str  # the signal that ended the run early ("SIGTERM"), with finished results only
@@ -204,3 +283,32 @@ class ReportDict(TypedDict):
     created: str
     environment: EnvironmentDict
     results: list[ResultDict]
+
+
+class OrderWindowDict(TypedDict):
+    """Consecutive order statistics of a stored sample around one percentile: ranks
+    ``first_rank`` on (1-based), the first value and the steps between neighbours (ns)."""
+
+    percentile: float
+    first_rank: int
+    first_ns: int
+    steps_ns: list[int]
+
+
+class StoredMeasurementDict(TypedDict):
+    """One measurement of a stored baseline: ``n`` samples, their quantiles (seconds), and the
+    order statistics an exact later comparison needs."""
+
+    n: int
+    quantiles_s: dict[str, float]
+    order_statistics: list[OrderWindowDict]
+
+
+class BaselineDict(TypedDict):
+    """A stored baseline file (schema ``pytest-latency-sla-baseline/1``), measurements by name
+    (the node id, ``#2`` for a test's second measurement)."""
+
+    schema: str
+    created: str
+    machine: MachineDict
+    measurements: dict[str, StoredMeasurementDict]

@@ -65,6 +65,13 @@ OPTIONS = (
            "$GITHUB_STEP_SUMMARY", metavar="PATH"),
     Option("html", "write a self-contained HTML report with a histogram per test to PATH",
            metavar="PATH"),
+    Option("save", "after the run, write a baseline file (schema pytest-latency-sla-baseline/1) "
+           "for a later --latency-baseline to PATH", metavar="PATH"),
+    Option("baseline", "compare every measured test with the baseline file at PATH "
+           "(written by --latency-save): a confident regression beyond --latency-regression "
+           "fails the test", env="LATENCY_SLA_BASELINE", metavar="PATH"),
+    Option("regression", "allowed slowdown against --latency-baseline, a percentage "
+           "such as 5% (default: 10%)", env="LATENCY_SLA_REGRESSION", metavar="PCT%"),
 )  # fmt: skip
 
 
@@ -72,11 +79,12 @@ def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("latency-sla", "latency SLAs (pytest-latency-sla)")
     for option in OPTIONS:
         text = option.help + (f"; env {option.env}" if option.env else "")
+        cli_text = text.replace("%", "%%")  # argparse formats help strings with %
         if option.flag:
-            group.addoption(option.cli, action="store_true", default=None, help=text)
+            group.addoption(option.cli, action="store_true", default=None, help=cli_text)
             parser.addini(option.ini, text, type="bool", default=False)
         else:
-            group.addoption(option.cli, default=None, metavar=option.metavar, help=text)
+            group.addoption(option.cli, default=None, metavar=option.metavar, help=cli_text)
             parser.addini(option.ini, text, default="")
 
 
@@ -96,6 +104,9 @@ class Settings:
     json: Path | None = None
     md: str | None = None
     html: Path | None = None
+    save: Path | None = None
+    baseline: Path | None = None
+    regression: float = 0.10
 
     @property
     def defaults(self) -> Defaults:
@@ -181,6 +192,41 @@ def _report_path(raw: Any, source: str, base: Path) -> Path:
     return path
 
 
+def _baseline_path(raw: Any, source: str, base: Path) -> Path:
+    """An existing, readable baseline file (its content is checked when it is loaded); the
+    path read as report paths are (``reports.files.report_path``)."""
+    from .reports.files import ReportPathError, report_path
+
+    try:
+        path = report_path(str(raw), base)
+    except ReportPathError as error:  # worded for a file to write: this one is read
+        reason = error.message.replace("cannot write", "cannot read", 1)
+        raise pytest.UsageError(f"{source}: {reason}") from None
+    if not path.exists():
+        raise pytest.UsageError(
+            f"{source}: no baseline file {str(path)!r} (write one with --latency-save=PATH)"
+        )
+    if not path.is_file():
+        raise pytest.UsageError(f"{source}: {str(path)!r} is not a file")
+    if not os.access(path, os.R_OK):
+        raise pytest.UsageError(f"{source}: {str(path)!r} is not readable")
+    return path
+
+
+def _percentage(raw: Any, source: str) -> float:
+    """``10%`` -> 0.10: a finite percentage >= 0, written with its ``%``."""
+    text = str(raw).strip()
+    try:
+        value = float(text[:-1]) if text.endswith("%") else math.nan
+    except ValueError:
+        value = math.nan
+    if not (0 <= value < math.inf):
+        raise pytest.UsageError(
+            f"{source}: expected a percentage >= 0 with its %, such as 10%, got {raw!r}"
+        )
+    return value / 100.0
+
+
 def _md_target(raw: Any, source: str, base: Path) -> str:
     if str(raw).strip() == "github":
         return "github"
@@ -229,11 +275,14 @@ _PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "gc": _choice(GC_MODES),
     "isolate": lambda raw, source: bool(raw),
     "report": lambda raw, source: bool(raw),
+    "regression": _percentage,
 }
 _PATH_PARSERS: dict[str, Callable[[Any, str, Path], Any]] = {
     "json": _report_path,
     "md": _md_target,
     "html": _report_path,
+    "save": _report_path,
+    "baseline": _baseline_path,
 }
 
 

@@ -69,3 +69,19 @@ def format_ratio(ratio: float) -> str:
 def format_percentile(percentile: float) -> str:
     """``p99``, ``p50``, ``p99.9``."""
     return f"p{format_number(percentile)}"
+
+
+def format_measured_ratio(ratio: float | None) -> str:
+    """A measured ratio with three significant digits: ``1.56x``, ``0.812x``, ``12.3x``,
+    ``1,234x``; ``-`` for none."""
+    if ratio is None:
+        return "-"
+    if not math.isfinite(ratio):
+        return f"{ratio}x"
+    if ratio >= 100:
+        return f"{ratio:,.0f}x"
+    if ratio >= 1:
+        return f"{_three_significant(ratio)}x"
+    if ratio <= 0:
+        return "0x"
+    return f"{ratio:#.3g}x"  # "#": keep the zeros that make three digits (0.800x)

@@ -28,3 +28,10 @@ class LatencyMissWarning(LatencySLAWarning):
     """A budget was missed while ``--latency-mode=warn`` keeps the test passing."""
 
     __module__ = "pytest_latency_sla"
+
+
+class LatencyRegressionWarning(LatencySLAWarning):
+    """A confident regression against the stored baseline (``--latency-baseline``) while
+    ``--latency-mode=warn`` keeps the test passing."""
+
+    __module__ = "pytest_latency_sla"

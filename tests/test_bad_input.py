@@ -73,8 +73,8 @@ CASES = [
     # --- marker arguments -------------------------------------------------------------------
     marker("50", "latency_sla takes keyword arguments only; got positional 50 (did you mean "
            "ms=50?)", "positional"),
-    marker("", "latency_sla needs exactly one budget, s=, ms= or us= (e.g. latency_sla(ms=50));"
-           " got none", "no-unit"),
+    marker("", "latency_sla needs exactly one budget, s=, ms= or us= (e.g. latency_sla(ms=50)),"
+           " or a ratio= for latency_sla.compare; got none", "no-unit"),
     marker("ms=50, us=10", "latency_sla needs exactly one budget*got ms=50, us=10", "two-units"),
     marker("ms=0", "latency_sla(ms=0): the budget must be a positive finite int or float", "zero"),
     marker("ms=-5", "latency_sla(ms=-5): the budget must be a positive finite*", "negative"),

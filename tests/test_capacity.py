@@ -292,8 +292,29 @@ BAD_USES = {
     "capacity without a budget": (
         "",
         "latency_sla.capacity(lambda: None)",
-        "*test_it: latency_sla.capacity(fn, ...) needs a budget to hold: add a marker such as "
-        "@pytest.mark.latency_sla(ms=50)*",
+        "*test_it: latency_sla.capacity(fn, ...) needs a budget to hold (s=, ms= or us=): add "
+        "a marker such as @pytest.mark.latency_sla(ms=50)*",
+        "failed",
+    ),
+    "capacity with only a ratio": (
+        "@pytest.mark.latency_sla(ratio=0.8)",
+        "latency_sla.capacity(lambda: None)",
+        "*test_it: latency_sla.capacity(fn, ...) needs a budget to hold (s=, ms= or us=)*",
+        "failed",
+    ),
+    "capacity with a ratio": (
+        "@pytest.mark.latency_sla(ms=50)\n        @pytest.mark.latency_sla(ratio=0.8, percentile=50)",
+        "latency_sla.capacity(lambda: None)",
+        "*test_it: latency_sla.capacity(fn, ...) holds budgets (s=, ms=, us=) at each rate it "
+        "probes; the marker's p50 <= 0.8x baseline is a ratio= threshold, which needs "
+        "latency_sla.compare(candidate, baseline, ...): move it to a test that compares",
+        "failed",
+    ),
+    "min_rate with compare": (
+        "@pytest.mark.latency_sla(ms=50, min_rate=500)",
+        "latency_sla.compare(lambda: None, lambda: None)",
+        "*test_it: latency_sla(min_rate=...) gates a capacity search, but the test called "
+        "latency_sla.compare(candidate, baseline); *",
         "failed",
     ),
     "not callable": (

@@ -15,6 +15,7 @@ import pytest
 pytest.importorskip("onnxruntime")
 pytestmark = pytest.mark.slow  # every test starts the command in a process of its own
 FUNNEL = Path(__file__).resolve().parent.parent / "models" / "funnel.onnx"
+FUNNEL_INT8 = FUNNEL.with_name("funnel_int8.onnx")
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -79,6 +80,10 @@ def test_under_load_reports_rates_and_json(tmp_path: Path) -> None:
             "--json /nonexistent/dir/r.json: give",
         ),
         (["--ms", "5", "--max-time", "0"], "--max-time 0.0: max_time must be a positive"),
+        (["--ratio", "0.8"], "--ratio needs --vs BASELINE.onnx, the model to compare with"),
+        (["--vs", str(FUNNEL), "--ratio", "0"], "--ratio 0.0: ratio must be a positive finite"),
+        (["--vs", str(FUNNEL), "--ratio", "nan"], "--ratio nan: ratio must be a positive"),
+        (["--vs", str(FUNNEL), "--rate", "100"], "--vs compares closed loop: it cannot be"),
     ],
 )
 def test_bad_usage_exits_2(args: list[str], message: str) -> None:
@@ -94,6 +99,62 @@ def test_missing_or_invalid_model_exits_2(tmp_path: Path) -> None:
     junk.write_text("not a model")
     done = run(str(junk), "--ms", "5")
     assert done.returncode == 2 and "could not be loaded as an ONNX model" in done.stderr
+
+
+@pytest.mark.slow
+def test_relative_gate_of_two_models(tmp_path: Path) -> None:
+    # the funnel against itself: a ratio of about 1, far inside 3x and far outside 0.3x
+    passed = run(
+        str(FUNNEL), "--vs", str(FUNNEL), "--ratio", "3", "--percentile", "50",
+        "--json", str(tmp_path / "r.json"),
+    )  # fmt: skip
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert f"{FUNNEL} vs {FUNNEL}" in passed.stdout and "p50 <= 3x baseline" in passed.stdout
+    (result,) = json.loads((tmp_path / "r.json").read_text())["results"]
+    assert result["thresholds"][0]["kind"] == "ratio" and result["outcome"] == "passed"
+    assert result["baseline"]["n"] == result["n"]
+    missed = run(str(FUNNEL), "--vs", str(FUNNEL), "--ratio", "0.3", "--percentile", "50")
+    assert missed.returncode == 1
+    assert "latency ratio missed: p50 candidate/baseline = " in missed.stdout
+    # a ratio and a budget together; no ratio at all reports the ratios with no gate
+    both = run(str(FUNNEL_INT8), "--vs", str(FUNNEL), "--ratio", "3", "--ms", "50")
+    assert both.returncode == 0 and "p99 <= 50 ms" in both.stdout and "p99 <= 3x" in both.stdout
+    plain = run(str(FUNNEL_INT8), "--vs", str(FUNNEL), "--max-time", "0.2")
+    assert plain.returncode == 0 and "no gate: candidate/baseline" in plain.stdout
+
+
+@pytest.mark.slow
+def test_models_with_different_inputs_exit_2_naming_the_difference(tmp_path: Path) -> None:
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+
+    def identity(name: str, shape: list[int], path: Path) -> Path:
+        graph = helper.make_graph(
+            [helper.make_node("Identity", [name], ["y"])],
+            "g",
+            [helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, shape)],
+        )
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+        model.ir_version = 8
+        onnx.save(model, str(path))
+        return path
+
+    five = identity("input", [1, 5], tmp_path / "five.onnx")
+    four = identity("input", [1, 4], tmp_path / "four.onnx")
+    other = identity("answers", [1, 5], tmp_path / "other.onnx")
+    done = run(str(five), "--vs", str(four), "--ratio", "1")
+    assert done.returncode == 2
+    assert (
+        f"latency-sla: error: {five} and {four} take different inputs: input is (1, 5) float32 "
+        f"in {five}, (1, 4) float32 in {four}"
+    ) in done.stderr
+    done = run(str(five), "--vs", str(other), "--ratio", "1")
+    assert done.returncode == 2
+    assert (
+        f"take different inputs: answers: (1, 5) float32 only in {other}; "
+        f"input: (1, 5) float32 only in {five}"
+    ) in done.stderr
 
 
 def _model(path: Path, nodes: list[Any], inputs: list[Any], initializers: list[Any]) -> Path:

@@ -403,3 +403,31 @@ def test_interrupted_parent_leaves_no_child(monkeypatch: pytest.MonkeyPatch) -> 
     (pid,) = forked
     with pytest.raises(ChildProcessError):  # killed and reaped: no such child any more
         os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_child_slow_to_exit_is_waited_for_in_real_time_under_a_scripted_clock(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The child has sent its samples and closed the pipe but takes 50 ms (real time) to exit,
+    # as a busy machine makes it. A scripted clock's sleep moves only simulated time: polling
+    # with it would spend the 16 s deadline in a few milliseconds and kill a finished child.
+    from pytest_latency_sla.engine.clock import Deadline, ScriptedClock
+
+    real_waitpid = os.waitpid
+    exits_at = time.monotonic() + 0.05
+    calls = []
+
+    def slow_exit(pid: int, options: int) -> tuple[int, int]:
+        calls.append(pid)
+        if time.monotonic() < exits_at:
+            return 0, 0
+        return real_waitpid(pid, options)
+
+    child = os.fork()
+    if child == 0:
+        os._exit(0)
+    monkeypatch.setattr(os, "waitpid", slow_exit)
+    with ScriptedClock().installed():
+        status = isolation._wait(child, Deadline(isolation.child_deadline_s(3.0)))
+    assert status is not None and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    assert len(calls) < 1000  # it slept between polls instead of spinning

@@ -22,6 +22,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "__init__",
         "plugin",
         "_item",
+        "_baseline",
         "fixture",
         "collector",
         "_session",

@@ -381,7 +381,7 @@ def test_plugin_warnings_become_errors_under_w_error(scripted_pytester: pytest.P
 
 def test_markers_are_registered(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--markers")
-    result.stdout.fnmatch_lines(["@pytest.mark.latency_sla(*, s=|ms=|us=, percentile=99*"])
+    result.stdout.fnmatch_lines(["@pytest.mark.latency_sla(*, s=|ms=|us=|ratio=, percentile=99*"])
     pytester.makepyfile(
         """
         import pytest

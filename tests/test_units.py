@@ -7,6 +7,7 @@ import pytest
 from pytest_latency_sla.units import (
     format_budget,
     format_duration,
+    format_measured_ratio,
     format_percentile,
     format_ratio,
 )
@@ -48,3 +49,22 @@ def test_budgets_ratios_percentiles() -> None:
         "p99.9",
         "p50",
     ]
+
+
+@pytest.mark.parametrize(
+    ("ratio", "shown"),
+    [
+        (1.5634, "1.56x"),
+        (0.8, "0.800x"),
+        (0.81234, "0.812x"),
+        (0.0099999, "0.0100x"),
+        (0.000123, "0.000123x"),
+        (12.345, "12.3x"),
+        (1234.5, "1,234x"),
+        (0.0, "0x"),
+        (None, "-"),
+        (float("inf"), "infx"),
+    ],
+)
+def test_measured_ratios_have_three_significant_digits(ratio: float | None, shown: str) -> None:
+    assert format_measured_ratio(ratio) == shown

@@ -62,7 +62,9 @@ def test_failure_message_first_line_is_specs_format() -> None:
     samples = [61.2e6] * 5 + [40.1e6] * 4 + [80.2e6]
     result = result_of(samples, Decision("fail", 10))
     record = result.summary()
-    message = failure_message(record, record["thresholds"][0])
+    threshold = record["thresholds"][0]
+    assert threshold["kind"] == "absolute"
+    message = failure_message(record, threshold)
     first, *rest = message.splitlines()
     assert first == (
         "latency SLA missed: p99 = 80.2 ms > budget 50 ms (n=10, 95% bounds [61.2 ms, -]; "
@@ -73,7 +75,9 @@ def test_failure_message_first_line_is_specs_format() -> None:
 
 def test_overkill_message() -> None:
     result = result_of([7_100] * 598, Decision("pass", 598))
-    assert overkill_message(result.summary()["thresholds"][0]) == (
+    threshold = result.summary()["thresholds"][0]
+    assert threshold["kind"] == "absolute"
+    assert overkill_message(threshold) == (
         "p99 = 7.10 us is 7,042x under the 50 ms budget (overkill threshold 1,000x): "
         "further optimization of this call is wasted effort"
     )

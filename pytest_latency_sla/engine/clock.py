@@ -24,6 +24,7 @@ __all__ = [
     "Clock",
     "ClockStalled",
     "Deadline",
+    "REAL_SLEEP",
     "ScriptedClock",
     "measure_timer_overhead_ns",
     "timer_overhead_ns",
@@ -86,6 +87,10 @@ class Clock:
 
 
 CLOCK = Clock()
+# Waiting on a real process (an isolated child exiting) takes real time whatever clock the
+# measurement reads: under a ScriptedClock, ``CLOCK.sleep`` only moves simulated time, and a
+# parent polling with it would spend its whole deadline before the child could exit.
+REAL_SLEEP: Callable[[float], None] = time.sleep
 
 
 class Deadline:

@@ -1,23 +1,27 @@
 """One raw measurement: a plan's sampling settings and a target in, samples out, no verdict.
 
-``collect`` runs the closed-loop sampler, the load engine, or a capacity search of load runs.
-What it returns is plain picklable data, so an isolated child can send it to the parent, which
-judges it as an in-process measurement is judged.
+``collect`` runs the closed-loop sampler, the interleaved sampler of a comparison (a ``Pair``
+of targets), the load engine, or a capacity search of load runs. What it returns is plain
+picklable data, so an isolated child can send it to the parent, which judges it as an
+in-process measurement is judged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..plan import Threshold
 from ..records import GcMode
+from ..stats.stored import OrderWindow
+from ..stats.two_sample import RatioGate
 from .sampler import MAX_SAMPLES, Gate, Sampling, sample, sample_once
-from .target import Target
+from .target import Pair, Target
 
 if TYPE_CHECKING:
     from .capacity import CapacityPlan, CapacitySearch
+    from .compare import Comparison
     from .load.schedule import LoadPlan, LoadRun
 
 __all__ = ["MeasureSpec", "collect"]
@@ -38,6 +42,9 @@ class MeasureSpec:
     gc_mode: GcMode = "keep"
     load: LoadPlan | None = None  # a rate or several workers: the load engine measures
     capacity: CapacityPlan | None = None  # a search over rates: load runs of max_time each
+    # a stored baseline's order statistics by percentile, for the ratio thresholds against it
+    stored: Mapping[float, OrderWindow] = field(default_factory=dict)
+    seed: int = 0  # of the random order within each pair of a comparison
     once: bool = False  # one timed call, no warm-up (``--latency-mode=off``)
     max_samples: int = MAX_SAMPLES  # the memory cap on timed calls
 
@@ -51,13 +58,52 @@ class MeasureSpec:
 
     @property
     def gates(self) -> list[Gate]:
-        return [Gate(t.percentile / 100.0, t.budget_ns) for t in self.thresholds]
+        """The absolute thresholds, as the sequential looks of the samplers see them."""
+        return [
+            Gate(t.percentile / 100.0, t.budget_ns) for t in self.thresholds if t.kind == "absolute"
+        ]
+
+    @property
+    def ratio_thresholds(self) -> list[Threshold]:
+        return [t for t in self.thresholds if t.kind == "ratio"]
+
+    @property
+    def ratio_gates(self) -> list[RatioGate]:
+        """The ratio thresholds as ``stats.two_sample.RatioLooks`` sees them; a stored
+        baseline's bounds at half the level, fixed."""
+        half = (1.0 - self.confidence) / 2.0
+        gates = []
+        for t in self.ratio_thresholds:
+            stored = None
+            if t.against == "stored":
+                side = self.stored[t.percentile].side_bounds(half)
+                stored = (side.lower_ns, side.upper_ns)
+            gates.append(RatioGate(t.percentile / 100.0, t.budget_s, stored))
+        return gates
 
 
-def collect(target: Target, spec: MeasureSpec) -> Sampling | LoadRun | CapacitySearch:
+def collect(
+    target: Target | Pair, spec: MeasureSpec
+) -> Sampling | LoadRun | Comparison | CapacitySearch:
     """Warm up and sample ``target`` in this process: the closed-loop sampler with a sequential
-    gate per threshold, the load engine for a load plan, or a capacity search; one call for
-    ``once``."""
+    gate per threshold, the interleaved sampler for a ``Pair``, the load engine for a load plan,
+    or a capacity search; one call (of each side of a ``Pair``) for ``once``."""
+    if isinstance(target, Pair):
+        from .compare import compare, compare_once
+
+        if spec.once:
+            return compare_once(target, len(spec.gates), len(spec.ratio_gates))
+        return compare(
+            target,
+            spec.gates,
+            spec.ratio_gates,
+            confidence=spec.confidence,
+            max_time=spec.max_time,
+            warmup=spec.warmup,
+            gc_mode=spec.gc_mode,
+            seed=spec.seed,
+            max_pairs=spec.max_samples,
+        )
     if spec.once:
         return sample_once(target, len(spec.thresholds))
     if spec.capacity is not None:
@@ -86,6 +132,7 @@ def collect(target: Target, spec: MeasureSpec) -> Sampling | LoadRun | CapacityS
     return sample(
         target,
         spec.gates,
+        ratio_gates=spec.ratio_gates,
         confidence=spec.confidence,
         max_time=spec.max_time,
         warmup=spec.warmup,

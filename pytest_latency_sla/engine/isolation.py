@@ -21,13 +21,14 @@ import warnings
 from typing import IO, TYPE_CHECKING, Any, Callable, NoReturn
 
 from .. import messages
-from .clock import CLOCK, Deadline
+from .clock import REAL_SLEEP, Deadline
 from .collect import MeasureSpec, collect
 from .sampler import attach_call, attach_partial, call_of, partial_of
-from .target import Target
+from .target import Pair, Target
 
 if TYPE_CHECKING:
     from .capacity import CapacitySearch
+    from .compare import Comparison
     from .load.schedule import LoadRun
     from .sampler import Sampling
 
@@ -99,8 +100,11 @@ def child_deadline_s(max_time: float) -> float:
     return 2.0 * max_time + GRACE_S
 
 
-def run_isolated(target: Target, spec: MeasureSpec) -> Sampling | LoadRun | CapacitySearch:
-    """Warm up and sample ``target`` in a forked child; return its raw measurement.
+def run_isolated(
+    target: Target | Pair, spec: MeasureSpec
+) -> Sampling | LoadRun | Comparison | CapacitySearch:
+    """Warm up and sample ``target`` (both calls of a ``Pair``) in a forked child; return its
+    raw measurement.
 
     Raises ``IsolationUnavailable`` without ``os.fork``, ``ChildCrashed`` or ``ChildTimedOut``
     when the child ends badly, and the measured call's own exception (its child traceback as
@@ -153,7 +157,7 @@ def run_isolated(target: Target, spec: MeasureSpec) -> Sampling | LoadRun | Capa
         if message[1]["type"] == _STOPPED:  # someone else sent the child SIGTERM
             raise ChildCrashed(f"stopped by {_describe_signal(signal.SIGTERM)}")
         _raise_child_error(message[1])
-    collected: Sampling | LoadRun | CapacitySearch = message[1]
+    collected: Sampling | LoadRun | Comparison | CapacitySearch = message[1]
     return collected
 
 
@@ -184,7 +188,7 @@ def _raise_stopped(signum: int, frame: Any) -> None:
     raise _ChildStopped()
 
 
-def _stop(pid: int, read_fd: int, chunks: list[bytes]) -> Sampling | LoadRun | None:
+def _stop(pid: int, read_fd: int, chunks: list[bytes]) -> Sampling | LoadRun | Comparison | None:
     """Stop an interrupted child: SIGTERM (it sends what it sampled), then SIGKILL; the samples
     it sent, or ``None``."""
     try:
@@ -192,7 +196,7 @@ def _stop(pid: int, read_fd: int, chunks: list[bytes]) -> Sampling | LoadRun | N
         if _read_all(read_fd, Deadline(STOP_WAIT_S), chunks):
             message = _loads(b"".join(chunks))
             if message is not None and message[0] == "error":
-                partial: Sampling | LoadRun | None = message[1].get("partial")
+                partial: Sampling | LoadRun | Comparison | None = message[1].get("partial")
                 return partial
         return None
     except Exception:
@@ -239,7 +243,7 @@ def _fork() -> int:
 
 
 def _child(
-    target: Target,
+    target: Target | Pair,
     spec: MeasureSpec,
     write_fd: int,
     crash_log: IO[bytes],
@@ -343,7 +347,7 @@ def _wait(pid: int, deadline: Deadline) -> int | None:
             return status
         if deadline.left() <= 0:
             return None
-        CLOCK.sleep(0.005)
+        REAL_SLEEP(0.005)
         deadline.waited(0.005)
 
 

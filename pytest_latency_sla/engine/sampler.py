@@ -10,11 +10,12 @@ import gc
 from array import array
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from ..records import GcMode, Stopped, Verdict
 from ..stats.looks import FAIL, PASS, UNDECIDED, Looks
+from ..stats.two_sample import RatioGate, RatioLooks
 from .clock import CLOCK, ClockStalled
 from .target import Target, reject_lazy_result
 
@@ -34,7 +35,10 @@ __all__ = [
     "attach_call",
     "attach_partial",
     "call_of",
+    "decided",
+    "decisions",
     "heap_frozen",
+    "next_look",
     "partial_of",
     "sample",
     "sample_once",
@@ -146,6 +150,38 @@ class Sampling:
     stopped: Stopped
     decisions: list[Decision]
     gc_collections: int
+    # the ratio gates' decisions (ratios to a stored baseline), in the order of the gates
+    ratio_decisions: list[Decision] = field(default_factory=list)
+
+
+def decided(looks: Looks, ratio_looks: RatioLooks) -> bool:
+    """Whether a single run is done: one gate of either kind has a confident fail, or every
+    gate a confident pass (or, for a ratio to a stored baseline, can never be decided)."""
+    import numpy as np
+
+    settled = np.concatenate([looks.verdicts[0] == PASS, ratio_looks.settled[0]])
+    failed = (looks.verdicts[0] == FAIL).any() or (ratio_looks.verdicts[0] == FAIL).any()
+    return bool(settled.size) and bool(failed or settled.all())
+
+
+def decisions(looks: Looks | RatioLooks) -> list[Decision]:
+    """A single run's decision per gate."""
+    return [
+        Decision(_VERDICT_NAMES[int(v)], int(at)) for v, at in zip(looks.verdicts[0], looks.at_n[0])
+    ]
+
+
+def next_look(looks: Looks, ratio_looks: RatioLooks) -> int | None:
+    """The next sample count at which either kind of gate has a look planned."""
+    found = [n for n in (looks.next_look(), ratio_looks.next_look()) if n is not None]
+    return min(found, default=None)
+
+
+def check_clock(start: int, end: int, calls: int) -> None:
+    """Raise ``ClockStalled`` when ``calls`` timed calls (at least ``_STALL_CALLS``) took no
+    time at all between ``start`` and ``end``."""
+    if end == start and calls >= _STALL_CALLS:
+        raise ClockStalled(f"{calls} timed calls all took 0 ns")
 
 
 # The attribute that carries the samples taken before an interrupt on the interrupting exception.
@@ -204,6 +240,7 @@ def sample(
     target: Target,
     gates: Sequence[Gate],
     *,
+    ratio_gates: Sequence[RatioGate] = (),
     confidence: float,
     max_time: float,
     warmup: int | None,
@@ -212,14 +249,17 @@ def sample(
 ) -> Sampling:
     """Warm up, then time calls until every gate has a confident verdict, one has a confident
     fail, ``max_time`` has passed or ``max_samples`` are taken (``MEASURE_SAMPLES`` without gates).
+    ``ratio_gates`` are ratios to a stored baseline (fixed bounds): they gate these samples too.
     """
     runner = _runner(target)
     try:
         with heap_frozen():
-            return _sample(runner, gates, confidence, max_time, warmup, gc_mode, max_samples)
+            return _sample(
+                runner, gates, ratio_gates, confidence, max_time, warmup, gc_mode, max_samples
+            )
     except BaseException as error:
         if not isinstance(error, Exception):  # an interrupt: keep what was sampled, for the report
-            attach_partial(error, runner.interrupted(len(gates)))
+            attach_partial(error, runner.interrupted(len(gates), len(ratio_gates)))
         else:  # the measured code's own error: say which call raised it
             attach_call(error, runner.failed_call())
         raise
@@ -230,6 +270,7 @@ def sample(
 def _sample(
     runner: _SyncRunner,
     gates: Sequence[Gate],
+    ratio_gates: Sequence[RatioGate],
     confidence: float,
     max_time: float,
     warmup: int | None,
@@ -241,23 +282,27 @@ def _sample(
     warmed = runner.warmed = runner.warm_up(warmup, max_time)
     runner.timing = True
     looks = Looks([(g.q, g.budget_ns) for g in gates], 1.0 - confidence)
+    ratio_looks = RatioLooks(ratio_gates, 1.0 - confidence)
     counted = 0
-    limit = max_samples if gates else min(max_samples, MEASURE_SAMPLES)
+    gated = bool(gates) or bool(ratio_gates)
+    limit = max_samples if gated else min(max_samples, MEASURE_SAMPLES)
     buf = runner.buf
-    stopped: Stopped = "max_samples" if gates else "sample count"
+    stopped: Stopped = "max_samples" if gated else "sample count"
     clock = CLOCK.now_ns
     with GcCounter(gc_mode) as gc_counter:
         runner.gc_counter = gc_counter
         start = runner.started_ns = clock()
         deadline = start + int(max_time * 1e9)
         while True:
-            next_look = looks.next_look()
-            timed_out = runner.run(min(next_look or limit, limit) - len(buf), deadline)
+            look_at = next_look(looks, ratio_looks)
+            timed_out = runner.run(min(look_at or limit, limit) - len(buf), deadline)
             n = len(buf)
             if n > counted:
                 looks.advance(np.frombuffer(buf, dtype=np.int64)[counted:])
-                counted = n  # the view is gone: a live view would stop the array from growing
-            if looks.stopped_at[0]:
+                if ratio_gates:
+                    ratio_looks.look(np.frombuffer(buf, dtype=np.int64))
+                counted = n  # the views are gone: a live view would stop the array from growing
+            if decided(looks, ratio_looks):
                 stopped = "decided"
                 break
             if timed_out:
@@ -266,19 +311,16 @@ def _sample(
             if n >= limit:
                 break
         end = clock()
-    if end == start and len(buf) >= _STALL_CALLS:
-        raise ClockStalled(f"{len(buf)} timed calls all took 0 ns")
-    decisions = [
-        Decision(_VERDICT_NAMES[int(v)], int(at)) for v, at in zip(looks.verdicts[0], looks.at_n[0])
-    ]
+    check_clock(start, end, len(buf))
     samples = np.frombuffer(buf, dtype=np.int64).copy()
     return Sampling(
         samples_ns=samples,
         warmup=warmed,
         duration_s=(end - start) / 1e9,
         stopped=stopped,
-        decisions=decisions,
+        decisions=decisions(looks),
         gc_collections=gc_counter.collections,
+        ratio_decisions=decisions(ratio_looks),
     )
 
 
@@ -359,7 +401,7 @@ class _SyncRunner:
         self.started_ns: int | None = None
         self.gc_counter: GcCounter | None = None
 
-    def interrupted(self, gates: int) -> Sampling:
+    def interrupted(self, gates: int, ratio_gates: int = 0) -> Sampling:
         """What was sampled before an interrupt: every timed call so far, no decision."""
         import numpy as np
 
@@ -373,6 +415,7 @@ class _SyncRunner:
             stopped="interrupted",
             decisions=[Decision() for _ in range(gates)],
             gc_collections=0 if self.gc_counter is None else self.gc_counter.collections,
+            ratio_decisions=[Decision() for _ in range(ratio_gates)],
         )
 
     def failed_call(self) -> FailedCall:

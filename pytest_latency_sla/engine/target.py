@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from .. import messages
 
-__all__ = ["Target", "TargetError", "reject_lazy_result"]
+__all__ = ["Pair", "Target", "TargetError", "reject_lazy_result"]
 
 
 class TargetError(TypeError):
@@ -49,3 +49,11 @@ class Target:
     @property
     def is_async(self) -> bool:
         return inspect.iscoroutinefunction(self.fn)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two measured calls compared with each other: ``candidate`` against ``baseline``."""
+
+    candidate: Target
+    baseline: Target

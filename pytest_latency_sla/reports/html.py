@@ -202,7 +202,9 @@ def _histogram_svg(result: ResultDict) -> str:
     counts = histogram["counts"] if histogram else []
     if len(edges) < 2 or not counts or not any(counts):
         return '<p class="empty">no samples to draw</p>'
-    thresholds = result.get("thresholds") or []
+    # a histogram is in seconds: budgets are drawn on it, ratios are not
+    found = (messages.budget_of(t) for t in result.get("thresholds") or [])
+    thresholds = [t for t in found if t is not None]
     marks = [t["budget_s"] for t in thresholds] + [t["estimate_s"] for t in thresholds]
     axis = _axis(edges, marks)
     top = _TOP + _LANE * 2 * max(len(thresholds) - 1, 0)

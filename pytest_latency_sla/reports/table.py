@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from .. import messages
-from ..records import CapacityDict, EnvironmentDict, ResultDict
+from ..records import AnyThresholdDict, CapacityDict, EnvironmentDict, ResultDict
 from ..units import format_duration, format_ratio
 
 __all__ = [
@@ -38,7 +38,7 @@ def tally(results: Sequence[ResultDict]) -> dict[str, int]:
     """The counts behind a report's one-line summary. A miss in an xfail test was expected, so
     it is counted apart: it does not make the run red."""
     pairs = [(r, t) for r in results for t in r.get("thresholds", ())]
-    missed = [r for r, t in pairs if t.get("verdict") != "pass"]
+    missed = [r for r, t in pairs if missed_threshold(t)]
     # a capacity search is one budget: its rate holds (and meets min_rate), or it does not
     searches = [
         (r, messages.capacity_verdict_label(r["capacity"])) for r in results if "capacity" in r
@@ -58,8 +58,19 @@ def tally(results: Sequence[ResultDict]) -> dict[str, int]:
         "crashed_expected": sum(
             1 for r in results if r.get("outcome") == "crashed" and _expected(r)
         ),
+        "new": sum(1 for r in results if r.get("stored") == "new"),
         "interrupted": sum(1 for r in results if r.get("outcome") == "interrupted"),
     }
+
+
+def missed_threshold(t: AnyThresholdDict) -> bool:
+    """Whether ``t`` counts as missed: its verdict is a fail, except that a ratio to a stored
+    baseline fails only with confidence (run-to-run noise must not fail a test)."""
+    if t.get("verdict") == "pass":
+        return False
+    ratio = messages.ratio_of(t)
+    stored = ratio is not None and ratio.get("against") == "stored"
+    return not stored or bool(t.get("confident"))
 
 
 def _expected(result: ResultDict) -> bool:
@@ -125,7 +136,11 @@ def rows(results: Sequence[ResultDict]) -> list[tuple[str, ...]]:
                 )
             )
             continue
-        if not result["thresholds"]:
+        if "baseline" in result and not any(messages.ratio_of(t) for t in result["thresholds"]):
+            # a comparison without a ratio threshold: its ratios, with no gate
+            ratios = messages.ratios_without_gate(result)
+            out.append((test_id, "no gate: candidate/baseline", ratios, p50, top, n, "-", "-"))
+        elif not result["thresholds"]:
             estimate = f"p99 {format_duration(quantiles.get('99'))}" if quantiles else "-"
             budget = f"no budget{_load(result)}"
             out.append((test_id, budget, estimate, p50, top, n, "-", "-"))

@@ -8,8 +8,9 @@ percentile; ``scaled(c)`` is the distribution of ``c * X`` (a candidate that is 
 baseline, a service that got ``c`` times slower), exact quantiles included.
 
 Used by ``tests/test_simulation.py`` (which asserts on the rates) and
-``benchmarks/gate_simulation.py`` (which prints them). Imports the standard library, numpy and
-``stats`` only.
+``benchmarks/gate_simulation.py`` (which prints them); the relative gate's comparisons
+(``simulate_ratio``, through ``two_sample.RatioLooks``) by ``tests/test_ratio_simulation.py`` and
+``benchmarks/ratio_simulation.py``. Imports the standard library, numpy and ``stats`` only.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ import numpy as np
 import numpy.typing as npt
 
 from .bounds import min_samples_to_pass
-from .looks import Looks
+from .looks import Looks, LookSchedule
+from .two_sample import RatioGate, RatioLooks
 
 __all__ = [
     "ALPHA",
@@ -37,8 +39,11 @@ __all__ = [
     "FastAndSlowPath",
     "LogNormal",
     "Pareto",
+    "RatioRuns",
     "durations_ns",
+    "ratio_pair_cap",
     "simulate",
+    "simulate_ratio",
 ]
 
 GATES = 2000  # independent sampling runs per simulated case
@@ -248,3 +253,64 @@ def durations_ns(
     """Samples of ``dist`` as whole ns (rounded up, so no call takes 0 ns): the durations a
     ``ScriptedClock`` plays back to the real sampler or load engine."""
     return np.ceil(dist.draw(rng, shape)).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class RatioRuns:
+    """What ``simulate_ratio``'s comparisons came to: per run the gate's verdict (``PASS``,
+    ``FAIL`` or ``UNDECIDED``) and the pair count it came at (0 for none)."""
+
+    verdicts: npt.NDArray[np.int8]
+    at_n: npt.NDArray[np.int64]
+
+
+def ratio_pair_cap(q: float, doublings: int, alpha: float = ALPHA) -> int:
+    """A pair cap standing in for ``max_time``: the first pass look of a ratio gate at ``q``
+    (``2 n_min`` at ``alpha / 2`` per side), doubled ``doublings`` times."""
+    return LookSchedule(q, alpha / 2).first_pass_look << doublings
+
+
+def simulate_ratio(
+    baseline: Distribution,
+    factor: float,
+    gate: RatioGate,
+    *,
+    seed: int,
+    max_pairs: int,
+    runs: int = GATES,
+    alpha: float = ALPHA,
+    chunk: int = 250,
+) -> RatioRuns:
+    """``runs`` independent comparisons of a candidate distributed as ``factor`` x ``baseline``
+    against ``baseline``, sampled look by look as the interleaved sampler does and judged by
+    ``RatioLooks``, the code that gates real comparisons; a run ends at its first confident
+    verdict, or undecided when the next look would pass ``max_pairs``.
+
+    The runs go ``chunk`` at a time, and each keeps its samples only while it runs (order
+    statistics need them all), so memory stays at ``2 x chunk x max_pairs`` floats. Draws come
+    from ``numpy.random.default_rng(seed)``, candidate then baseline at each look: the same seed
+    gives the same verdicts.
+    """
+    rng = np.random.default_rng(seed)
+    candidate = baseline.scaled(factor)
+    verdicts = np.zeros(runs, dtype=np.int8)
+    at_n = np.zeros(runs, dtype=np.int64)
+    for start in range(0, runs, chunk):
+        size = min(chunk, runs - start)
+        looks = RatioLooks([gate], alpha, size)
+        rows = np.arange(size)
+        x = np.empty((size, 0), dtype=np.float32)
+        y = np.empty((size, 0), dtype=np.float32)
+        while len(rows):
+            nxt = looks.next_look()
+            if nxt is None or nxt > max_pairs:
+                break
+            more = nxt - x.shape[1]
+            x = np.concatenate([x, candidate.draw(rng, (len(rows), more))], axis=1)
+            y = np.concatenate([y, baseline.draw(rng, (len(rows), more))], axis=1)
+            looks.look(x, y, rows)
+            keep = looks.running[rows]
+            rows, x, y = rows[keep], x[keep], y[keep]
+        verdicts[start : start + size] = looks.verdicts[:, 0]
+        at_n[start : start + size] = looks.at_n[:, 0]
+    return RatioRuns(verdicts, at_n)

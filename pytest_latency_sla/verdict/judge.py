@@ -6,7 +6,9 @@ Engines differ only in where a threshold's bounds come from (``Bounds``):
   the sequential looks' confident decision (``stats.bounds``, ``stats.looks``);
 * under load (``load_bounds``): binomial bounds on the effective sample of batch means
   (``stats.batch_means``); a run above capacity is a confident fail; a capacity search's
-  probes (``batch_bounds``) the same, each at the probe's own confidence.
+  probes (``batch_bounds``) the same, each at the probe's own confidence;
+* a ratio to a baseline (``ratio_bounds``): each side's order statistics at half the level
+  (``stats.two_sample``), the baseline sampled in the same run or stored (``stats.stored``).
 
 * not judged (``not_judged``): ``--latency-mode=off`` times one call and gates nothing; its
   thresholds are listed with the call's duration and no verdict.
@@ -24,6 +26,8 @@ from ..plan import Threshold
 from ..records import Verdict
 from ..stats.batch_means import BlockBounds, block_bounds
 from ..stats.bounds import bound_ranks, nearest_rank
+from ..stats.two_sample import SideBounds, below_ratio, side_bounds
+from ..stats.two_sample import ratio_bounds as two_sample_bounds
 from .result import ThresholdResult
 
 if TYPE_CHECKING:
@@ -39,6 +43,7 @@ __all__ = [
     "judge",
     "load_bounds",
     "not_judged",
+    "ratio_bounds",
 ]
 
 
@@ -54,12 +59,18 @@ class Bounds:
     upper: float | None
     verdict: Verdict | None
     confident: bool
+    # a ratio's two percentiles (seconds) and the baseline's sample count
+    candidate: float | None = None
+    baseline: float | None = None
+    baseline_n: int = 0
 
 
 def judge(threshold: Threshold, bounds: Bounds) -> ThresholdResult:
-    """The ``ThresholdResult`` of ``threshold`` (its budget already scaled) given ``bounds``."""
+    """The ``ThresholdResult`` of ``threshold`` (its budget already scaled) given ``bounds``.
+    For a ratio threshold the budget, the estimate and the bounds are ratios."""
     budget = threshold.budget_s
     margin = budget / bounds.estimate if bounds.estimate > 0 else math.inf
+    ratio = threshold.kind == "ratio"
     return ThresholdResult(
         percentile=threshold.percentile,
         budget=budget,
@@ -75,6 +86,11 @@ def judge(threshold: Threshold, bounds: Bounds) -> ThresholdResult:
         budget_text=threshold.shown_budget,
         overkill_threshold=threshold.overkill,
         scale=threshold.scale,
+        kind=threshold.kind,
+        against=threshold.against if ratio else None,
+        candidate=bounds.candidate,
+        baseline=bounds.baseline,
+        baseline_n=bounds.baseline_n,
     )
 
 
@@ -116,3 +132,39 @@ def batch_bounds(found: BlockBounds, *, overloaded: bool) -> Bounds:
 def not_judged(estimate_s: float) -> Bounds:
     """No verdict: the duration of the one call that ``--latency-mode=off`` makes, no bounds."""
     return Bounds(estimate_s, None, None, None, False)
+
+
+def ratio_bounds(
+    candidate_sorted: npt.NDArray[np.int64],
+    baseline: npt.NDArray[np.int64] | SideBounds,
+    threshold: Threshold,
+    decision: Decision,
+    confidence: float,
+) -> Bounds:
+    """Bounds of candidate / baseline at the threshold's percentile: each side's fixed-sample
+    bounds at half the level (``baseline`` sorted samples, or a stored baseline's bounds at that
+    level); the verdict is the sequential decision when there was one, otherwise the ratio of
+    the nearest-rank percentiles against the allowed ratio, not confident."""
+    half = (1.0 - confidence) / 2.0
+    x = side_bounds(candidate_sorted, threshold.percentile, half)
+    y = (
+        baseline
+        if isinstance(baseline, SideBounds)
+        else side_bounds(baseline, threshold.percentile, half)
+    )
+    found = two_sample_bounds(x, y)
+    if decision.verdict is not None:
+        verdict, confident = decision.verdict, True
+    else:
+        point_passes = below_ratio(x.estimate_ns, threshold.budget_s, y.estimate_ns)
+        verdict, confident = ("pass" if point_passes else "fail"), False
+    return Bounds(
+        estimate=found.estimate,
+        lower=found.lower,
+        upper=found.upper,
+        verdict=verdict,
+        confident=confident,
+        candidate=x.estimate_ns / 1e9,
+        baseline=y.estimate_ns / 1e9,
+        baseline_n=y.n,
+    )

@@ -13,17 +13,22 @@ from typing import TYPE_CHECKING
 from .. import messages
 from ..engine.capacity import CapacitySearch
 from ..engine.collect import MeasureSpec, collect
+from ..engine.compare import Comparison
 from ..engine.environment import onnxruntime_version
-from ..engine.sampler import Sampling
+from ..engine.sampler import Decision, Sampling
 from ..plan import budget_ns
-from ..records import LoadDict
+from ..records import LoadDict, RatioThresholdDict, ResultDict, ThresholdDict
 from ..stats.bounds import nearest_rank
 from ..stats.looks import needed_samples
+from ..stats.two_sample import SideBounds, needed_pairs
 from ..warning_types import LatencyInconclusiveWarning, LatencyOverkillWarning
-from .judge import closed_loop_bounds, judge, load_bounds, not_judged
-from .result import LatencyResult, ThresholdResult
+from .judge import closed_loop_bounds, judge, load_bounds, not_judged, ratio_bounds
+from .result import ComparisonResult, LatencyResult, ThresholdResult
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
     from ..engine.load.schedule import LoadRun
     from ..engine.target import Target
 
@@ -33,6 +38,7 @@ __all__ = [
     "findings",
     "interrupted_result",
     "judge_collected",
+    "judge_thresholds",
     "run_isolated",
     "run_measurement",
 ]
@@ -46,6 +52,7 @@ def run_measurement(target: Target, spec: MeasureSpec, name: str = "") -> Latenc
     """Measure ``target`` in this process and judge every threshold of ``spec`` (a spec without
     a capacity search: ``verdict.capacity`` judges those)."""
     collected = collect(target, spec)
+    assert not isinstance(collected, Comparison), "a Pair is measured by run_comparison"
     assert not isinstance(collected, CapacitySearch), "a capacity search: use run_capacity"
     return judge_collected(collected, spec, name)
 
@@ -56,8 +63,41 @@ def run_isolated(target: Target, spec: MeasureSpec, name: str = "") -> LatencyRe
     from ..engine.isolation import run_isolated as sample_in_child
 
     collected = sample_in_child(target, spec)
+    assert not isinstance(collected, Comparison), "a Pair is measured by run_comparison"
     assert not isinstance(collected, CapacitySearch), "a capacity search: use run_capacity"
     return judge_collected(collected, spec, name, isolated=True)
+
+
+def judge_thresholds(
+    spec: MeasureSpec,
+    ordered: npt.NDArray[np.int64],
+    decisions: list[Decision],
+    ratio_decisions: list[Decision],
+    baseline_sorted: npt.NDArray[np.int64] | None = None,
+) -> tuple[ThresholdResult, ...]:
+    """Every closed-loop threshold of ``spec`` on ``ordered`` (the candidate's sorted samples),
+    in the order of ``spec.thresholds``: absolute ones with ``decisions`` (in gate order),
+    ratios with ``ratio_decisions``, against ``baseline_sorted`` or a stored baseline."""
+    absolute, ratios = iter(decisions), iter(ratio_decisions)
+    half = (1.0 - spec.confidence) / 2.0
+    found = []
+    for t in spec.thresholds:
+        if t.kind == "absolute":
+            bounds = closed_loop_bounds(ordered, t, next(absolute, Decision()), spec.confidence)
+        else:
+            if t.against == "stored":
+                baseline = spec.stored[t.percentile].side_bounds(half)
+                bounds = ratio_bounds(
+                    ordered, baseline, t, next(ratios, Decision()), spec.confidence
+                )
+            elif baseline_sorted is not None and len(baseline_sorted):
+                bounds = ratio_bounds(
+                    ordered, baseline_sorted, t, next(ratios, Decision()), spec.confidence
+                )
+            else:
+                continue
+        found.append(judge(t, bounds))
+    return tuple(found)
 
 
 def call_once(
@@ -119,23 +159,21 @@ def judge_collected(
     samples = collected.samples_ns if isinstance(collected, Sampling) else collected.latency_ns
     ordered = np.sort(samples)
     n = len(ordered)
+    thresholds: tuple[ThresholdResult, ...] = ()
     if isinstance(collected, Sampling):
-        decisions = collected.decisions
-        bounds = [
-            closed_loop_bounds(ordered, t, d, spec.confidence)
-            for t, d in zip(spec.thresholds, decisions)
-            if n
-        ]
+        if n:
+            thresholds = judge_thresholds(
+                spec, ordered, collected.decisions, collected.ratio_decisions
+            )
         load = None
     else:
         overloaded = collected.overload is not None
-        bounds = [
-            load_bounds(samples, t, spec.confidence, overloaded=overloaded)
-            for t in spec.thresholds
-            if n
-        ]
+        if n:
+            thresholds = tuple(
+                judge(t, load_bounds(samples, t, spec.confidence, overloaded=overloaded))
+                for t in spec.thresholds
+            )
         load = _load_record(collected, spec)
-    thresholds = tuple(judge(t, b) for t, b in zip(spec.thresholds, bounds)) if n else ()
     halves = drift(samples) if isinstance(collected, Sampling) else None
     overhead = timer_overhead_ns()
     p50_ns = float(ordered[nearest_rank(n, 50) - 1]) if n else 0.0
@@ -214,42 +252,94 @@ def _round_up_nicely(count: int) -> int:
 
 @dataclass(frozen=True)
 class Findings:
-    """What a finished measurement has to say: warnings (category, text) and, on a missed
-    budget or an overloaded rate, the failure message (its first line is the summary)."""
+    """What a finished measurement has to say: warnings (category, text); on a missed budget,
+    a missed ratio or an overloaded rate, the failure message (its first line is the summary);
+    on a confident regression against a stored baseline, its message apart (``regression``:
+    warn mode words it as a ``LatencyRegressionWarning``)."""
 
     warnings: tuple[tuple[type[Warning], str], ...]
     miss: str | None
+    regression: str | None = None
 
 
-def findings(result: LatencyResult, spec: MeasureSpec) -> Findings:
+def findings(result: LatencyResult | ComparisonResult, spec: MeasureSpec) -> Findings:
     """The words for ``result``, the same for a test and for the ``latency-sla`` command."""
     record = result.summary()
     warnings: list[tuple[type[Warning], str]] = []
+    failed = any(t.confident and t.verdict == "fail" for t in result.thresholds)
     for t, shown in zip(result.thresholds, record["thresholds"]):
-        if t.overkill:
+        if t.overkill and shown["kind"] == "absolute":
             warnings.append((LatencyOverkillWarning, messages.overkill_message(shown)))
-        if t.confident or t.verdict is None:  # decided, or nothing judged
+        if t.confident or t.verdict is None or failed:
+            # decided, or nothing judged; a threshold left open because another one failed
+            # confidently is moot, not inconclusive: longer sampling would not change the test
             continue
-        if result.load is not None:
-            text = messages.load_inconclusive_message(record, shown, max_time=spec.max_time)
-        else:
-            over = result.samples_ns > budget_ns(t.budget)
-            exceedance = float(over.mean()) if result.n else 0.0
-            q, alpha = t.percentile / 100.0, 1 - spec.confidence
-            needed = needed_samples(exceedance, q, alpha, t.verdict, result.n)
-            text = messages.inconclusive_message(
-                record, shown, max_time=spec.max_time, needed_n=needed
-            )
-        warnings.append((LatencyInconclusiveWarning, text))
+        if record["stopped"] != "decided":
+            text = _inconclusive(result, t, shown, record, spec)
+            warnings.append((LatencyInconclusiveWarning, text))
+        elif shown["kind"] == "ratio" and shown["against"] == "stored":
+            # settled undecided: the stored sample is too small to ever decide it
+            warnings.append((LatencyInconclusiveWarning, messages.stored_too_small(record, shown)))
     overload = messages.overload_message(record)
-    missed = [shown for t, shown in zip(result.thresholds, record["thresholds"]) if not t.passed]
+    missed = [
+        shown
+        for t, shown in zip(result.thresholds, record["thresholds"])
+        if not t.passed and t.against != "stored"
+    ]
+    regressed = [
+        shown
+        for t, shown in zip(result.thresholds, record["thresholds"])
+        if not t.passed and t.against == "stored" and shown["kind"] == "ratio"
+    ]
+    regression = messages.ratio_failure_message(record, regressed[0]) if regressed else None
     if not missed and overload is None:
-        return Findings(tuple(warnings), None)
+        return Findings(tuple(warnings), None, regression)
+    first = missed[0] if missed else None
     if overload is not None:
         miss = overload
+    elif first is not None and first["kind"] == "ratio":
+        miss = messages.ratio_failure_message(record, first)
     else:
-        first = next(t for t in result.thresholds if not t.passed)
-        miss = messages.failure_message(record, missed[0], _cold_start(result, first))
-    if result.load is not None:
-        miss += f"\n  {messages.under_load_line(result.load)}"
-    return Findings(tuple(warnings), miss)
+        assert first is not None and first["kind"] == "absolute"
+        threshold = next(t for t in result.thresholds if not t.passed and t.kind == "absolute")
+        measured = result.candidate if isinstance(result, ComparisonResult) else result
+        cold = _cold_start(measured, threshold)
+        miss = messages.failure_message(record, first, cold)
+    load = result.load if isinstance(result, LatencyResult) else None
+    if load is not None:
+        miss += f"\n  {messages.under_load_line(load)}"
+    return Findings(tuple(warnings), miss, regression)
+
+
+def _inconclusive(
+    result: LatencyResult | ComparisonResult,
+    t: ThresholdResult,
+    shown: ThresholdDict | RatioThresholdDict,
+    record: ResultDict,
+    spec: MeasureSpec,
+) -> str:
+    """The ``LatencyInconclusiveWarning`` text of a threshold that got no confident verdict."""
+    import numpy as np
+
+    candidate = result.candidate if isinstance(result, ComparisonResult) else result
+    q, alpha = t.percentile / 100.0, 1 - spec.confidence
+    assert t.verdict is not None, "a threshold with no verdict is never inconclusive"
+    if shown["kind"] == "ratio":
+        baseline: npt.NDArray[np.int64] | SideBounds
+        if t.against == "stored":
+            baseline = spec.stored[t.percentile].side_bounds(alpha / 2)
+        else:
+            assert isinstance(result, ComparisonResult)
+            baseline = np.sort(result.baseline.samples_ns)
+        needed = needed_pairs(
+            np.sort(candidate.samples_ns), baseline, q, t.budget, alpha, t.verdict, candidate.n
+        )
+        return messages.ratio_inconclusive_message(
+            record, shown, max_time=spec.max_time, needed_n=needed
+        )
+    if candidate.load is not None:
+        return messages.load_inconclusive_message(record, shown, max_time=spec.max_time)
+    over = candidate.samples_ns > budget_ns(t.budget)
+    exceedance = float(over.mean()) if candidate.n else 0.0
+    needed = needed_samples(exceedance, q, alpha, t.verdict, candidate.n)
+    return messages.inconclusive_message(record, shown, max_time=spec.max_time, needed_n=needed)

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..records import (
+    Against,
+    AnyThresholdDict,
     Arrivals,
     CapacityDict,
     CapacityStop,
@@ -15,7 +17,9 @@ from ..records import (
     ProbeDict,
     ProbeOutcome,
     ResultDict,
+    SideDict,
     Stopped,
+    StoredStatus,
     ThresholdDict,
     ThresholdKind,
     Verdict,
@@ -26,7 +30,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["CapacityResult", "LatencyResult", "ProbeResult", "ThresholdResult"]
+__all__ = ["CapacityResult", "ComparisonResult", "LatencyResult", "ProbeResult", "ThresholdResult"]
 
 _HISTOGRAM_BINS = 48
 
@@ -40,6 +44,12 @@ class ThresholdResult:
     ``margin`` is ``budget / estimate``; ``overkill`` says whether it reached the overkill threshold.
     ``verdict`` is ``None`` under ``--latency-mode=off``, which judges nothing (``estimate`` is
     then the one call's duration).
+
+    For a ratio threshold (``kind == "ratio"``) ``budget``, ``estimate``, ``lower`` and ``upper``
+    are ratios candidate / baseline; ``against`` says whether the baseline was sampled in the
+    same run or stored, ``candidate`` and ``baseline`` are the two percentiles (seconds) and
+    ``baseline_n`` the baseline's sample count. A stored baseline fails a test only with
+    confidence: ``passed`` is false for a ratio to a stored baseline only when ``confident``.
     """
 
     percentile: float
@@ -55,13 +65,36 @@ class ThresholdResult:
     overkill_threshold: float | None = None
     scale: float = 1.0
     kind: ThresholdKind = "absolute"
+    against: Against | None = None
+    candidate: float | None = None
+    baseline: float | None = None
+    baseline_n: int = 0
 
     @property
     def passed(self) -> bool:
-        """Not failed: ``True`` for a pass, and for no verdict (``--latency-mode=off``)."""
+        """Not failed: ``True`` for a pass, for no verdict (``--latency-mode=off``), and for a
+        ratio to a stored baseline not confidently failed."""
+        if self.against == "stored" and not self.confident:
+            return True
         return self.verdict != "fail"
 
-    def to_dict(self) -> ThresholdDict:
+    def to_dict(self) -> AnyThresholdDict:
+        if self.kind == "ratio":
+            return {
+                "kind": "ratio",
+                "percentile": float(self.percentile),
+                "ratio": float(self.budget),
+                "against": self.against or "baseline",
+                "estimate": _finite_or_none(self.estimate),
+                "lower": _finite_or_none(self.lower),
+                "upper": _finite_or_none(self.upper),
+                "verdict": self.verdict,
+                "confident": bool(self.confident),
+                "margin": _finite_or_none(self.margin),
+                "candidate_s": float(self.candidate or 0.0),
+                "baseline_s": float(self.baseline or 0.0),
+                "baseline_n": int(self.baseline_n),
+            }
         return {
             "kind": self.kind,
             "percentile": float(self.percentile),
@@ -106,6 +139,8 @@ class LatencyResult:
     onnxruntime: str | None = None
     # how an isolated child ended when it crashed: ``SIGSEGV (signal 11)``
     crash: str | None = None
+    # with --latency-baseline: "compared" with the stored measurement of this name, or "new"
+    stored: StoredStatus | None = None
     _sorted_ns: npt.NDArray[np.int64] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -194,6 +229,8 @@ class LatencyResult:
             data["onnxruntime"] = self.onnxruntime
         if self.crash:
             data["crash"] = self.crash
+        if self.stored:
+            data["stored"] = self.stored
         return data
 
     def to_dict(self) -> ResultDict:
@@ -202,14 +239,18 @@ class LatencyResult:
         data["histogram"] = self.histogram()
         return data
 
-    def histogram(self, bins: int = _HISTOGRAM_BINS) -> HistogramDict:
-        """Counts over log-spaced bins between the fastest and the slowest call."""
+    def histogram(
+        self, bins: int = _HISTOGRAM_BINS, span_ns: tuple[float, float] | None = None
+    ) -> HistogramDict:
+        """Counts over log-spaced bins between the fastest and the slowest call (or over
+        ``span_ns``, the range of both sides of a comparison)."""
         if not self.n:
             return {"edges_s": [], "counts": []}
         import numpy as np
 
-        low = max(float(self.samples_ns.min()), 1.0)
-        high = max(float(self.samples_ns.max()), low * 1.001)
+        low_ns, high_ns = span_ns or (float(self.samples_ns.min()), float(self.samples_ns.max()))
+        low = max(low_ns, 1.0)
+        high = max(high_ns, low * 1.001)
         edges = np.geomspace(low, high * 1.000001, bins + 1)
         counts, _ = np.histogram(np.maximum(self.samples_ns, low), bins=edges)
         return {
@@ -250,8 +291,15 @@ class ProbeResult:
             "overloaded": bool(self.overloaded),
             "start_delay_p99_s": _opt(self.start_delay_p99),
             "quantiles_s": {k: float(v) for k, v in self.quantiles.items()},
-            "thresholds": [t.to_dict() for t in self.thresholds],
+            "thresholds": [_absolute(t.to_dict()) for t in self.thresholds],
         }
+
+
+def _absolute(record: AnyThresholdDict) -> ThresholdDict:
+    """A budget's record (a capacity search holds budgets only, never ratios)."""
+    if record["kind"] != "absolute":
+        raise ValueError(f"a capacity probe holds budgets, not ratios: {record}")
+    return record
 
 
 @dataclass(frozen=True)
@@ -356,9 +404,76 @@ _RESULT_STOPPED: dict[CapacityStop, Stopped] = {
 }
 
 
+@dataclass(frozen=True)
+class ComparisonResult:
+    """A candidate measured against a baseline in the same run, in pairs of calls in random
+    order (``latency_sla.compare``).
+
+    ``candidate`` and ``baseline`` are each side's ``LatencyResult`` (the candidate's
+    ``thresholds`` are the absolute ones, which apply to it); ``thresholds`` holds every
+    threshold of the comparison, absolute ones first, then the ratios (``kind == "ratio"``).
+    """
+
+    candidate: LatencyResult
+    baseline: LatencyResult
+    thresholds: tuple[ThresholdResult, ...] = ()
+    name: str = ""
+
+    def ratio(self, p: float) -> float:
+        """The point estimate of candidate / baseline at percentile ``p`` (``0 < p <= 100``):
+        the ratio of the two nearest-rank percentiles (inf when the baseline's is 0)."""
+        candidate, baseline = self.candidate.percentile(p), self.baseline.percentile(p)
+        if baseline > 0 or math.isnan(baseline):
+            return candidate / baseline
+        return math.inf if candidate > 0 else math.nan
+
+    @property
+    def passed(self) -> bool:
+        return all(t.passed for t in self.thresholds)
+
+    def summary(self) -> ResultDict:
+        """The JSON-able form: the candidate at the top level (``n`` is the pair count), every
+        threshold, and each side under ``candidate`` and ``baseline``."""
+        data = self.candidate.summary()
+        data["nodeid"] = self.name
+        data["thresholds"] = [t.to_dict() for t in self.thresholds]
+        data["candidate"] = _side(self.candidate)
+        data["baseline"] = _side(self.baseline)
+        return data
+
+    def to_dict(self) -> ResultDict:
+        """``summary()`` and both histograms, over the same bins."""
+        data = self.summary()
+        sides = [r for r in (self.candidate, self.baseline) if r.n]
+        span = (
+            (
+                min(float(r.samples_ns.min()) for r in sides),
+                max(float(r.samples_ns.max()) for r in sides),
+            )
+            if sides
+            else None
+        )
+        data["histogram"] = self.candidate.histogram(span_ns=span)
+        data["baseline"]["histogram"] = self.baseline.histogram(span_ns=span)
+        return data
+
+
+def _side(result: LatencyResult) -> SideDict:
+    full = result.summary()
+    return {
+        "n": full["n"],
+        "warmup": full["warmup"],
+        "mean_s": full["mean_s"],
+        "quantiles_s": full["quantiles_s"],
+        "unstable": full["unstable"],
+        "half_medians_s": full["half_medians_s"],
+        "near_timer_resolution": full["near_timer_resolution"],
+    }
+
+
 def _opt(value: float | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _finite_or_none(value: float) -> float | None:
-    return float(value) if math.isfinite(value) else None
+def _finite_or_none(value: float | None) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None
