@@ -261,7 +261,7 @@ def _plan(args: argparse.Namespace) -> tuple[Plan, MeasureSpec]:
         raise ValueError(
             "--vs compares closed loop: it cannot be combined with --rate or --concurrency"
         )
-    _check_find_rate(args, has_budget=bool(kwargs))
+    _check_find_rate(args)
     for unit, value in kwargs.items():
         if value.is_integer():
             kwargs[unit] = int(value)
@@ -308,9 +308,9 @@ def _plan(args: argparse.Namespace) -> tuple[Plan, MeasureSpec]:
     return plan, spec
 
 
-def _check_find_rate(args: argparse.Namespace, *, has_budget: bool) -> None:
-    """``--find-rate`` searches the rate at which a budget holds: it needs a budget and no
-    fixed ``--rate`` or comparison; ``--min-rate`` and ``--capacity-time`` need it."""
+def _check_find_rate(args: argparse.Namespace) -> None:
+    """``--find-rate`` searches the rate at which a budget holds: no fixed ``--rate``, no
+    comparison; ``--min-rate`` and ``--capacity-time`` need it."""
     if not args.find_rate:
         for name in ("min_rate", "capacity_time"):
             if getattr(args, name) is not None:
@@ -322,8 +322,6 @@ def _check_find_rate(args: argparse.Namespace, *, has_budget: bool) -> None:
     if args.vs is not None or args.ratio is not None:
         raise ValueError("--find-rate holds a budget (--ms, --us, --s), not a comparison: "
                          "remove --vs and --ratio")  # fmt: skip
-    if not has_budget:
-        raise ValueError("--find-rate needs a budget: --ms, --us or --s")
 
 
 def _checked_max_time(value: float) -> float:

@@ -278,9 +278,20 @@ def test_find_rate_with_an_impossible_min_rate_exits_1() -> None:
         (["--find-rate", "--min-rate", "-1"], "--min-rate -1.0: min_rate must be a positive"),
         (["--find-rate", "--min-rate", "nan"], "--min-rate nan: min_rate must be a positive"),
         (["--find-rate", "--capacity-time", "0"], "--capacity-time 0.0: capacity_time must be"),
+        (["--find-rate", "--ratio", "0.8"], "--ratio needs --vs BASELINE.onnx"),
+        (["--find-rate", "--min-rate", "1e10"], "--min-rate 10000000000.0: min_rate must be from"),
+        (["--find-rate", "--capacity-time", "1e6"], "capacity_time must be a positive number of"),
     ],
 )
 def test_find_rate_bad_usage_exits_2(args: list[str], message: str) -> None:
     done = run(str(FUNNEL), "--ms", "50", *args)
     assert done.returncode == 2
     assert message in done.stderr
+
+
+def test_find_rate_against_a_baseline_exits_2() -> None:
+    done = run(str(FUNNEL), "--vs", str(FUNNEL), "--ms", "50", "--find-rate", "--ratio", "0.8")
+    assert done.returncode == 2
+    assert "--find-rate holds a budget (--ms, --us, --s), not a comparison: remove --vs" in (
+        done.stderr
+    )
