@@ -418,22 +418,24 @@ def _gaps(
     """The intervals between the confident ends (``lo``, ``hi``) and the not-confident rates
     between them, each with the rate to probe in it, best first: an interval that reaches an
     end (or is open) before one between two not-confident rates, where a probe is likely to be
-    not confident again; then the widest first, an open one first in the direction the last
-    probe's estimate points. Open intervals step away from their end (``_step``)."""
+    not confident again; then the widest first. Open intervals step away from their end
+    (``_step``)."""
     ends: list[float | None] = [lo, *unsure, hi]
-    last_up = probes[-1].point_passes
+    passes = {p.rate: p.point_passes for p in probes}
     found: list[tuple[int, float, float | None, float | None, float]] = []
     for index, (low, high) in enumerate(zip(ends, ends[1:])):
         between_unsure = 0 < index < len(ends) - 2
         if low is None and high is None:
             continue
+        # an open interval is worth most when its end points into it (the capacity is beyond
+        # it), else as much as one step
         if low is None:
             assert high is not None
             candidate = high / _step(probes, high, down=True)
-            width = math.inf if not last_up else 1e300
+            width = FIRST_STEP if passes[high] else math.inf
         elif high is None:
             candidate = low * _step(probes, low, down=False)
-            width = math.inf if last_up else 1e300
+            width = math.inf if passes[low] else FIRST_STEP
         else:
             candidate, width = math.sqrt(low * high), high / low
         found.append((int(between_unsure), -width, low, high, candidate))
