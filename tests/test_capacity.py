@@ -50,7 +50,7 @@ def test_capacity_of_a_scripted_call(capacity_pytester: pytest.Pytester) -> None
             assert holding.served_rate == pytest.approx(10_000, rel=1e-3)
             (threshold,) = holding.thresholds
             assert threshold.passed and threshold.confident and threshold.estimate == 1e-4
-            assert holding.confidence == pytest.approx(1 - 0.05 / 13)  # 12 planned + 1
+            assert holding.confidence == pytest.approx(1 - 0.05 / 12)  # 11 planned + 1
             assert result.service_rate == pytest.approx(10_000, rel=1e-3)
             assert result.stopped == "bracket" and result.n == sum(p.n for p in result.probes)
         """

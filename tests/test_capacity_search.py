@@ -10,6 +10,7 @@ import pytest
 
 from pytest_latency_sla.engine.capacity import (
     BRACKET,
+    MAX_PROBES,
     REACH,
     CapacitySearch,
     Probe,
@@ -96,8 +97,8 @@ def test_rates_are_rounded_to_three_significant_digits() -> None:
 
 
 def test_planned_probes_fit_the_time_budget_and_stay_within_limits() -> None:
-    assert planned_probes(30, 3) == 12  # ten full probes and two overloaded ones
-    assert planned_probes(1, 3) == 3
+    assert planned_probes(30, 3) == 11  # ten full probes and a last one of 1.5 s or more
+    assert planned_probes(1, 3) == 1
     assert planned_probes(1000, 0.1) == 16
 
 
@@ -138,10 +139,16 @@ def test_the_search_keeps_to_its_time_budget() -> None:
     assert all(p.duration_s <= MAX_TIME for p in found.probes)
 
 
-def test_the_search_runs_no_more_probes_than_it_planned() -> None:
-    # overloaded probes are short, so time is left; the planned count still ends it
+def test_the_search_judges_no_more_probes_than_it_planned() -> None:
+    # probes that are not overloaded last max_time each: the time budget ends the search
+    # before it judges more than it planned, and every verdict was at alpha / (planned + 1)
+    for capacity in (31_000.0, 1e12):
+        found = run_search(capacity, 40_000, unsure=1.3, capacity_time=7.5)
+        judged = [p for p in found.probes if p.overload is None]
+        assert len(judged) <= planned_probes(7.5, MAX_TIME) == 8
+    # overloaded probes are short and spend no alpha; a cap still ends a search of them
     found = run_search(1.0, 1e6, capacity_time=1000.0)
-    assert len(found.probes) <= planned_probes(1000.0, MAX_TIME)
+    assert len(found.probes) <= MAX_PROBES
 
 
 def test_min_rate_is_probed_right_after_the_start_rate() -> None:

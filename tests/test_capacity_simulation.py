@@ -117,9 +117,9 @@ def test_the_bracket_contains_the_true_capacity(case: str) -> None:
         if (holds is not None and holds > capacity) or (misses is not None and misses < capacity):
             wrong += 1
         contained += holds is not None and misses is not None and holds <= capacity <= misses
-    # seeds 0-249: every case 250 of 250 contained, no wrong claim; median misses_at / holds_at
-    # 1.25 (M/M/1: its correlated tail needs longer probes to decide near the capacity), 1.09
-    # (lognormal), 1.09 (slow path), 1.18 (pareto)
+    # seeds 0-249: 250, 250, 247 and 250 of 250 contained (the rest lack an end), no wrong
+    # claim; median misses_at / holds_at 1.25 (M/M/1: its correlated tail needs longer probes
+    # to decide near the capacity), 1.09 (lognormal), 1.09 (slow path), 1.15 (pareto)
     assert contained >= 0.95 * searches
     assert wrong <= (1 - CONFIDENCE) * searches
 

@@ -13,11 +13,14 @@ budget runs short; an overloaded probe stops early, as any load run does), judge
 by batch means (``stats.batch_means``). Rates are rounded to three significant digits.
 
 **Two claims, alpha spent over the probes.** "Holds at R_h" is a confident pass of every
-threshold at R_h; "misses at R_m" a confident fail of one (or an overload) at R_m. Each claim
-is chosen among the verdicts of up to ``planned_probes`` probes and the closed-loop start, so
-each verdict is judged at alpha / (planned probes + 1) (Bonferroni): whichever probe a claim
-comes from, it is wrong with probability at most alpha. The search never runs more probes than
-it planned.
+threshold at R_h; "misses at R_m" a confident fail of one (or an overload) at R_m. A statistical
+verdict comes only from a probe that was not overloaded (an overload is the load engine's
+backlog rule, not a test at a level), and such a probe lasts ``max_time`` unless the time budget
+is about to run out, so at most ``planned_probes`` = floor(capacity_time / max_time) + 1 of them
+fit (never more than ``MAX_JUDGED``: the search stops there). Each claim is chosen among their
+verdicts and the closed-loop start's, so each verdict is judged at alpha / (planned + 1)
+(Bonferroni): whichever probe a claim comes from, it is wrong with probability at most alpha.
+Overloaded probes end early and spend no alpha; at most ``MAX_PROBES`` probes run in all.
 
 **A probe that is not confident** is neither end. The search moves past it by its point
 estimate (a rate whose estimate passes is taken as a lower end of where the capacity is, one
@@ -55,6 +58,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BRACKET",
+    "MAX_PROBES",
     "CapacityPlan",
     "CapacitySearch",
     "Probe",
@@ -77,11 +81,10 @@ REACH = 1024.0
 NEAR = 1.02
 # The closed-loop run that measures the service rate: this long at most, or max_time / 4.
 SERVICE_RUN_S = 0.5
-# Planned probes: the probes of max_time that fit in capacity_time, plus this many for the
-# overloaded probes, which end early; never fewer than MIN_PROBES nor more than MAX_PROBES.
-EXTRA_PROBES = 2
-MIN_PROBES = 3
-MAX_PROBES = 16
+# At most this many probes are judged (not overloaded) whatever the time budget, so alpha is
+# never spread thinner than over MAX_JUDGED + 1 verdicts; and at most MAX_PROBES run in all.
+MAX_JUDGED = 16
+MAX_PROBES = 32
 
 # pytest leaves this module's frames out of a test's traceback: an exception raised by the
 # measured call reads as if the test had called it directly (``--fulltrace`` shows them).
@@ -168,9 +171,11 @@ class CapacitySearch:
 
 
 def planned_probes(capacity_time: float, max_time: float) -> int:
-    """How many probes a search may run, fixed before it starts (alpha is spread over them)."""
-    fit = math.ceil(capacity_time / max_time - 1e-9) if max_time > 0 else MAX_PROBES
-    return max(MIN_PROBES, min(MAX_PROBES, fit + EXTRA_PROBES))
+    """How many probes of a search may be judged (not overloaded), fixed before it starts:
+    alpha is spread over them and the closed-loop start. A judged probe lasts ``max_time``, and
+    one more may start while at least half of it is left."""
+    fit = math.floor(capacity_time / max_time + 1e-9) + 1 if max_time > 0 else MAX_JUDGED
+    return max(1, min(MAX_JUDGED, fit))
 
 
 def round_rate(rate: float) -> float:
@@ -350,7 +355,8 @@ def search(
         stopped = "no rate holds"  # the calls alone, back to back, miss the budget
     else:
         while True:
-            if len(probes) >= planned:
+            judged = sum(1 for p in probes if p.overload is None)
+            if judged >= planned or len(probes) >= MAX_PROBES:
                 stopped = "probe limit"
                 break
             step = next_rate(probes, start, lowest, min_rate)
