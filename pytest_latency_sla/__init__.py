@@ -12,7 +12,7 @@ The package is built in layers; a layer imports only the layers before it (check
 2. ``stats`` -- bounds, sequential looks, batch means, drift, two-sample bounds for ratios,
    the order statistics a stored baseline keeps, the seeded simulation;
 3. ``engine`` -- the one clock, the sampler, the interleaved sampler of a comparison, the load
-   engine, isolation;
+   engine, the capacity search over load runs, isolation;
 4. ``verdict`` -- the one judge and the result records;
 5. ``reports`` -- JSON, terminal and Markdown table, HTML;
 6. the pytest edge -- ``plugin`` (hooks only), ``_item``, ``fixture``, ``collector``,

@@ -8,15 +8,12 @@ from collections.abc import Callable
 
 import pytest
 
+from pytest_latency_sla.engine.bracket import BRACKET, REACH, next_rate, round_rate
 from pytest_latency_sla.engine.capacity import (
-    BRACKET,
     MAX_PROBES,
-    REACH,
     CapacitySearch,
     Probe,
-    next_rate,
     planned_probes,
-    round_rate,
     search,
 )
 from pytest_latency_sla.engine.clock import ScriptedClock

@@ -1,7 +1,7 @@
 """Capacity at the SLA: the highest arrival rate at which every threshold holds, found by
 probing rates with the load engine.
 
-**The search.** A short closed-loop run first: the calls per second the workers complete back
+**The search** (where to probe next: ``engine.bracket``). A short closed-loop run first: the calls per second the workers complete back
 to back (the *service rate*, the physical limit of one worker is 1 / mean service time). If
 that run alone misses a budget with confidence, no rate can hold (a call's latency under load
 is at least its service time) and the search ends there. Otherwise the first probe is at the
@@ -48,6 +48,7 @@ from ..plan import CAPACITY_TIME, Threshold
 from ..records import Arrivals, CapacityStop, GcMode, ProbeOutcome, Stopped, Verdict
 from ..stats.batch_means import MIN_TAIL_CALLS, BlockBounds, block_bounds
 from ..stats.bounds import nearest_rank
+from .bracket import BRACKET, next_rate, round_rate
 from .clock import CLOCK
 from .load.schedule import LoadPlan, LoadRun, Overload
 from .target import Target
@@ -71,14 +72,6 @@ __all__ = [
     "service_probe",
 ]
 
-# The search ends when misses_at / holds_at is at most this.
-BRACKET = 1.10
-# The first step away from a probe while bracketing; squared at each further step on one side.
-FIRST_STEP = 1.25
-# No probe further than this factor from the start rate.
-REACH = 1024.0
-# A rate within this factor of one already probed is not probed again.
-NEAR = 1.02
 # The closed-loop run that measures the service rate: this long at most, or max_time / 4.
 SERVICE_RUN_S = 0.5
 # At most this many probes are judged (not overloaded) whatever the time budget, so alpha is
@@ -176,14 +169,6 @@ def planned_probes(capacity_time: float, max_time: float) -> int:
     one more may start while at least half of it is left."""
     fit = math.floor(capacity_time / max_time + 1e-9) + 1 if max_time > 0 else MAX_JUDGED
     return max(1, min(MAX_JUDGED, fit))
-
-
-def round_rate(rate: float) -> float:
-    """``rate`` to three significant digits: ``32,374.1`` -> ``32,400``."""
-    if rate <= 0 or not math.isfinite(rate):
-        return rate
-    digits = 2 - math.floor(math.log10(rate))
-    return float(round(rate, digits))
 
 
 def lowest_rate(percentiles: Sequence[float], max_time: float) -> float:
@@ -379,89 +364,3 @@ def search(
         planned_probes=planned,
         lowest_rate=lowest,
     )
-
-
-def next_rate(
-    probes: Sequence[Probe], start: float, lowest: float, min_rate: float | None
-) -> float | CapacityStop:
-    """The rate to probe next, or why the search is over. ``start`` is the service rate,
-    ``lowest`` the lowest rate at which a probe can be confident (``lowest_rate``)."""
-    holds = [p.rate for p in probes if p.outcome == "holds"]
-    misses = [p.rate for p in probes if p.outcome == "misses"]
-    lo, hi = max(holds, default=None), min(misses, default=None)
-    if lo is not None and hi is not None and hi <= lo * BRACKET:
-        return "bracket"
-    if not probes:
-        return round_rate(start)
-    probed = [p.rate for p in probes]
-    if min_rate is not None and min_rate not in probed:
-        if (lo is None or lo < min_rate) and (hi is None or min_rate < hi):
-            return min_rate  # the gate decided by a probe at its own rate, early
-    unsure = sorted(
-        p.rate
-        for p in probes
-        if p.outcome == "not confident"
-        and (lo is None or p.rate > lo)
-        and (hi is None or p.rate < hi)
-    )
-    floor, ceiling = max(lowest, start / REACH), start * REACH
-    for low, high, candidate in _gaps(lo, hi, unsure, probes):
-        candidate = round_rate(min(max(candidate, floor), ceiling))
-        inside = (low is None or candidate > low) and (high is None or candidate < high)
-        if inside and not any(_near(candidate, rate) for rate in probed):
-            return candidate
-    unsure_at_all = any(p.outcome == "not confident" for p in probes)
-    if not unsure_at_all and lo is None:
-        return "no rate holds"  # every rate down to the lowest worth probing missed
-    if not unsure_at_all and hi is None:
-        return "no rate misses"  # every rate up to the highest worth probing held
-    return "not confident"
-
-
-def _gaps(
-    lo: float | None, hi: float | None, unsure: list[float], probes: Sequence[Probe]
-) -> list[tuple[float | None, float | None, float]]:
-    """The intervals between the confident ends (``lo``, ``hi``) and the not-confident rates
-    between them, each with the rate to probe in it, best first: an interval that reaches an
-    end (or is open) before one between two not-confident rates, where a probe is likely to be
-    not confident again; then the widest first. Open intervals step away from their end
-    (``_step``)."""
-    ends: list[float | None] = [lo, *unsure, hi]
-    passes = {p.rate: p.point_passes for p in probes}
-    found: list[tuple[int, float, float | None, float | None, float]] = []
-    for index, (low, high) in enumerate(zip(ends, ends[1:])):
-        between_unsure = 0 < index < len(ends) - 2
-        if low is None and high is None:
-            continue
-        # an open interval is worth most when its end points into it (the capacity is beyond
-        # it), else as much as one step
-        if low is None:
-            assert high is not None
-            candidate = high / _step(probes, high, down=True)
-            width = FIRST_STEP if passes[high] else math.inf
-        elif high is None:
-            candidate = low * _step(probes, low, down=False)
-            width = math.inf if passes[low] else FIRST_STEP
-        else:
-            candidate, width = math.sqrt(low * high), high / low
-        found.append((int(between_unsure), -width, low, high, candidate))
-    found.sort(key=lambda item: (item[0], item[1]))
-    return [(low, high, candidate) for _, _, low, high, candidate in found]
-
-
-def _step(probes: Sequence[Probe], end: float, *, down: bool) -> float:
-    """How far to step past the open end ``end``. From a rate that missed (or, stepping up,
-    held), the search is far from the capacity while it keeps doing so: 1.25x, then 1.25^2,
-    1.25^4, ... with each probe on that side. From a not-confident rate whose estimate points
-    the other way the capacity is near: 1.25x, 1.25^2, 1.25^3, ... with each such probe."""
-    beyond = [p for p in probes if (p.rate >= end if down else p.rate <= end)]
-    edge = next(p for p in probes if p.rate == end)
-    if edge.point_passes == down:  # a not-confident probe on the near side of the capacity
-        near = sum(1 for p in beyond if p.point_passes == down and p.outcome == "not confident")
-        return float(FIRST_STEP ** max(near, 1))
-    far = sum(1 for p in beyond if p.point_passes != down)
-    return float(FIRST_STEP ** (2 ** (max(far, 1) - 1)))
-
-
-def _near(a: float, b: float) -> bool:
-    return max(a, b) <= min(a, b) * NEAR
