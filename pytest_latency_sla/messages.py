@@ -159,15 +159,15 @@ def sampling_context(result: ResultDict) -> str:
     if "baseline" in result and "candidate" in result:
         warmups = f"{result['candidate']['warmup']}+{result['baseline']['warmup']}"
         text = (
-            f"{result['n']} pairs of calls in random order in "
+            f"{plural(result['n'], 'pair')} of calls in random order in "
             f"{format_duration(result['duration_s'])} after {warmups} warm-up calls; "
-            f"{result['gc_collections']} garbage collections while sampling"
+            f"{plural(result['gc_collections'], 'garbage collection')} while sampling"
         )
     else:
         text = (
-            f"{result['n']} timed calls in {format_duration(result['duration_s'])} after "
-            f"{result['warmup']} warm-up calls; {result['gc_collections']} garbage collections "
-            "while sampling"
+            f"{plural(result['n'], 'timed call')} in {format_duration(result['duration_s'])} "
+            f"after {plural(result['warmup'], 'warm-up call')}; "
+            f"{plural(result['gc_collections'], 'garbage collection')} while sampling"
         )
     return "; ".join([text, *stability_notes(result)])
 

@@ -14,7 +14,7 @@ import pytest
 from pytest_latency_sla.engine.clock import ScriptedClock, measure_timer_overhead_ns
 from pytest_latency_sla.engine.sampler import Gate, sample
 from pytest_latency_sla.engine.target import Target
-from pytest_latency_sla.messages import stability_notes
+from pytest_latency_sla.messages import plural, stability_notes
 from pytest_latency_sla.records import GcMode, ResultDict
 from pytest_latency_sla.stats.drift import DRIFT_RATIO, Drift, drift, near_timer_resolution
 
@@ -193,7 +193,10 @@ def test_latency_gc_setting_reaches_the_sampler(
     result.stdout.fnmatch_lines([f"*timer overhead * ns; {gc_line}*"])
     if collects:
         result.stdout.fnmatch_lines(
-            [f"note: *::test_churn: {record['gc_collections']} garbage collections while sampling"]
+            [
+                f"note: *::test_churn: {plural(record['gc_collections'], 'garbage collection')} "
+                "while sampling"
+            ]
         )
     else:
         result.stdout.no_fnmatch_line("note: *")
