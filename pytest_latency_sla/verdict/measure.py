@@ -11,16 +11,13 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .. import messages
-from ..engine.capacity import CapacitySearch
 from ..engine.collect import MeasureSpec, collect
-from ..engine.compare import Comparison
 from ..engine.environment import onnxruntime_version
 from ..engine.sampler import Decision, Sampling
 from ..plan import budget_ns
 from ..records import LoadDict, RatioThresholdDict, ResultDict, ThresholdDict
 from ..stats.bounds import nearest_rank
 from ..stats.looks import needed_samples
-from ..stats.two_sample import SideBounds, needed_pairs
 from ..warning_types import LatencyInconclusiveWarning, LatencyOverkillWarning
 from .judge import closed_loop_bounds, judge, load_bounds, not_judged, ratio_bounds
 from .result import ComparisonResult, LatencyResult, ThresholdResult
@@ -31,6 +28,7 @@ if TYPE_CHECKING:
 
     from ..engine.load.schedule import LoadRun
     from ..engine.target import Target
+    from ..stats.two_sample import SideBounds
 
 __all__ = [
     "Findings",
@@ -51,10 +49,7 @@ __tracebackhide__ = True
 def run_measurement(target: Target, spec: MeasureSpec, name: str = "") -> LatencyResult:
     """Measure ``target`` in this process and judge every threshold of ``spec`` (a spec without
     a capacity search: ``verdict.capacity`` judges those)."""
-    collected = collect(target, spec)
-    assert not isinstance(collected, Comparison), "a Pair is measured by run_comparison"
-    assert not isinstance(collected, CapacitySearch), "a capacity search: use run_capacity"
-    return judge_collected(collected, spec, name)
+    return judge_collected(_single(collect(target, spec)), spec, name)
 
 
 def run_isolated(target: Target, spec: MeasureSpec, name: str = "") -> LatencyResult:
@@ -62,10 +57,20 @@ def run_isolated(target: Target, spec: MeasureSpec, name: str = "") -> LatencyRe
     its errors propagate)."""
     from ..engine.isolation import run_isolated as sample_in_child
 
-    collected = sample_in_child(target, spec)
-    assert not isinstance(collected, Comparison), "a Pair is measured by run_comparison"
-    assert not isinstance(collected, CapacitySearch), "a capacity search: use run_capacity"
-    return judge_collected(collected, spec, name, isolated=True)
+    return judge_collected(_single(sample_in_child(target, spec)), spec, name, isolated=True)
+
+
+def _single(collected: object) -> Sampling | LoadRun:
+    """What ``collect`` returned for one measurement: a comparison is judged by
+    ``verdict.comparison``, a capacity search by ``verdict.capacity``. The load engine's records
+    are imported only for a load run: a closed-loop measurement loads none of it."""
+    if isinstance(collected, Sampling):
+        return collected
+    from ..engine.load.schedule import LoadRun
+
+    if isinstance(collected, LoadRun):
+        return collected
+    raise TypeError(f"one measurement expected, got a {type(collected).__name__}")
 
 
 def judge_thresholds(
@@ -331,6 +336,8 @@ def _inconclusive(
         else:
             assert isinstance(result, ComparisonResult)
             baseline = np.sort(result.baseline.samples_ns)
+        from ..stats.two_sample import needed_pairs
+
         needed = needed_pairs(
             np.sort(candidate.samples_ns), baseline, q, t.budget, alpha, t.verdict, candidate.n
         )
