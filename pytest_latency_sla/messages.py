@@ -950,6 +950,8 @@ def generator_returned(fn: object, shown: str, asynchronous: bool) -> str:
 
 
 def _consume(name: str, asynchronous: bool) -> str:
+    if "<" in name:  # a lambda or a local function: its qualified name is no expression
+        name = "fn"
     if asynchronous:
         return (
             "consume it inside the timed call, in a coroutine: async def consume(): return "
