@@ -90,6 +90,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         for item in session.items
     ):
         measure_tests(session.config)
+        collector = session.config.stash.get(collector_key, None)
+        if collector is not None:  # the report's order (under xdist: see ``Collector``)
+            collector.order_by(item.nodeid for item in session.items)
 
 
 def measure_tests(config: pytest.Config) -> None:
