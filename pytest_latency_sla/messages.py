@@ -1282,6 +1282,37 @@ def reports_not_written(error: BaseException) -> str:
     return f"ERROR: latency-sla: the reports could not be written: {error!r}"
 
 
+MERGE_NOTHING = "no reports to merge"
+
+
+def merge_unreadable(name: str, why: str) -> str:
+    return f"{name}: cannot read it: {why}"
+
+
+def merge_not_json(name: str, why: str) -> str:
+    return f"{name}: not JSON ({why})"
+
+
+def merge_not_a_report(name: str) -> str:
+    return f"{name}: not a latency report (no list of results)"
+
+
+def merge_other_schema(name: str, schema: object, wanted: str) -> str:
+    """A file of another schema: a stored baseline, or a report of another version."""
+    advice = (
+        "it is a stored baseline (--latency-save), not a report: merge the --latency-json files"
+        if str(schema).startswith("pytest-latency-sla-baseline/")
+        else "merge reports written by the same version of pytest-latency-sla"
+    )
+    return f"{name}: schema {schema!r}, but merge reads {wanted!r} reports only; {advice}"
+
+
+def merge_given_twice(name: str, first: str) -> str:
+    """``latency-sla merge`` given one file twice (by two names, or the same one)."""
+    same = "" if name == first else f" (as {first})"
+    return f"{name}: given twice{same}: each report is merged once"
+
+
 def report_not_written(kind: str, target: object, why: str) -> str:
     """The line for a report that could not be written at the end of the session."""
     return f"ERROR: latency-sla: cannot write the {kind} report {target}: {why}"

@@ -31,6 +31,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "markers",
         "hookspecs",
         "cli",
+        "_merge_cli",
     ),
 }
 # What each layer may import besides itself. Reports read records and word them with
