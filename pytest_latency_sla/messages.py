@@ -924,6 +924,8 @@ def latency_cell(result: ResultDict) -> list[str]:
     lines = []
     for t in result.get("thresholds") or []:
         lines.append(f"{threshold_text(t)}: {estimate_text(t)}, {verdict_label(t)}")
+    if "baseline" in result and not any(ratio_of(t) for t in result.get("thresholds") or []):
+        lines.append(f"no gate: candidate/baseline {ratios_without_gate(result)}")
     if not lines:
         p99 = (result.get("quantiles_s") or {}).get("99")
         lines.append(f"no budget: p99 {format_duration(p99)}, n={result.get('n', 0):,}")

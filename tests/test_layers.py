@@ -32,6 +32,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "hookspecs",
         "cli",
         "_merge_cli",
+        "_pytest_html",
     ),
 }
 # What each layer may import besides itself. Reports read records and word them with

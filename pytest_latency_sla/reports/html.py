@@ -23,10 +23,10 @@ from .headroom import headroom
 from .histogram import histogram
 from .ids import breakable
 from .rate_chart import rate_chart
-from .style import CSS
+from .style import CSS, FRAGMENT_CSS
 from .table import HEADER, Row, probe_table, summary, table_rows
 
-__all__ = ["card", "render", "write_html"]
+__all__ = ["card", "fragment", "render", "write_html"]
 
 _NUMERIC = {2, 3, 4, 5, 6}  # table columns aligned right
 
@@ -108,13 +108,20 @@ def _phrases(text: str) -> str:
     return "<wbr>".join(f"<span class=w>{escape(p)}</span>" for p in parts)
 
 
-def card(result: ResultDict, anchor: str) -> str:
+def fragment(result: ResultDict) -> str:
+    """One measurement's card for another report's page (pytest-html's extras): the card, with
+    the few styles it needs, scoped to it (its charts carry their own)."""
+    return f'<div class="latency-sla"><style>{FRAGMENT_CSS}</style>{card(result)}</div>'
+
+
+def card(result: ResultDict, anchor: str | None = None) -> str:
     """One measurement's card: its id and outcome, what was measured, why it ended early (a
     crash, an interrupt), its notes, and its chart. ``anchor`` is the card's element id."""
     outcome = str(result.get("outcome", ""))
     badge = f' <span class="outcome {escape(outcome)}">{escape(outcome)}</span>' if outcome else ""
+    where = f' id="{escape(anchor)}"' if anchor else ""
     parts = [
-        f'<section class="card" id="{escape(anchor)}">'
+        f'<section class="card"{where}>'
         f"<h3><code>{breakable(messages.test_label(result))}</code>{badge}</h3>"
     ]
     if "baseline" in result and "candidate" in result:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .table import HEADER
 
-__all__ = ["CSS", "NARROW"]
+__all__ = ["CSS", "FRAGMENT_CSS", "NARROW"]
 
 NARROW = 1080
 
@@ -124,3 +124,23 @@ svg.chart { display: block; width: 100%; overflow: hidden; }
     + _LABELS
     + "\n}\n"
 )
+
+# A card inside another page (pytest-html): its own few rules, each under .latency-sla.
+FRAGMENT_CSS = """
+.latency-sla { font: 13px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
+  color: #1f2328; margin: 4px 0 8px; max-width: 100%; }
+.latency-sla h3 { font-size: 13px; margin: 0 0 4px; }
+.latency-sla code { font: 12px/1.4 ui-monospace, Menlo, Consolas, monospace;
+  overflow-wrap: anywhere; }
+.latency-sla .w { white-space: nowrap; }
+.latency-sla p { margin: 0 0 4px; }
+.latency-sla .facts, .latency-sla .note { color: #57606a; font-size: 12px; }
+.latency-sla .reason { color: #cf222e; font-weight: 600; }
+.latency-sla .caption { color: #6e7781; font-size: 11.5px; }
+.latency-sla .empty { color: #6e7781; font-style: italic; }
+.latency-sla .outcome { display: none; }
+.latency-sla svg.chart { display: block; width: 100%; overflow: hidden; }
+.latency-sla table { border-collapse: collapse; font-size: 12px; }
+.latency-sla th, .latency-sla td { padding: 2px 8px; text-align: left; white-space: nowrap; }
+.latency-sla .scroll { overflow-x: auto; }
+"""
