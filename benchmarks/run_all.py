@@ -6,7 +6,8 @@ Every ``*.py`` here but this one and ``_common.py`` is a script with the shape `
 describes; they run in ``ORDER``, then any other in name order, so none is left out.
 
     python benchmarks/run_all.py [--quick] [--repeats N] [SCRIPT ...]
-    # needs pytest-benchmark, MLPerf LoadGen and onnxruntime: pip install -e '.[bench]'
+    # needs pytest-benchmark, MLPerf LoadGen, onnxruntime and Playwright (with Debian's
+    # chromium for html_load): pip install -e '.[bench]'
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ ORDER = [
     "open_loop_accuracy",
     "capacity_vs_loadgen",
     "memory_bound",
+    "html_load",
 ]
 
 

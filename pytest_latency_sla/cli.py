@@ -1,7 +1,8 @@
 """``latency-sla MODEL.onnx --ms 50``: the gate on a bare ONNX model, without writing a test;
 ``latency-sla CANDIDATE.onnx --vs BASELINE.onnx --ratio 0.8``: the relative gate, both models
 sampled interleaved in one process; ``latency-sla MODEL.onnx --ms 50 --find-rate``: the highest
-arrival rate at which the budget holds.
+arrival rate at which the budget holds; ``latency-sla merge FILE.json...``: one report from
+several (``_merge_cli``).
 
 Exit status: 0 when every budget holds (with ``--find-rate``: a rate holds, at least
 ``--min-rate`` when given), 1 on a miss (or a rate above capacity, or no rate that holds), 2 on
@@ -34,7 +35,8 @@ def _parser() -> argparse.ArgumentParser:
         "confidence bounds, table and warnings as the pytest-latency-sla plugin. Inputs are "
         "random, built from the model's input metadata.",
         epilog="exit status: 0 pass, 1 missed budget or ratio, or rate above capacity "
-        "(--find-rate: no rate holds, or --min-rate missed), 2 bad usage",
+        "(--find-rate: no rate holds, or --min-rate missed), 2 bad usage. "
+        "'latency-sla merge FILE.json...' merges JSON reports (see latency-sla merge --help)",
     )
     parser.add_argument("model", metavar="MODEL.onnx", help="the ONNX model file")
     budget = parser.add_mutually_exclusive_group()
@@ -141,6 +143,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["merge"]:  # a model file named "merge" is given as ./merge
+        from ._merge_cli import main as merge
+
+        return merge(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
     try:

@@ -87,6 +87,20 @@ class Collector:
     expected_failures: set[str] = field(default_factory=set)
     confidence: float = 0.95  # the session's, for a row made here (a crashed worker's test)
     stored: dict[str, StoredMeasurementDict] = field(default_factory=dict)
+    # Each test's place in the collection: under xdist results arrive in the order workers
+    # finish them, and the report lists them in the order pytest collected them.
+    collected: dict[str, int] = field(default_factory=dict)
+
+    def order_by(self, nodeids: Iterable[str]) -> None:
+        """Record the collection order (tests already known keep their place)."""
+        for nodeid in nodeids:
+            self.collected.setdefault(nodeid, len(self.collected))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: object, ids: list[str]) -> None:
+        """On the xdist controller: a worker's collected ids (every worker collects the same
+        tests in the same order)."""
+        self.order_by(ids)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         carried = getattr(report, RESULTS_ATTR, None)
@@ -128,10 +142,16 @@ class Collector:
         self.outcomes[test] = "interrupted"
 
     def ordered(self) -> list[ResultDict]:
-        """Every result in arrival order, each with its test's outcome so far; a measurement
-        stopped by an interrupt is ``interrupted`` whatever its test's outcome."""
+        """Every result in collection order (a test pytest did not collect, after them, in
+        arrival order), each with its test's outcome so far; a measurement stopped by an
+        interrupt is ``interrupted`` whatever its test's outcome."""
         out = []
-        for test, names in self.by_test.items():
+        unknown = len(self.collected)
+        tests = sorted(
+            self.by_test.items(),
+            key=lambda pair: self.collected.get(pair[0], unknown),  # sorted() is stable
+        )
+        for test, names in tests:
             outcome = self.outcomes.get(test, "passed")
             for name in names:
                 record = self.results[name].copy()

@@ -345,14 +345,27 @@ def other_machine(stored: MachineDict, now: MachineDict) -> str:
 
 def load_note(load: LoadDict) -> str:
     """``@ 28,000/s (served 27,950/s, start delay p99 3.00 us)`` for the threshold cell."""
+    return f"{load_rate(load)} ({load_detail(load)})"
+
+
+def load_rate(load: LoadDict) -> str:
+    """What a load run asked for, short enough for a table column: ``@ 28,000/s``,
+    ``@ 28,000/s, 4 threads``, ``@ 4 callers``."""
     workers = load.get("concurrency", 1)
-    threads = f", {workers} threads" if workers > 1 else ""
-    served = f"served {per_second(load['achieved_rate'])}"
     rate = load.get("rate")
     if rate is None:
-        return f"@ {workers} callers ({served})"
-    delay = format_duration(load.get("start_delay_p99_s"))
-    return f"@ {per_second(rate)}{threads} ({served}, start delay p99 {delay})"
+        return f"@ {workers} callers"
+    threads = f", {workers} threads" if workers > 1 else ""
+    return f"@ {per_second(rate)}{threads}"
+
+
+def load_detail(load: LoadDict) -> str:
+    """What a load run got: ``served 27,950/s, start delay p99 3.00 us`` (closed-loop callers:
+    ``served 27,950/s``)."""
+    served = f"served {per_second(load['achieved_rate'])}"
+    if load.get("rate") is None:
+        return served
+    return f"{served}, start delay p99 {format_duration(load.get('start_delay_p99_s'))}"
 
 
 def overload_message(result: ResultDict) -> str | None:
@@ -776,6 +789,149 @@ def baseline_line(note: BaselineNoteDict, regression: float, code: str = "") -> 
     )
 
 
+# --- charts ----------------------------------------------------------------------------------
+
+HEADROOM_TITLE = "Headroom"
+RATE_AXIS = "arrivals per second"
+NO_PROBE = "no probe ran: nothing to draw"
+
+
+def headroom_caption(*, zone: bool, ratios: bool) -> str:
+    """What a headroom chart draws (the overkill zone only where it shows)."""
+    if ratios:
+        return (
+            "Ratio thresholds, tightest first, on a log axis of ratios: dot, the measured "
+            "ratio; bar, its confidence bounds; red tick, the allowed ratio."
+        )
+    text = (
+        "Every threshold, tightest first, on one log time axis: dot, the measured percentile; "
+        "bar, its confidence bounds; red tick, the budget"
+    )
+    return text + ("; shaded, the overkill zone (that far under budget)." if zone else ".")
+
+
+def margin_text(margin: float | None) -> str:
+    """A margin (budget / estimate): ``3,062x``; ``-`` for none."""
+    return "-" if margin is None else format_ratio(margin)
+
+
+def histogram_label(nodeid: str) -> str:
+    return f"histogram of per-call latency of {nodeid}"
+
+
+def rate_chart_label(nodeid: str) -> str:
+    return f"probes of the capacity search of {nodeid}"
+
+
+def bin_tooltip(low: str, high: str, count: int) -> str:
+    """``10.0 us to 11.2 us: 1 call``."""
+    return f"{low} to {high}: {plural(count, 'call')}"
+
+
+def nothing_to_draw(result: ResultDict) -> str:
+    """Why a card has no histogram."""
+    if result.get("outcome") == "crashed":
+        return "no timed call finished before the crash: nothing to draw"
+    if result.get("n", 0) == 0:
+        return "no timed call: nothing to draw"
+    return "no histogram in this record: nothing to draw"
+
+
+def histogram_caption(
+    *,
+    log: bool,
+    tallest: int,
+    overlay: bool,
+    over_budget: bool,
+    budget: bool,
+    percentile: bool,
+    baseline: bool,
+    bounds: bool,
+) -> str:
+    """The caption of a histogram, naming only what it draws."""
+    scale = "log" if log else "linear"
+    parts = [
+        f"Per-call latency ({scale} time axis); bar height: calls per bin, the tallest "
+        f"{plural(tallest, 'call')}"
+    ]
+    if overlay:
+        parts.append("bars: candidate, orange outline: baseline")
+    if over_budget:
+        parts.append("red bars: calls over the budget")
+    if budget:
+        parts.append("dashed red: budget")
+    if percentile:
+        parts.append("solid blue: measured percentile")
+    if baseline:
+        parts.append("dashed orange: the baseline's percentile")
+    if bounds:
+        parts.append("shaded: the confidence bounds")
+    return "; ".join(parts) + "."
+
+
+def rate_caption(*, outcomes: set[str], overloaded: bool, bounds: bool) -> str:
+    """The caption of a capacity search's chart, naming only what it draws."""
+    colours = [
+        f"{colour}, {meaning}"
+        for outcome, colour, meaning in (
+            ("holds", "green", "held"),
+            ("misses", "red", "missed"),
+            ("not confident", "amber", "not confident"),
+        )
+        if outcome in outcomes
+    ]
+    parts = ["Latency against arrival rate (log axes): a dot per probe and percentile"]
+    parts.append("; ".join(colours))
+    if overloaded:
+        parts.append("hollow, above capacity (the backlog grew)")
+    if bounds:
+        parts.append("bar, the confidence bounds")
+    parts.append("dashed red: budget")
+    return "; ".join(parts) + "."
+
+
+def card_facts(result: ResultDict) -> list[str]:
+    """The line under a card's title: ``n 598``, ``warm-up 200``, ``mean``, percentiles."""
+    facts = [f"n {result.get('n', 0):,}", f"warm-up {result.get('warmup', 0):,}"]
+    if result.get("mean_s") is not None:
+        facts.append(f"mean {format_duration(result['mean_s'])}")
+    quantiles = result.get("quantiles_s") or {}
+    facts += [f"p{k} {format_duration(v)}" for k, v in quantiles.items() if k != "max"]
+    if "max" in quantiles:
+        facts.append(f"max {format_duration(quantiles['max'])}")
+    return facts
+
+
+def side_facts(name: str, side: SideDict) -> str:
+    """One side of a comparison: ``baseline: n 598, p50 8.40 us, p99 9.10 us, max 12.0 us``."""
+    quantiles = side.get("quantiles_s") or {}
+    shown = [f"n {side.get('n', 0):,}"]
+    shown += [f"p{k} {format_duration(quantiles[k])}" for k in ("50", "99") if k in quantiles]
+    if "max" in quantiles:
+        shown.append(f"max {format_duration(quantiles['max'])}")
+    return f"{name}: " + ", ".join(shown)
+
+
+def latency_cell(result: ResultDict) -> list[str]:
+    """A measured test's lines in another report's table (pytest-html): one per threshold,
+    ``p99 16.3 us <= 50 ms: pass overkill``; the capacity line; or what ended it."""
+    ended = ending(result)
+    if ended is not None:
+        return [ended]
+    if "capacity" in result:
+        capacity = result["capacity"]
+        return [capacity_line(capacity, result.get("confidence", 0.95))]
+    lines = []
+    for t in result.get("thresholds") or []:
+        lines.append(f"{threshold_text(t)}: {estimate_text(t)}, {verdict_label(t)}")
+    if "baseline" in result and not any(ratio_of(t) for t in result.get("thresholds") or []):
+        lines.append(f"no gate: candidate/baseline {ratios_without_gate(result)}")
+    if not lines:
+        p99 = (result.get("quantiles_s") or {}).get("99")
+        lines.append(f"no budget: p99 {format_duration(p99)}, n={result.get('n', 0):,}")
+    return lines
+
+
 def environment_line(environment: Mapping[str, Any]) -> str:
     """``Python 3.11.7; CPU AMD EPYC (2 cores); clock ...; timer overhead 61 ns; GC on ...``.
     A plugin may have trimmed the environment through ``pytest_latency_sla_report``: then the
@@ -1128,6 +1284,37 @@ SIGTERM_WRITING = (
 def reports_not_written(error: BaseException) -> str:
     """The reports could not be built at all (a SIGTERM handler's last word)."""
     return f"ERROR: latency-sla: the reports could not be written: {error!r}"
+
+
+MERGE_NOTHING = "no reports to merge"
+
+
+def merge_unreadable(name: str, why: str) -> str:
+    return f"{name}: cannot read it: {why}"
+
+
+def merge_not_json(name: str, why: str) -> str:
+    return f"{name}: not JSON ({why})"
+
+
+def merge_not_a_report(name: str) -> str:
+    return f"{name}: not a latency report (no list of results)"
+
+
+def merge_other_schema(name: str, schema: object, wanted: str) -> str:
+    """A file of another schema: a stored baseline, or a report of another version."""
+    advice = (
+        "it is a stored baseline (--latency-save), not a report: merge the --latency-json files"
+        if str(schema).startswith("pytest-latency-sla-baseline/")
+        else "merge reports written by the same version of pytest-latency-sla"
+    )
+    return f"{name}: schema {schema!r}, but merge reads {wanted!r} reports only; {advice}"
+
+
+def merge_given_twice(name: str, first: str) -> str:
+    """``latency-sla merge`` given one file twice (by two names, or the same one)."""
+    same = "" if name == first else f" (as {first})"
+    return f"{name}: given twice{same}: each report is merged once"
 
 
 def report_not_written(kind: str, target: object, why: str) -> str:

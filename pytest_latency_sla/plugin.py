@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 _COLLECTOR = "latency_sla_collector"
 _MEASURED_TESTS = "latency_sla_measured_tests"
+_PYTEST_HTML = "latency_sla_pytest_html"
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -59,6 +60,10 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[collector_key] = Collector(confidence=config.stash[settings_key].confidence)
         if getattr(config.option, "dist", "no") != "no":  # an xdist controller: workers measure
             config.pluginmanager.register(config.stash[collector_key], _COLLECTOR)
+        if config.pluginmanager.hasplugin("html") and getattr(config.option, "htmlpath", None):
+            from ._pytest_html import PytestHtmlRows  # pytest-html writes a report
+
+            config.pluginmanager.register(PytestHtmlRows(), _PYTEST_HTML)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -76,7 +81,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     _uninstall_term_handler(config)
-    for name in (_MEASURED_TESTS, _COLLECTOR):
+    for name in (_MEASURED_TESTS, _COLLECTOR, _PYTEST_HTML):
         plugin = config.pluginmanager.get_plugin(name)
         if plugin is not None:
             config.pluginmanager.unregister(plugin)
@@ -90,6 +95,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         for item in session.items
     ):
         measure_tests(session.config)
+        collector = session.config.stash.get(collector_key, None)
+        if collector is not None:  # the report's order (under xdist: see ``Collector``)
+            collector.order_by(item.nodeid for item in session.items)
 
 
 def measure_tests(config: pytest.Config) -> None:

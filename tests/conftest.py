@@ -4,6 +4,8 @@ import gc
 import importlib
 import pkgutil
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import numpy  # noqa: F401  (loaded once here: pytester's in-process runs cannot re-import it)
 import pytest
@@ -103,3 +105,25 @@ def scripted_clock() -> Iterator[ScriptedClock]:
     clock = ScriptedClock()
     with clock.installed():
         yield clock
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """A headless Chromium (Playwright ``Browser``) shared by the session's browser tests; they
+    skip, saying why, where no Chromium can be had (``tests/browser.py``)."""
+    from tests.browser import launched, unavailable
+
+    why = unavailable()
+    if why is not None:
+        pytest.skip(why)
+    with launched() as found:
+        yield found
+
+
+@pytest.fixture(scope="session")
+def every_kind_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The JSON report of real runs of a suite with every kind of row (``tests/report_kinds.py``);
+    its Markdown and HTML lie beside it."""
+    from tests.report_kinds import build
+
+    return build(tmp_path_factory.mktemp("every-kind"))

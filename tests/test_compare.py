@@ -612,7 +612,7 @@ def test_ungated(latency_sla, scripted):
     assert "| no gate: candidate/baseline | p50 0.476x, p99 0.476x |" in markdown
     assert "2 budgets: 2 met, 0 missed" in markdown
     html = (scripted_pytester.path / "r.html").read_text()
-    assert "p50 &lt;= 0.8x baseline" in html and html.count('class="hist"') == 2
+    assert "p50 &lt;= 0.8x baseline" in html and html.count('class="chart"') == 2
     # two shards' reports merged: the comparison rows survive, each test once per file
     from pytest_latency_sla.reports.markdown import render
     from pytest_latency_sla.reports.merge import load_report, merge_reports

@@ -31,6 +31,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "markers",
         "hookspecs",
         "cli",
+        "_merge_cli",
+        "_pytest_html",
     ),
 }
 # What each layer may import besides itself. Reports read records and word them with

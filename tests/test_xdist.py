@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -137,3 +138,62 @@ def test_a_crashed_worker_s_tests_are_crashed_rows_and_the_summary_is_red(
     )
     html = (scripted_pytester.path / "r.html").read_text()
     assert '<span class="bad">6 measurements' in html
+
+
+# The first file's test waits until the second file's tests are done: they finish first, on
+# the other worker, yet the report lists every test in collection order.
+FIRST_FILE = """
+import itertools, time, pytest
+from pathlib import Path
+
+@pytest.mark.latency_sla(ms=50, overkill=None)
+def test_first_finishes_last(latency_sla, scripted):
+    deadline = time.monotonic() + 60
+    while not Path("second-done").exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    latency_sla(scripted(itertools.repeat(1_000_000)))
+    with open("finished", "a") as fh:
+        fh.write("test_first_finishes_last\\n")
+"""
+SECOND_FILE = """
+import itertools, pytest
+from pathlib import Path
+
+@pytest.mark.parametrize("i", range(4))
+@pytest.mark.latency_sla(ms=50, overkill=None)
+def test_second(latency_sla, scripted, i):
+    latency_sla(scripted(itertools.repeat(1_000_000)))
+    latency_sla(scripted(itertools.repeat(2_000_000)))
+    with open("finished", "a") as fh:
+        fh.write(f"test_second[{i}]\\n")
+    if i == 3:
+        Path("second-done").touch()
+"""
+
+
+@pytest.mark.parametrize("dist", ["loadfile", "load"])
+def test_rows_come_in_collection_order_not_completion_order(
+    scripted_pytester: pytest.Pytester, dist: str
+) -> None:
+    scripted_pytester.makepyfile(test_a_first=FIRST_FILE, test_b_second=SECOND_FILE)
+    result = scripted_pytester.runpytest_subprocess(
+        "-n", "2", "--dist", dist, "--latency-report", "--latency-json=r.json",
+        "--latency-md=r.md",
+    )  # fmt: skip
+    result.assert_outcomes(passed=5)
+    finished = (scripted_pytester.path / "finished").read_text().split()
+    collected = ["test_first_finishes_last", *(f"test_second[{i}]" for i in range(4))]
+    if dist == "loadfile":  # each file on its own worker: the first file's test finished last
+        assert finished[-1] == "test_first_finishes_last"
+    assert set(finished) == set(collected)
+    report = json.loads((scripted_pytester.path / "r.json").read_text())
+    names = [r["nodeid"].split("::")[1] for r in report["results"]]
+    assert names == [
+        "test_first_finishes_last",
+        *(name for i in range(4) for name in (f"test_second[{i}]", f"test_second[{i}]#2")),
+    ]
+    # the terminal table and the Markdown in the same order
+    rows = [line.split()[0].split("::")[1] for line in result.outlines if " p99 <= 50 ms " in line]
+    assert rows == names
+    markdown = (scripted_pytester.path / "r.md").read_text()
+    assert [m.split("::")[1] for m in re.findall(r"^\| `([^`]*)`", markdown, re.M)] == names

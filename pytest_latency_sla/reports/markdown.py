@@ -9,7 +9,7 @@ from pathlib import Path
 from .. import messages
 from ..records import EnvironmentDict, ReportDict, ResultDict
 from .files import write_report
-from .table import md_code, render_markdown, rows, summary
+from .table import markdown_header, markdown_row, md_code, summary, table_rows
 
 __all__ = ["GITHUB", "render", "write_markdown"]
 
@@ -45,16 +45,37 @@ def render(report: ReportDict) -> str:
     if lines[-1]:
         lines.append("")
     if results:
-        lines.extend(render_markdown(rows(results)))
+        table, notes = _table(results)
+        lines.extend(table)
         endings = [(r["nodeid"], messages.ending(r)) for r in results]
-        if any(ended for _, ended in endings):
+        notes += [f"- {md_code(test)}: {_escape(e)}" for test, e in endings if e]
+        if notes:
             lines.append("")
-        lines.extend(f"- {md_code(test)}: {_escape(e)}" for test, e in endings if e)
+        lines.extend(notes)
     else:
         lines.append("No latency measurements in this session.")
     lines.append("")
     lines.append(f"<sub>{_escape(messages.environment_line(environment))}</sub>")
     return "\n".join(lines) + "\n"
+
+
+def _table(results: list[ResultDict]) -> tuple[list[str], list[str]]:
+    """The table, and its footnotes: a load run's threshold cell says the rate it asked for
+    (``p99 <= 50 ms @ 28,000/s`` with a footnote mark), the footnote what it got (served rate,
+    start delay), so that the column stays narrow."""
+    numbers: dict[int, int] = {}
+    notes: list[str] = []
+    lines = markdown_header()
+    for row in table_rows(results):
+        if not row.detail:
+            lines.append(markdown_row(row.cells))
+            continue
+        if row.index not in numbers:
+            numbers[row.index] = len(numbers) + 1
+            test = md_code(messages.test_label(results[row.index]))
+            notes.append(f"- <sup>{numbers[row.index]}</sup> {test}: {_escape(row.detail)}")
+        lines.append(markdown_row(row.cells, f"<sup>{numbers[row.index]}</sup>"))
+    return lines, notes
 
 
 def _summary(results: list[ResultDict], environment: EnvironmentDict) -> str:

@@ -1,6 +1,8 @@
 """A capacity search as inline SVG: latency against arrival rate, one point per probe and
-threshold (its estimate, with its confidence bounds), each budget as a dashed line, and the two
-claims (``holds_at``, ``misses_at``) marked. Both axes are logarithmic."""
+threshold (its estimate, with its confidence bounds as a bar), each budget as a dashed line,
+and the two claims (``holds_at``, ``misses_at``) marked. Both axes are logarithmic. Drawn as
+the histograms are (``chart``): the width of its card, labels at their own size, a caption that
+names only what was drawn."""
 
 from __future__ import annotations
 
@@ -9,84 +11,82 @@ from html import escape
 
 from .. import messages
 from ..records import CapacityDict, ProbeDict, ThresholdDict
-from ..units import format_duration, format_percentile
+from ..units import format_percentile
+from .chart import (
+    BUDGET,
+    FONT,
+    MUTED,
+    PLOT_LEFT,
+    PLOT_RIGHT,
+    VERDICT_COLOURS,
+    Scale,
+    label,
+    log_scale,
+    pct,
+    tick_label,
+    ticks_svg,
+)
 
 __all__ = ["rate_chart"]
 
-_W, _H = 760, 240
-_LEFT, _RIGHT, _TOP, _BOTTOM = 62, 20, 30, 40
-_COLOURS = {"holds": "#1a7f37", "misses": "#cf222e", "not confident": "#9a6700"}
-_BUDGET = "#c62828"
+_TOP, _PLOT, _AXIS = 38, 200, 40
+_COLOURS = {
+    "holds": VERDICT_COLOURS["good"],
+    "misses": VERDICT_COLOURS["bad"],
+    "not confident": VERDICT_COLOURS["unsure"],
+}
 
 
-class _Log:
-    """A logarithmic axis from ``low`` to ``high`` onto pixels ``start`` to ``end``."""
+class _Vertical:
+    """Latency (s) onto pixels, logarithmically: ``low`` at the bottom of the plot."""
 
-    def __init__(self, low: float, high: float, start: float, end: float) -> None:
-        pad = (math.log10(high) - math.log10(low)) * 0.06 or 0.05
-        self.low, self.high = math.log10(low) - pad, math.log10(high) + pad
-        self.start, self.end = start, end
+    def __init__(self, low: float, high: float) -> None:
+        self.scale = log_scale(low, high, pad=0.08)
 
-    def __call__(self, value: float) -> float:
-        frac = (math.log10(value) - self.low) / (self.high - self.low)
-        return self.start + frac * (self.end - self.start)
-
-    def ticks(self) -> list[float]:
-        """Round values inside the axis: 1-2-5 per decade, every digit on a narrow axis, one
-        decade in a few on a wide one."""
-        first, last = math.floor(self.low), math.ceil(self.high)
-        found: list[float] = []
-        for mantissas in ((1, 2, 3, 4, 5, 6, 7, 8, 9), (1, 2, 5), (1,)):
-            found = [
-                m * 10.0**d
-                for d in range(first, last + 1)
-                for m in mantissas
-                if self.low <= math.log10(m * 10.0**d) <= self.high
-            ]
-            if len(found) <= 8:
-                return found
-        return found[:: max(1, len(found) // 7)]
+    def __call__(self, seconds: float) -> float:
+        frac = (self.scale(seconds) - PLOT_LEFT) / (PLOT_RIGHT - PLOT_LEFT)
+        return _TOP + _PLOT * (1 - frac)
 
 
 def rate_chart(capacity: CapacityDict, nodeid: str) -> str:
     """The chart and its caption, or a short note when no probe ran."""
     probes = [p for p in capacity["probes"] if p["thresholds"] and p["rate"] > 0]
     if not probes:
-        return '<p class="empty">no probe to draw</p>'
+        return f'<p class="empty">{escape(messages.NO_PROBE)}</p>'
     latencies = [v for p in probes for t in p["thresholds"] for v in _values(t) if v > 0]
-    budgets = [t["budget_s"] for t in probes[0]["thresholds"]]
+    budgets = probes[0]["thresholds"]
     rates = [p["rate"] for p in probes]
-    x = _Log(min(rates), max(rates), _LEFT, _W - _RIGHT)
-    y = _Log(min(latencies + budgets), max(latencies + budgets), _H - _BOTTOM, _TOP)
-    label = "probes of the capacity search of " + nodeid
-    out = [f'<svg viewBox="0 0 {_W} {_H}" role="img" class="hist" aria-label="{escape(label)}">']
-    out += _axes(x, y)
-    for budget, t in zip(budgets, probes[0]["thresholds"]):
-        level = y(budget)
+    x = log_scale(min(rates), max(rates), pad=0.06)
+    y = _Vertical(min(latencies + [t["budget_s"] for t in budgets]),
+                  max(latencies + [t["budget_s"] for t in budgets]))  # fmt: skip
+    base = _TOP + _PLOT
+    out = [
+        f'<svg width="100%" height="{base + _AXIS}" role="img" class="chart" '
+        f'font-family="{FONT}" font-size="12" '
+        f'aria-label="{escape(messages.rate_chart_label(nodeid))}">',
+        _grid(y),
+        f'<line x1="{pct(PLOT_LEFT)}" y1="{base}" x2="{pct(PLOT_RIGHT)}" y2="{base}" '
+        f'stroke="{MUTED}"/>',
+        ticks_svg(x, base, [(v, messages.per_second(v)) for v, _ in x.ticks()]),
+        f'<text x="50%" y="{base + _AXIS - 4}" text-anchor="middle" fill="{MUTED}" '
+        f'font-size="11">{escape(messages.RATE_AXIS)}</text>',
+    ]
+    for t in budgets:
+        level = y(t["budget_s"])
         out.append(
-            f'<line x1="{_LEFT}" y1="{level:.1f}" x2="{_W - _RIGHT}" y2="{level:.1f}" '
-            f'stroke="{_BUDGET}" stroke-width="1.5" stroke-dasharray="6 4"/>'
-            f'<text x="{_W - _RIGHT - 4}" y="{level - 4:.1f}" fill="{_BUDGET}" class="mark" '
-            f'text-anchor="end">{escape(messages.threshold_text(t))}</text>'
+            f'<line x1="{pct(PLOT_LEFT)}" y1="{level:.1f}" x2="{pct(PLOT_RIGHT)}" '
+            f'y2="{level:.1f}" stroke="{BUDGET}" stroke-width="1.5" stroke-dasharray="6 4"/>'
+            + label(PLOT_RIGHT, level - 4, messages.threshold_text(t), BUDGET, "end")
         )
-    claims = (("holds at", capacity["holds_at"], "end"), ("misses at", capacity["misses_at"], ""))
-    for name, rate, anchor in claims:
-        if rate is not None and rate > 0:
-            at = x(rate)
-            shift, align = (-3, "end") if anchor else (3, "start")
-            out.append(
-                f'<line x1="{at:.1f}" y1="{_TOP}" x2="{at:.1f}" y2="{_H - _BOTTOM}" '
-                f'class="axis" stroke-dasharray="2 3"/><text x="{at + shift:.1f}" '
-                f'y="{_TOP - 8}" class="tick" text-anchor="{align}">{escape(name)} '
-                f"{escape(messages.per_second(rate))}</text>"
-            )
+    out += _claims(capacity, x)
+    seen: set[str] = set()
     for probe in probes:
-        out += _points(probe, x, y)
+        out += _points(probe, x, y, seen)
     out.append("</svg>")
-    caption = (
-        "latency against arrival rate (log axes): each probe's estimate of each percentile, "
-        "its confidence bounds as a bar; green: held, red: missed or above capacity, amber: "
-        "not confident; dashed: budget"
+    caption = messages.rate_caption(
+        outcomes=seen - {"overloaded", "bounds"},
+        overloaded="overloaded" in seen,
+        bounds="bounds" in seen,
     )
     return "".join(out) + f'<p class="caption">{escape(caption)}</p>'
 
@@ -96,49 +96,57 @@ def _values(t: ThresholdDict) -> list[float]:
     return [float(v) for v in found if v is not None]
 
 
-def _axes(x: _Log, y: _Log) -> list[str]:
-    base = _H - _BOTTOM
-    out = [
-        f'<line x1="{_LEFT}" y1="{base}" x2="{_W - _RIGHT}" y2="{base}" class="axis"/>',
-        f'<line x1="{_LEFT}" y1="{_TOP}" x2="{_LEFT}" y2="{base}" class="axis"/>',
-        f'<text x="{(_LEFT + _W - _RIGHT) / 2:.0f}" y="{_H - 6}" class="tick" '
-        'text-anchor="middle">arrivals per second</text>',
-    ]
-    for tick in x.ticks():
-        at = x(tick)
-        out.append(
-            f'<line x1="{at:.1f}" y1="{base}" x2="{at:.1f}" y2="{base + 5}" class="axis"/>'
-            f'<text x="{at:.1f}" y="{base + 17}" class="tick" text-anchor="middle">'
-            f"{escape(messages.per_second(tick))}</text>"
+def _grid(y: _Vertical) -> str:
+    """Light horizontal lines at round latencies, each labelled inside the plot's left edge."""
+    lines, labels = [], []
+    for value, major in y.scale.ticks():
+        if not major:
+            continue
+        at = y(value)
+        lines.append(
+            f'<line x1="{pct(PLOT_LEFT)}" y1="{at:.1f}" x2="{pct(PLOT_RIGHT)}" y2="{at:.1f}"/>'
         )
-    for tick in y.ticks():
-        at = y(tick)
+        labels.append(
+            f'<text x="{pct(PLOT_LEFT)}" y="{at - 3:.1f}" dx="2">{escape(tick_label(value))}</text>'
+        )
+    return (
+        f'<g stroke="#d8dee4">{"".join(lines)}</g>'
+        f'<g fill="{MUTED}" font-size="11">{"".join(labels)}</g>'
+    )
+
+
+def _claims(capacity: CapacityDict, x: Scale) -> list[str]:
+    """The highest rate that held and the lowest that missed: a dotted line each, labelled in
+    a lane of its own, on the side where the label stays inside the chart."""
+    out = []
+    claims = (("holds at", capacity["holds_at"], 14), ("misses at", capacity["misses_at"], 28))
+    for name, rate, lane in claims:
+        if rate is None or rate <= 0:
+            continue
+        at = x(rate)
+        align = "end" if at > 50 else "start"
         out.append(
-            f'<line x1="{_LEFT - 5}" y1="{at:.1f}" x2="{_LEFT}" y2="{at:.1f}" class="axis"/>'
-            f'<text x="{_LEFT - 7}" y="{at + 4:.1f}" class="tick" text-anchor="end">'
-            f"{escape(_tick_label(tick))}</text>"
+            f'<line x1="{pct(at)}" y1="{lane + 3}" x2="{pct(at)}" y2="{_TOP + _PLOT}" '
+            f'stroke="{MUTED}" stroke-dasharray="2 3"/>'
+            + label(at, lane, f"{name} {messages.per_second(rate)}", MUTED, align, 400)
         )
     return out
 
 
-def _tick_label(seconds: float) -> str:
-    """``1 ms`` rather than ``1.00 ms`` on an axis."""
-    number, unit = format_duration(seconds).split()
-    if "." in number:
-        number = number.rstrip("0").rstrip(".")
-    return f"{number} {unit}"
-
-
-def _points(probe: ProbeDict, x: _Log, y: _Log) -> list[str]:
+def _points(probe: ProbeDict, x: Scale, y: _Vertical, seen: set[str]) -> list[str]:
     colour = _COLOURS[probe["outcome"]]
-    at = x(probe["rate"])
+    at = pct(x(probe["rate"]))
+    seen.add(probe["outcome"])
+    if probe["overloaded"]:
+        seen.add("overloaded")
     out = []
     for t in probe["thresholds"]:
         lower, upper = t["lower_s"], t["upper_s"]
-        if lower and upper:
+        if lower and upper and not math.isclose(lower, upper):
+            seen.add("bounds")
             out.append(
-                f'<line x1="{at:.1f}" y1="{y(lower):.1f}" x2="{at:.1f}" y2="{y(upper):.1f}" '
-                f'stroke="{colour}" stroke-width="2" opacity="0.5"/>'
+                f'<line x1="{at}" y1="{y(lower):.1f}" x2="{at}" y2="{y(upper):.1f}" '
+                f'stroke="{colour}" stroke-width="3" opacity="0.45"/>'
             )
         if t["estimate_s"] > 0:
             title = (
@@ -147,7 +155,7 @@ def _points(probe: ProbeDict, x: _Log, y: _Log) -> list[str]:
             )
             fill = "#fff" if probe["overloaded"] else colour
             out.append(
-                f'<circle cx="{at:.1f}" cy="{y(t["estimate_s"]):.1f}" r="4.5" fill="{fill}" '
+                f'<circle cx="{at}" cy="{y(t["estimate_s"]):.1f}" r="4.5" fill="{fill}" '
                 f'stroke="{colour}" stroke-width="2"><title>{escape(title)}</title></circle>'
             )
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from .. import messages
@@ -13,8 +14,11 @@ from ..units import format_duration, format_ratio
 
 __all__ = [
     "HEADER",
+    "Row",
     "Status",
     "footnotes",
+    "markdown_header",
+    "markdown_row",
     "md_code",
     "probe_table",
     "render_columns",
@@ -24,6 +28,7 @@ __all__ = [
     "rows",
     "summary",
     "summary_status",
+    "table_rows",
     "tally",
 ]
 
@@ -106,26 +111,56 @@ def summary(results: Sequence[ResultDict], environment: EnvironmentDict) -> tupl
     )
 
 
+@dataclass(frozen=True)
+class Row:
+    """One row of the table: ``cells`` in ``HEADER`` order, for the result ``results[index]``.
+    A load run's threshold cell is short (``p99 <= 50 ms @ 28,000/s``); what the run got
+    (``served 27,950/s, start delay p99 52.3 us``) is its ``detail``, which a narrow format puts
+    on a second line or in a footnote and the terminal in parentheses (``line``)."""
+
+    index: int
+    cells: tuple[str, ...]
+    detail: str = ""
+
+    def line(self) -> tuple[str, ...]:
+        """The cells with the detail in parentheses after the threshold."""
+        if not self.detail:
+            return self.cells
+        return (self.cells[0], f"{self.cells[1]} ({self.detail})", *self.cells[2:])
+
+
 def rows(results: Sequence[ResultDict]) -> list[tuple[str, ...]]:
-    """One row per threshold of every result (one row with "no budget" for ``measure``)."""
-    out: list[tuple[str, ...]] = []
-    for result in results:
+    """One row per threshold of every result (one row with "no budget" for ``measure``), each
+    on one line (``Row.line``)."""
+    return [row.line() for row in table_rows(results)]
+
+
+def table_rows(results: Sequence[ResultDict]) -> list[Row]:
+    """One ``Row`` per threshold of every result (one with "no budget" for ``measure``)."""
+    out: list[Row] = []
+    for index, result in enumerate(results):
         quantiles = result.get("quantiles_s", {})
         p50 = format_duration(quantiles.get("50"))
         top = format_duration(quantiles.get("max"))
         n = f"{result['n']:,}"
         test_id = messages.test_label(result)
+        load = result.get("load")
+        rate = f" {messages.load_rate(load)}" if load is not None else ""
+        detail = messages.load_detail(load) if load is not None else ""
+
+        def row(*cells: str, detail: str = "") -> Row:
+            return Row(index, (test_id, *cells), detail)  # noqa: B023  (used at once)
+
         if result.get("outcome") == "crashed":
-            out.append((test_id, "-", "-", "-", "-", n, "-", "CRASHED"))
+            out.append(row("-", "-", "-", "-", n, "-", "CRASHED"))
             continue
         if result.get("outcome") == "interrupted":  # the samples so far, no verdict
-            out.append((test_id, "-", "-", p50, top, n, "-", "INTERRUPTED"))
+            out.append(row("-", "-", p50, top, n, "-", "INTERRUPTED"))
             continue
         if "capacity" in result:
             capacity = result["capacity"]
             out.append(
-                (
-                    test_id,
+                row(
                     messages.capacity_threshold_text(capacity),
                     messages.capacity_estimate_text(capacity),
                     p50,
@@ -139,32 +174,26 @@ def rows(results: Sequence[ResultDict]) -> list[tuple[str, ...]]:
         if "baseline" in result and not any(messages.ratio_of(t) for t in result["thresholds"]):
             # a comparison without a ratio threshold: its ratios, with no gate
             ratios = messages.ratios_without_gate(result)
-            out.append((test_id, "no gate: candidate/baseline", ratios, p50, top, n, "-", "-"))
+            out.append(row("no gate: candidate/baseline", ratios, p50, top, n, "-", "-"))
         elif not result["thresholds"]:
             estimate = f"p99 {format_duration(quantiles.get('99'))}" if quantiles else "-"
-            budget = f"no budget{_load(result)}"
-            out.append((test_id, budget, estimate, p50, top, n, "-", "-"))
+            out.append(row(f"no budget{rate}", estimate, p50, top, n, "-", "-", detail=detail))
             continue
         for t in result["thresholds"]:
             margin = format_ratio(t["margin"]) if t["margin"] is not None else "inf"
             out.append(
-                (
-                    test_id,
-                    messages.threshold_text(t) + _load(result),
+                row(
+                    messages.threshold_text(t) + rate,
                     messages.estimate_text(t),
                     p50,
                     top,
                     n,
                     margin,
                     messages.verdict_label(t),
+                    detail=detail,
                 )
             )
     return out
-
-
-def _load(result: ResultDict) -> str:
-    load = result.get("load")
-    return f" {messages.load_note(load)}" if load is not None else ""
 
 
 def footnotes(results: Sequence[ResultDict]) -> list[str]:
@@ -258,13 +287,23 @@ def md_code(text: str) -> str:
 
 
 def render_markdown(table: Sequence[tuple[str, ...]]) -> list[str]:
-    lines = [
+    return [*markdown_header(), *(markdown_row(row) for row in table)]
+
+
+def markdown_header() -> list[str]:
+    """The header and alignment lines of the GFM table."""
+    return [
         "| " + " | ".join(HEADER) + " |",
         "| "
         + " | ".join("---:" if i in {3, 4, 5, 6} else "---" for i in range(len(HEADER)))
         + " |",
     ]
-    for row in table:
-        cells = [md_code(row[0]), *(_md_cell(c) for c in row[1:])]
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines
+
+
+def markdown_row(row: Sequence[str], mark: str = "") -> str:
+    """One line of the GFM table; ``mark`` is markup put after the threshold cell as it is
+    (a footnote's ``<sup>1</sup>``)."""
+    cells = [md_code(row[0]), *(_md_cell(c) for c in row[1:])]
+    if mark:
+        cells[1] += f" {mark}"
+    return "| " + " | ".join(cells) + " |"

@@ -1,0 +1,69 @@
+"""pytest-html's report, with each measured test's latency: a ``latency`` column in the results
+table (one line per threshold: ``p99 <= 50 ms: 16.3 us [15.3 us, 17.9 us], pass overkill``)
+and, in the row's extras, the test's card from the plugin's own HTML report (its histogram or
+capacity chart), through pytest-html's documented hooks (``pytest_html_results_table_header``,
+``pytest_html_results_table_row``) and extras (``pytest_html.extras.html``).
+
+Registered only on the process that writes the report (the xdist controller, or the only
+process) and only when pytest-html is active and ``--html`` is given; only then is anything of
+pytest-html imported. Results reach that process on the test reports (``collector``), so the
+extras are attached there, under xdist too.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import pytest
+
+from .collector import CRASHED_ATTR, RESULTS_ATTR
+from .records import ResultDict
+
+__all__ = ["PytestHtmlRows"]
+
+
+class PytestHtmlRows:
+    """The hooks that put each measured test's latency into pytest-html's report."""
+
+    def __init__(self) -> None:
+        self._lines: dict[str, list[str]] = {}
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Before pytest-html reads the report: its results as lines for the row and as HTML
+        extras (pytest-html gathers every phase's extras when the test's teardown arrives)."""
+        carried = getattr(report, RESULTS_ATTR, None)
+        if not carried:
+            return
+        from pytest_html import extras
+
+        from . import messages
+        from .reports.html import fragment
+
+        added = []
+        for data in carried:
+            record: ResultDict = dict(data)  # type: ignore[assignment]  # a result's plain dict
+            if getattr(report, CRASHED_ATTR, False):
+                record["outcome"] = "crashed"
+            elif record.get("stopped") == "interrupted":
+                record["outcome"] = "interrupted"
+            lines = messages.latency_cell(record)
+            suffix = record["nodeid"][len(report.nodeid) :]  # "#2": the test's second one
+            if suffix:
+                lines = [f"{suffix}: {line}" for line in lines]
+            self._lines.setdefault(report.nodeid, []).extend(lines)
+            added.append(extras.html(fragment(record)))
+        report.extras = [*getattr(report, "extras", []), *added]  # type: ignore[attr-defined]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_header(self, cells: list[str]) -> None:
+        cells.insert(2, '<th class="latency">Latency</th>')
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_html_results_table_row(self, report: Any, cells: list[str]) -> None:
+        if not cells:  # another plugin took the row out of the table
+            return
+        lines = self._lines.get(getattr(report, "nodeid", ""), [])
+        shown = "".join(f"<div>{escape(line)}</div>" for line in lines)
+        cells.insert(2, f'<td class="col-latency">{shown}</td>')
