@@ -51,6 +51,9 @@ def test_off_mode_passes_the_examples_and_writes_no_report(tmp_path: Path) -> No
     proc, report = _run_examples(tmp_path, {"LATENCY_SLA_MODE": "off"})
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert "11 passed, 3 xfailed" in proc.stdout
-    assert "Fatal Python error" not in proc.stdout + proc.stderr  # the segfault stayed isolated
+    # the segfault stayed in its child: pytest itself did not crash (some pytest versions print
+    # the child's faulthandler trace in the xfail summary, which is the report, not a crash)
+    assert "Fatal Python error" not in proc.stderr
+    assert "XFAIL examples/test_isolated.py::test_segfault_fails_only_this_test" in proc.stdout
     assert "no latency report is written" in proc.stdout
     assert not report.exists()
