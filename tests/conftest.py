@@ -107,10 +107,12 @@ def scripted_clock() -> Iterator[ScriptedClock]:
         yield clock
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """A headless Chromium (Playwright ``Browser``) shared by the session's browser tests; they
-    skip, saying why, where no Chromium can be had (``tests/browser.py``)."""
+    """A headless Chromium (Playwright ``Browser``) shared by one module's browser tests; they
+    skip, saying why, where no Chromium can be had (``tests/browser.py``). Module-scoped, not
+    session-scoped: while Playwright's sync API is alive, its event loop counts as running in
+    this thread, and a later test that runs a loop of its own would fail."""
     from tests.browser import launched, unavailable
 
     why = unavailable()
