@@ -8,7 +8,9 @@ The package is built in layers; a layer imports only the layers before it (check
 ``tests/test_layers.py``):
 
 1. foundation -- ``records`` (types of what crosses a layer), ``units``, ``messages`` (every
-   sentence a user reads), ``plan`` (what a test asks for), ``warning_types``, ``onnx``;
+   sentence a user reads, a module per topic: ``verdict``, ``ratio``, ``load``, ``capacity``,
+   ``report``, ``charts``, ``errors``, ``files``), ``plan`` (what a test asks for),
+   ``warning_types``, ``onnx``;
 2. ``stats`` -- bounds, sequential looks, batch means, drift, two-sample bounds for ratios,
    the order statistics a stored baseline keeps, the seeded simulation;
 3. ``engine`` -- the one clock, the sampler, the interleaved sampler of a comparison, the load

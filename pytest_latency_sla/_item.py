@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
-from . import messages
+from .messages.errors import compare_under_load, failed_call, min_rate_needs_capacity, needs_compare
+from .messages.errors import nothing_measured as nothing_measured_message
 from .plan import Plan, Threshold
 from .records import ResultDict, StoredMeasurementDict, StoredStatus
 from .settings import MARKER, Settings, settings_key
@@ -82,7 +83,7 @@ def plan_for_item(item: pytest.Item, settings: Settings) -> Plan | None:
 
     plan = plan_from_markers(marker_calls(marks), settings.defaults, item.nodeid)
     if plan.ratios and MARKER not in getattr(item, "fixturenames", ()):
-        raise BadMarkerArgument(messages.needs_compare(item.nodeid))
+        raise BadMarkerArgument(needs_compare(item.nodeid))
     adjusted = []
     for threshold in plan.thresholds:
         if threshold.kind == "ratio":  # machine-independent: no per-hardware hook, no scale
@@ -145,7 +146,7 @@ def measure_test_body(item: pytest.Function) -> bool:
         return False  # pytest calls the body once, as it would without the plugin
     if state.plan.min_rate is not None and item.config.stash[settings_key].mode != "off":
         called = "measures its own body (it does not request the latency_sla fixture)"
-        pytest.fail(messages.min_rate_needs_capacity(item.nodeid, called), pytrace=False)
+        pytest.fail(min_rate_needs_capacity(item.nodeid, called), pytrace=False)
     from .engine.target import Target, TargetError
 
     funcargs = item.funcargs
@@ -164,12 +165,12 @@ def nothing_measured(item: pytest.Item) -> str | None:
     if state is None or state.plan is None or item.config.stash[settings_key].mode == "off":
         return None
     if state.plan.ratios and not state.compared:
-        return messages.needs_compare(item.nodeid)
+        return needs_compare(item.nodeid)
     if state.called or state.records:
         return None
     # a unittest.TestCase method or another plugin's item has no body we can call
     kind = None if MARKER in getattr(item, "fixturenames", ()) else type(item).__name__
-    return messages.nothing_measured(item.nodeid, kind)
+    return nothing_measured_message(item.nodeid, kind)
 
 
 def capacity_unsearched(item: pytest.Item) -> str | None:
@@ -185,7 +186,7 @@ def capacity_unsearched(item: pytest.Item) -> str | None:
         or item.config.stash[settings_key].mode == "off"
     ):
         return None
-    return messages.min_rate_needs_capacity(item.nodeid, "never called latency_sla.capacity")
+    return min_rate_needs_capacity(item.nodeid, "never called latency_sla.capacity")
 
 
 def measure_for_item(
@@ -212,7 +213,7 @@ def compare_for_item(item: pytest.Item, pair: Pair, plan: Plan | None) -> Compar
     from .verdict.comparison import compare_once, run_comparison
 
     if plan is not None and plan.under_load:
-        pytest.fail(messages.compare_under_load(item.nodeid), pytrace=False)
+        pytest.fail(compare_under_load(item.nodeid), pytrace=False)
     settings = item.config.stash[settings_key]
     spec, name, status = _spec(item, plan, budgeted=True, pair=True)
     isolate = plan.isolate if plan is not None else settings.isolate
@@ -450,7 +451,7 @@ def _note_failed_call(item: pytest.Item, target: object, error: Exception) -> No
     if call is None or call.overall < 2 or isinstance(error, (TargetError, ClockStalled)):
         return
     body = getattr(target, "fn", None) is getattr(item, "obj", None)
-    item.add_report_section("call", "latency-sla", messages.failed_call(call, body))
+    item.add_report_section("call", "latency-sla", failed_call(call, body))
 
 
 def _is_interrupt(error: BaseException) -> bool:

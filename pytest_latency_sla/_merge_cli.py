@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str]) -> int:
-    from . import messages
+    from .messages.files import merge_given_twice
     from .reports.files import ReportPathError, check_target, report_path
     from .reports.merge import MergeError, load_report, merge_reports
 
@@ -73,7 +73,7 @@ def main(argv: Sequence[str]) -> int:
         for name in args.files:
             key = os.path.realpath(name)
             if key in seen:
-                raise MergeError(messages.merge_given_twice(name, seen[key]))
+                raise MergeError(merge_given_twice(name, seen[key]))
             seen[key] = name
             loaded.append((name, load_report(name)))
         merged = merge_reports(loaded)
@@ -84,19 +84,19 @@ def main(argv: Sequence[str]) -> int:
 
 
 def _print(report: ReportDict) -> None:
-    from . import messages
+    from .messages.report import environment_line
     from .reports.table import footnotes, render_text, rows, summary
 
     results = report["results"]
     print(summary(results, report["environment"])[1])
-    print(messages.environment_line(report["environment"]))
+    print(environment_line(report["environment"]))
     for line in render_text(rows(results)) + footnotes(results):
         print(line)
 
 
 def _write(targets: dict[str, Path | str], report: ReportDict) -> int:
     """Write each report asked for, saying where; 2 when one could not be written."""
-    from . import messages
+    from .messages.files import report_not_written
     from .reports.document import write_json
     from .reports.html import write_html
     from .reports.markdown import write_markdown
@@ -123,7 +123,7 @@ def _write(targets: dict[str, Path | str], report: ReportDict) -> int:
             print(write())
         except OSError as error:  # checked at start; the file system changed since
             why = getattr(error, "reason", None) or error.strerror or str(error)
-            print(messages.report_not_written(kind, target, why), file=sys.stderr)
+            print(report_not_written(kind, target, why), file=sys.stderr)
             status = EXIT_USAGE
     return status
 

@@ -38,7 +38,7 @@ class PytestHtmlRows:
             return
         from pytest_html import extras
 
-        from . import messages
+        from .messages.report import latency_cell
         from .reports.html import fragment
 
         added = []
@@ -48,7 +48,7 @@ class PytestHtmlRows:
                 record["outcome"] = "crashed"
             elif record.get("stopped") == "interrupted":
                 record["outcome"] = "interrupted"
-            lines = messages.latency_cell(record)
+            lines = latency_cell(record)
             suffix = record["nodeid"][len(report.nodeid) :]  # "#2": the test's second one
             if suffix:
                 lines = [f"{suffix}: {line}" for line in lines]

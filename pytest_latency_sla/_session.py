@@ -9,9 +9,11 @@ from typing import Any, Callable
 
 import pytest
 
-from . import messages
 from ._baseline import baseline_key, machine_of
 from .collector import collector_key, xdist_workers
+from .messages.files import mode_off_no_report, report_not_written
+from .messages.ratio import other_machine
+from .messages.report import XDIST_NOTICE, baseline_line, environment_line
 from .records import EnvironmentDict, ReportDict, ResultDict
 from .settings import Settings, settings_key
 
@@ -85,14 +87,14 @@ def print_summary(terminalreporter: Any, config: pytest.Config, exitstatus: int)
     if settings.mode == "off":
         given = report_options(settings)
         if given:
-            terminalreporter.write_line(messages.mode_off_no_report(given))
+            terminalreporter.write_line(mode_off_no_report(given))
         return
     has_results = bool(config.stash[collector_key].results)
     if settings.report:
         _print_table(terminalreporter, config, exitstatus)
     workers = xdist_workers(config)
     if workers and has_results:
-        terminalreporter.write_line(messages.XDIST_NOTICE.format(workers=workers), yellow=True)
+        terminalreporter.write_line(XDIST_NOTICE.format(workers=workers), yellow=True)
     other = _other_machine(config, exitstatus)
     if other is not None:
         terminalreporter.write_line(other, yellow=True)
@@ -106,14 +108,14 @@ def _print_table(terminalreporter: Any, config: pytest.Config, exitstatus: int) 
     settings = config.stash[settings_key]
     report = session_report(config, exitstatus)
     terminalreporter.write_sep("=", "latency SLA report")
-    terminalreporter.write_line(messages.environment_line(report["environment"]))
+    terminalreporter.write_line(environment_line(report["environment"]))
     if settings.scale != 1.0:
         terminalreporter.write_line(f"budgets scaled by {settings.scale:g} (--latency-scale)")
     if settings.mode == "warn":
         terminalreporter.write_line("mode warn: a missed budget warns instead of failing")
     baseline = report["environment"].get("baseline")
     if baseline is not None:
-        terminalreporter.write_line(messages.baseline_line(baseline, settings.regression))
+        terminalreporter.write_line(baseline_line(baseline, settings.regression))
     if not report["results"]:
         terminalreporter.write_line("no latency measurements in this session")
         return
@@ -129,7 +131,7 @@ def _other_machine(config: pytest.Config, exitstatus: int) -> str | None:
     note = environment.get("baseline")
     if note is None or note["same_machine"]:
         return None
-    return messages.other_machine(note["machine"], machine_of(environment))
+    return other_machine(note["machine"], machine_of(environment))
 
 
 def write_files(
@@ -197,7 +199,7 @@ def _write(
         said = write()
     except OSError as exc:
         why = getattr(exc, "reason", None) or exc.strerror or str(exc)
-        tell(messages.report_not_written(kind, target, why))
+        tell(report_not_written(kind, target, why))
         return False
     tell(said)
     return True

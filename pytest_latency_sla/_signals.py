@@ -113,8 +113,8 @@ class _Deferred:
 
 
 def _write_what_finished(config: pytest.Config) -> None:
-    from . import messages
     from ._session import say_on_stderr, write_files
+    from .messages.files import SIGTERM_WRITING, reports_not_written
 
     # A test was running, its output captured: give the real stdout and stderr back, for the
     # lines below and for a report that goes to /dev/stdout.
@@ -124,11 +124,11 @@ def _write_what_finished(config: pytest.Config) -> None:
             capture.suspend_global_capture(in_=False)
     except Exception:  # capture in a state of its own: the lines may be lost, not the files
         pass
-    say_on_stderr(messages.SIGTERM_WRITING)
+    say_on_stderr(SIGTERM_WRITING)
     try:
         write_files(config, None, signal_name="SIGTERM", say=say_on_stderr)
     except Exception as error:  # the process ends either way; say why nothing was written
-        say_on_stderr(messages.reports_not_written(error))
+        say_on_stderr(reports_not_written(error))
 
 
 def _stop_workers_and_children(config: pytest.Config) -> None:

@@ -168,8 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError, ImportError) as error:
         print(f"latency-sla: error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    from . import messages
     from .engine.target import Pair, Target
+    from .messages.errors import model_run_failed
     from .verdict.result import CapacityResult
 
     # One run first: a model that loads but cannot run on these inputs (a shape or type it
@@ -197,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             pair = Pair(candidate, Target(baseline.run, (None, inputs)))
             result = run_comparison(pair, spec, name=f"{args.model} vs {args.vs}")
     except Exception as error:  # onnxruntime raises its own types, all Exceptions
-        print(f"latency-sla: error: {messages.model_run_failed(model, built, error)}",
+        print(f"latency-sla: error: {model_run_failed(model, built, error)}",
               file=sys.stderr)  # fmt: skip
         return EXIT_USAGE
     if isinstance(result, CapacityResult):
@@ -335,7 +335,7 @@ def _checked_max_time(value: float) -> float:
     """``--max-time`` when no budget or ratio is there to check it (by the marker's rules)."""
     import math
 
-    from . import messages
+    from .messages.common import MAX_TIME_ALLOWED
     from .plan import MAX_TIME_S
 
     if not (0 < value < math.inf):
@@ -343,7 +343,7 @@ def _checked_max_time(value: float) -> float:
             f"--max-time {value}: max_time must be a positive finite number of seconds"
         )
     if value > MAX_TIME_S:
-        raise ValueError(f"--max-time {value}: {messages.MAX_TIME_ALLOWED}")
+        raise ValueError(f"--max-time {value}: {MAX_TIME_ALLOWED}")
     return value
 
 
@@ -376,8 +376,9 @@ def _as_option(message: str) -> str:
 def _report(
     result: LatencyResult | ComparisonResult, spec: MeasureSpec, args: argparse.Namespace
 ) -> int:
-    from . import messages
     from .engine.environment import describe
+    from .messages.files import report_not_written
+    from .messages.report import environment_line
     from .reports.table import render_text, rows
     from .verdict.measure import findings
 
@@ -385,7 +386,7 @@ def _report(
     data = result.to_dict()
     data["outcome"] = "passed" if found.miss is None else "failed"
     environment = describe("keep")
-    print(messages.environment_line(environment))
+    print(environment_line(environment))
     for line in render_text(rows([data])):
         print(line)
     for category, text in found.warnings:
@@ -399,7 +400,7 @@ def _report(
             write_json(args.json, build_report([data], environment))
         except OSError as error:  # checked at start; the file system changed since
             why = getattr(error, "reason", None) or error.strerror or str(error)
-            print(messages.report_not_written("JSON", args.json, why), file=sys.stderr)
+            print(report_not_written("JSON", args.json, why), file=sys.stderr)
             return EXIT_USAGE
     return EXIT_PASS if found.miss is None else EXIT_MISS
 
@@ -407,8 +408,10 @@ def _report(
 def _report_capacity(result: CapacityResult, spec: MeasureSpec, args: argparse.Namespace) -> int:
     """One row per probe, the line of claims, warnings, the failure message; the JSON report
     holds every probe."""
-    from . import messages
     from .engine.environment import describe
+    from .messages.capacity import capacity_context, capacity_line, capacity_missed
+    from .messages.files import report_not_written
+    from .messages.report import environment_line
     from .reports.table import render_probes
     from .verdict.capacity import capacity_findings
 
@@ -417,15 +420,15 @@ def _report_capacity(result: CapacityResult, spec: MeasureSpec, args: argparse.N
     data["outcome"] = "passed" if result.passed else "failed"
     capacity = data["capacity"]
     environment = describe("keep")
-    print(messages.environment_line(environment))
-    print(messages.capacity_context(data))
+    print(environment_line(environment))
+    print(capacity_context(data))
     for line in render_probes(capacity):
         print(line)
-    print(messages.capacity_line(capacity, result.confidence))
+    print(capacity_line(capacity, result.confidence))
     for category, text in found.warnings:
         print(f"{category.__name__}: {text}")
     if not result.passed:
-        print(messages.capacity_missed(data, max_time=spec.max_time))
+        print(capacity_missed(data, max_time=spec.max_time))
     if args.json is not None:
         from .reports.document import build_report, write_json
 
@@ -433,7 +436,7 @@ def _report_capacity(result: CapacityResult, spec: MeasureSpec, args: argparse.N
             write_json(args.json, build_report([data], environment))
         except OSError as error:  # checked at start; the file system changed since
             why = getattr(error, "reason", None) or error.strerror or str(error)
-            print(messages.report_not_written("JSON", args.json, why), file=sys.stderr)
+            print(report_not_written("JSON", args.json, why), file=sys.stderr)
             return EXIT_USAGE
     # the command answers "up to what rate?": without a confident answer it exits 1
     return EXIT_PASS if result.passed else EXIT_MISS

@@ -8,9 +8,20 @@ from typing import Any, Callable
 
 import pytest
 
-from . import messages
 from ._item import capacity_for_item, compare_for_item, measure_for_item, state_of
 from .engine.target import Pair, Target, TargetError
+from .messages.errors import (
+    capacity_needs_budget,
+    capacity_with_rate,
+    capacity_with_ratio,
+    compare_coroutine_object,
+    compare_not_callable,
+    coroutine_object,
+    min_rate_needs_capacity,
+    needs_budget,
+    needs_compare,
+    not_callable,
+)
 from .verdict.result import CapacityResult, ComparisonResult, LatencyResult
 
 __all__ = ["LatencySLA"]
@@ -30,10 +41,10 @@ class LatencySLA:
         __tracebackhide__ = True
         plan = state_of(self._item).plan
         if plan is None:
-            pytest.fail(messages.needs_budget(self._item.nodeid), pytrace=False)
+            pytest.fail(needs_budget(self._item.nodeid), pytrace=False)
         if plan.ratios:
             called = "latency_sla(fn)"
-            pytest.fail(messages.needs_compare(self._item.nodeid, called), pytrace=False)
+            pytest.fail(needs_compare(self._item.nodeid, called), pytrace=False)
         self._no_min_rate("called latency_sla(fn)")
         state_of(self._item).called = True
         return measure_for_item(self._item, _target(fn, args, kwargs), plan, budgeted=True)
@@ -82,11 +93,11 @@ class LatencySLA:
         state = state_of(self._item)
         plan = state.plan
         if plan is None or not plan.budgets:
-            pytest.fail(messages.capacity_needs_budget(nodeid), pytrace=False)
+            pytest.fail(capacity_needs_budget(nodeid), pytrace=False)
         if plan.ratios:
-            pytest.fail(messages.capacity_with_ratio(nodeid, plan.ratios[0].label), pytrace=False)
+            pytest.fail(capacity_with_ratio(nodeid, plan.ratios[0].label), pytrace=False)
         if plan.rate is not None:
-            pytest.fail(messages.capacity_with_rate(nodeid, plan.rate), pytrace=False)
+            pytest.fail(capacity_with_rate(nodeid, plan.rate), pytrace=False)
         target = _target(fn, args, kwargs, call="latency_sla.capacity")
         state.called = state.searched = True
         return capacity_for_item(self._item, target, plan)
@@ -95,7 +106,7 @@ class LatencySLA:
         __tracebackhide__ = True
         plan = state_of(self._item).plan
         if plan is not None and plan.min_rate is not None:
-            message = messages.min_rate_needs_capacity(self._item.nodeid, called)
+            message = min_rate_needs_capacity(self._item.nodeid, called)
             pytest.fail(message, pytrace=False)
 
     def __repr__(self) -> str:
@@ -115,12 +126,10 @@ def _target(
     __tracebackhide__ = True
     if inspect.iscoroutine(fn):
         fn.close()  # refused, not forgotten: no "coroutine was never awaited" warning
-        text = messages.compare_coroutine_object(which) if which else messages.coroutine_object()
+        text = compare_coroutine_object(which) if which else coroutine_object()
         pytest.fail(text, pytrace=False)
     if not callable(fn):
-        text = (
-            messages.compare_not_callable(which, fn) if which else messages.not_callable(fn, call)
-        )
+        text = compare_not_callable(which, fn) if which else not_callable(fn, call)
         pytest.fail(text, pytrace=False)
     try:
         return Target(fn, args, kwargs)

@@ -12,7 +12,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import messages
+from .messages.common import (
+    CAPACITY_TIME_ALLOWED,
+    CONCURRENCY_ALLOWED,
+    MAX_TIME_ALLOWED,
+    MIN_RATE_ALLOWED,
+    PERCENTILE_ALLOWED,
+    RATE_ALLOWED,
+    WARMUP_ALLOWED,
+    percentile_fraction,
+)
+from .messages.errors import min_rate_with_rate
 from .plan import (
     CAPACITY_TIME,
     MAX_CONCURRENCY,
@@ -91,9 +101,7 @@ def plan_from_markers(marks: Sequence[MarkerCall], defaults: Defaults, where: st
     )
     values = {name: value for name, (_, value) in settings.items()}
     if values.get("min_rate") is not None and values.get("rate") is not None:
-        raise BadMarkerArgument(
-            messages.min_rate_with_rate(where, values["min_rate"], values["rate"])
-        )
+        raise BadMarkerArgument(min_rate_with_rate(where, values["min_rate"], values["rate"]))
     if any(t.kind == "ratio" for t in thresholds) and (
         values.get("rate") is not None or values.get("concurrency", 1) > 1
     ):
@@ -209,9 +217,9 @@ def _percentile(value: Any, where: str) -> float:
     if not _is_real(value) or not 0 < value < 100:
         raise _bad(where, "percentile", value, "percentile must be a number with 0 < p < 100")
     if not PERCENTILE_EDGE <= value <= 100 - PERCENTILE_EDGE:
-        raise _bad(where, "percentile", value, messages.PERCENTILE_ALLOWED)
+        raise _bad(where, "percentile", value, PERCENTILE_ALLOWED)
     if value < 1:  # 0.99 as MLPerf LoadGen and numpy write it: almost surely meant p99
-        raise _bad(where, "percentile", value, messages.percentile_fraction(value, "percentile="))
+        raise _bad(where, "percentile", value, percentile_fraction(value, "percentile="))
     return float(value)
 
 
@@ -229,7 +237,7 @@ def _max_time(value: Any, where: str) -> float:
     if not _is_real(value) or not _isfinite(value) or value <= 0:
         raise _bad(where, "max_time", value, "max_time must be a positive finite number of seconds")
     if value > MAX_TIME_S:
-        raise _bad(where, "max_time", value, messages.MAX_TIME_ALLOWED)
+        raise _bad(where, "max_time", value, MAX_TIME_ALLOWED)
     return float(value)
 
 
@@ -237,7 +245,7 @@ def _warmup(value: Any, where: str) -> int:
     if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 0:
         raise _bad(where, "warmup", value, "warmup must be an int >= 0 (number of un-timed calls)")
     if int(value) > MAX_WARMUP:
-        raise _bad(where, "warmup", value, messages.WARMUP_ALLOWED)
+        raise _bad(where, "warmup", value, WARMUP_ALLOWED)
     return int(value)
 
 
@@ -255,7 +263,7 @@ def _rate(value: Any, where: str) -> float | None:
             where, "rate", value, "rate must be a positive finite number of calls per second"
         )
     if not MIN_RATE <= value <= MAX_RATE:
-        raise _bad(where, "rate", value, messages.RATE_ALLOWED)
+        raise _bad(where, "rate", value, RATE_ALLOWED)
     return float(value)
 
 
@@ -269,7 +277,7 @@ def _concurrency(value: Any, where: str) -> int:
     if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
         raise _bad(where, "concurrency", value, "concurrency must be an int >= 1")
     if int(value) > MAX_CONCURRENCY:
-        raise _bad(where, "concurrency", value, messages.CONCURRENCY_ALLOWED)
+        raise _bad(where, "concurrency", value, CONCURRENCY_ALLOWED)
     return int(value)
 
 
@@ -285,7 +293,7 @@ def _min_rate(value: Any, where: str) -> float | None:
             "latency_sla.capacity must hold",
         )
     if not MIN_RATE <= value <= MAX_RATE:
-        raise _bad(where, "min_rate", value, messages.MIN_RATE_ALLOWED)
+        raise _bad(where, "min_rate", value, MIN_RATE_ALLOWED)
     return float(value)
 
 
@@ -298,7 +306,7 @@ def _capacity_time(value: Any, where: str) -> float:
             "capacity_time must be a positive finite number of seconds (the whole capacity search)",
         )
     if value > MAX_TIME_S:
-        raise _bad(where, "capacity_time", value, messages.CAPACITY_TIME_ALLOWED)
+        raise _bad(where, "capacity_time", value, CAPACITY_TIME_ALLOWED)
     return float(value)
 
 

@@ -169,11 +169,11 @@ def _overkill(raw: Any, source: str) -> float | None:
 def _percentile(raw: Any, source: str) -> float:
     value = _PERCENTILE(raw, source)
     if value < 1:
-        from . import messages
+        from .messages.common import percent_of
 
         raise pytest.UsageError(
             f"{source}: expected a percentile in percent (0 < p < 100), got {raw!r}; "
-            f"did you mean {messages.percent_of(value)}?"
+            f"did you mean {percent_of(value)}?"
         )
     return value
 

@@ -14,7 +14,8 @@ import pytest
 from pytest_latency_sla.engine.clock import ScriptedClock, measure_timer_overhead_ns
 from pytest_latency_sla.engine.sampler import Gate, sample
 from pytest_latency_sla.engine.target import Target
-from pytest_latency_sla.messages import plural, stability_notes
+from pytest_latency_sla.messages.common import plural
+from pytest_latency_sla.messages.verdict import stability_notes
 from pytest_latency_sla.records import GcMode, ResultDict
 from pytest_latency_sla.stats.drift import DRIFT_RATIO, Drift, drift, near_timer_resolution
 

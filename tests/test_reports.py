@@ -358,7 +358,7 @@ def test_reports_are_written_when_the_session_stops_early(
 
 
 def test_summary_counts_a_miss_in_an_xfail_test_apart() -> None:
-    from pytest_latency_sla.messages import summary_text
+    from pytest_latency_sla.messages.report import summary_text
     from pytest_latency_sla.reports.table import summary_status, tally
 
     def result(outcome: str, verdict: str, confident: bool = True) -> ResultDict:
@@ -379,7 +379,7 @@ def test_summary_counts_a_miss_in_an_xfail_test_apart() -> None:
 
 
 def test_a_summary_is_never_green_when_the_run_failed() -> None:
-    from pytest_latency_sla.messages import summary_text
+    from pytest_latency_sla.messages.report import summary_text
     from pytest_latency_sla.reports.table import summary_status, tally
 
     met = tally(

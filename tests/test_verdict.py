@@ -8,7 +8,7 @@ import pytest
 
 from pytest_latency_sla.engine.collect import MeasureSpec
 from pytest_latency_sla.engine.sampler import Decision, Sampling
-from pytest_latency_sla.messages import failure_message, overkill_message
+from pytest_latency_sla.messages.verdict import failure_message, overkill_message
 from pytest_latency_sla.plan import Threshold
 from pytest_latency_sla.verdict.judge import closed_loop_bounds, judge
 from pytest_latency_sla.verdict.measure import judge_collected

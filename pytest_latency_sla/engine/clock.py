@@ -44,9 +44,10 @@ class ClockStalled(RuntimeError):
     """The clock did not advance across timed calls: time is frozen or patched."""
 
     def __init__(self, where: str) -> None:
-        from .. import messages  # only when it happens: this module loads with the plugin
+        # only when it happens: this module loads with the plugin
+        from ..messages.errors import clock_stalled
 
-        super().__init__(messages.clock_stalled(where))
+        super().__init__(clock_stalled(where))
 
 
 class Clock:

@@ -1,6 +1,7 @@
 """What the numbers were measured on: Python, CPU, clock, timer overhead, GC, onnxruntime.
 
-``describe`` gives the report's ``environment`` record; ``messages.environment_line`` words it.
+``describe`` gives the report's ``environment`` record; ``messages.report.environment_line``
+words it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 import time
 from functools import cache
 
-from .. import messages
+from ..messages.report import gc_setting
 from ..records import EnvironmentDict, GcMode
 from .clock import timer_overhead_ns
 
@@ -54,7 +55,7 @@ def describe(gc_mode: GcMode, extra_onnxruntime: str | None = None) -> Environme
         "cpu_count": cpu_count(),
         "clock": f"{clock.implementation}, resolution {clock.resolution * 1e9:g} ns",
         "timer_overhead_ns": timer_overhead_ns(),
-        "gc": messages.gc_setting(gc_mode),
+        "gc": gc_setting(gc_mode),
         "gc_thresholds": list(gc.get_threshold()),
     }
     version = onnxruntime_version() or extra_onnxruntime

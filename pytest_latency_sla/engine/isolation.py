@@ -20,7 +20,7 @@ import traceback
 import warnings
 from typing import IO, TYPE_CHECKING, Any, Callable, NoReturn
 
-from .. import messages
+from ..messages.errors import child_timed_out, crash_with_trace, crashed, isolation_unavailable
 from .clock import REAL_SLEEP, Deadline
 from .collect import MeasureSpec, collect
 from .sampler import attach_call, attach_partial, call_of, partial_of
@@ -68,11 +68,11 @@ class ChildCrashed(Exception):
     def __init__(self, how: str, trace: str = "") -> None:
         self.how = how
         self.trace = trace
-        super().__init__(messages.crashed(how))
+        super().__init__(crashed(how))
 
     def message(self) -> str:
         """The failure text: the one-line cause, then the child's crash traceback if any."""
-        return messages.crash_with_trace(self.how, self.trace)
+        return crash_with_trace(self.how, self.trace)
 
 
 class ChildTimedOut(Exception):
@@ -115,7 +115,7 @@ def run_isolated(
     """
     __tracebackhide__ = True
     if not hasattr(os, "fork"):
-        raise IsolationUnavailable(messages.isolation_unavailable(sys.platform))
+        raise IsolationUnavailable(isolation_unavailable(sys.platform))
     deadline_s = child_deadline_s(spec.time_limit)
     set_death_signal = _death_signal_setter()
     parent = os.getpid()
@@ -146,7 +146,7 @@ def run_isolated(
             _kill(pid)
             setting = "max_time" if spec.capacity is None or spec.once else "capacity_time"
             limit = spec.time_limit
-            raise ChildTimedOut(messages.child_timed_out(deadline_s, limit, GRACE_S, setting))
+            raise ChildTimedOut(child_timed_out(deadline_s, limit, GRACE_S, setting))
         crash_log.seek(0)
         trace = crash_log.read().decode("utf-8", "replace")
     payload = b"".join(chunks)

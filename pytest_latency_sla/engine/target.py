@@ -8,7 +8,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .. import messages
+from ..messages.errors import awaitable_returned, generator_function, generator_returned
 
 __all__ = ["Pair", "Target", "TargetError", "reject_lazy_result"]
 
@@ -24,12 +24,12 @@ def reject_lazy_result(value: Any, fn: Callable[..., Any]) -> None:
     if inspect.isawaitable(value):
         if inspect.iscoroutine(value):
             value.close()  # never awaited on purpose: no "was never awaited" warning
-        raise TargetError(messages.awaitable_returned(fn, value))
+        raise TargetError(awaitable_returned(fn, value))
     if inspect.isgenerator(value) or inspect.isasyncgen(value):
         shown = repr(value)
         if inspect.isgenerator(value):
             value.close()
-        raise TargetError(messages.generator_returned(fn, shown, inspect.isasyncgen(value)))
+        raise TargetError(generator_returned(fn, shown, inspect.isasyncgen(value)))
 
 
 @dataclass(frozen=True)
@@ -42,9 +42,7 @@ class Target:
 
     def __post_init__(self) -> None:
         if inspect.isgeneratorfunction(self.fn) or inspect.isasyncgenfunction(self.fn):
-            raise TargetError(
-                messages.generator_function(self.fn, inspect.isasyncgenfunction(self.fn))
-            )
+            raise TargetError(generator_function(self.fn, inspect.isasyncgenfunction(self.fn)))
 
     @property
     def is_async(self) -> bool:

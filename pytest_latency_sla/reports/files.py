@@ -18,7 +18,7 @@ writes (``--latency-json``, ``--latency-md``, ``--latency-html`` and any later o
 
 ``check_target`` applies the rules without writing (the settings call it at start);
 ``write_report`` applies them again at the end (the file system may have changed since) and
-writes. Every refusal is worded in ``messages``.
+writes. Every refusal is worded in ``messages.files``.
 """
 
 from __future__ import annotations
@@ -33,7 +33,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from .. import messages
+from ..messages.files import (
+    report_path_cannot_write,
+    report_path_empty,
+    report_path_name_too_long,
+    report_path_no_home,
+    report_path_not_writable,
+    report_path_refused,
+    report_path_stream_closed,
+    report_path_under_a_file,
+)
 
 __all__ = ["ReportPathError", "Target", "check_target", "report_path", "write_report"]
 
@@ -77,15 +86,15 @@ def report_path(raw: str, base: Path) -> Path:
     the file system."""
     text = str(raw).strip()
     if not text:
-        raise ReportPathError(*messages.report_path_empty(raw))
+        raise ReportPathError(*report_path_empty(raw))
     try:
         path = Path(text).expanduser()
     except RuntimeError:  # "Could not determine home directory" for an unknown ~user
-        raise ReportPathError(*messages.report_path_no_home(text)) from None
+        raise ReportPathError(*report_path_no_home(text)) from None
     path = base / path
     too_long = [part for part in path.parts if len(os.fsencode(part)) > _name_max(path)]
     if too_long:
-        raise ReportPathError(*messages.report_path_name_too_long(str(path), len(too_long[0])))
+        raise ReportPathError(*report_path_name_too_long(str(path), len(too_long[0])))
     return path
 
 
@@ -114,12 +123,12 @@ def check_target(path: Path, *, create_dirs: bool = False) -> Target:
         if stat.S_ISREG(st.st_mode):
             _check_directory(shown, current, create_dirs=False)
             if not os.access(current, os.W_OK):
-                raise ReportPathError(*messages.report_path_not_writable(shown))
+                raise ReportPathError(*report_path_not_writable(shown))
             return Target("file", current)
         if stat.S_ISCHR(st.st_mode):
             return Target("device", current)
-        raise ReportPathError(*messages.report_path_refused(shown, str(current), _kind(st.st_mode)))
-    raise ReportPathError(*messages.report_path_cannot_write(shown, "too many symbolic links"))
+        raise ReportPathError(*report_path_refused(shown, str(current), _kind(st.st_mode)))
+    raise ReportPathError(*report_path_cannot_write(shown, "too many symbolic links"))
 
 
 def write_report(path: Path, text: str) -> Path:
@@ -210,7 +219,7 @@ def _stream(shown: str, fd: int) -> Target:
     try:
         os.fstat(fd)
     except OSError:
-        raise ReportPathError(*messages.report_path_stream_closed(shown, fd)) from None
+        raise ReportPathError(*report_path_stream_closed(shown, fd)) from None
     return Target("stream", Path(shown), fd)
 
 
@@ -219,7 +228,7 @@ def _check_directory(shown: str, path: Path, create_dirs: bool) -> None:
     one beside it."""
     blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
     if blocker is not None:
-        raise ReportPathError(*messages.report_path_under_a_file(shown, str(blocker)))
+        raise ReportPathError(*report_path_under_a_file(shown, str(blocker)))
     try:
         if create_dirs:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -234,8 +243,8 @@ def _cannot_write(shown: str, path: Path, error: OSError) -> ReportPathError:
     if error.errno == errno.ENOTDIR:
         blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
         if blocker is not None:
-            return ReportPathError(*messages.report_path_under_a_file(shown, str(blocker)))
-    return ReportPathError(*messages.report_path_cannot_write(shown, error.strerror or str(error)))
+            return ReportPathError(*report_path_under_a_file(shown, str(blocker)))
+    return ReportPathError(*report_path_cannot_write(shown, error.strerror or str(error)))
 
 
 def _kind(mode: int) -> str:

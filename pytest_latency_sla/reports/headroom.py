@@ -15,7 +15,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
-from .. import messages
+from ..messages.charts import HEADROOM_TITLE, headroom_caption, margin_text
+from ..messages.common import shorten_middle
+from ..messages.report import test_label
+from ..messages.verdict import budget_of, estimate_text, ratio_of, threshold_text, verdict_label
 from ..records import AnyThresholdDict, ResultDict
 from ..units import format_number
 from .chart import Scale, log_scale, pct, tick_label, verdict_class
@@ -56,31 +59,31 @@ def headroom(results: Sequence[ResultDict]) -> str:
         for t in result.get("thresholds") or []:
             entry = _entry(index, result, t)
             if entry is not None:
-                (ratios if messages.ratio_of(t) else absolute).append(entry)
+                (ratios if ratio_of(t) else absolute).append(entry)
     if not absolute and not ratios:
         return ""
     parts = ['<section class="headroom" aria-labelledby="headroom">']
-    parts.append(f'<h2 id="headroom">{escape(messages.HEADROOM_TITLE)}</h2>')
+    parts.append(f'<h2 id="headroom">{escape(HEADROOM_TITLE)}</h2>')
     if absolute:
         scale = _scale(absolute)
         zone = any(e.zone is not None and scale(e.zone) > scale.low for e in absolute)
-        caption = messages.headroom_caption(zone=zone, ratios=False)
+        caption = headroom_caption(zone=zone, ratios=False)
         parts.append(_block(absolute, scale, caption, tick_label))
     if ratios:
         scale = _scale(ratios)
-        caption = messages.headroom_caption(zone=False, ratios=True)
+        caption = headroom_caption(zone=False, ratios=True)
         parts.append(_block(ratios, scale, caption, lambda v: f"{format_number(v)}x"))
     parts.append("</section>")
     return "".join(parts)
 
 
 def _entry(index: int, result: ResultDict, t: AnyThresholdDict) -> _Entry | None:
-    ratio = messages.ratio_of(t)
+    ratio = ratio_of(t)
     if ratio is not None:
         estimate, lower, upper = ratio["estimate"], ratio["lower"], ratio["upper"]
         budget, zone = ratio["ratio"], None
     else:
-        budget_t = messages.budget_of(t)
+        budget_t = budget_of(t)
         assert budget_t is not None
         estimate, lower, upper = budget_t["estimate_s"], budget_t["lower_s"], budget_t["upper_s"]
         budget = budget_t["budget_s"]
@@ -88,15 +91,15 @@ def _entry(index: int, result: ResultDict, t: AnyThresholdDict) -> _Entry | None
         zone = budget / factor if factor else None
     if estimate is None or not estimate > 0 or not budget > 0:
         return None  # nothing to place on a log axis (a call of 0 ns, a ratio to 0 ns)
-    label = messages.test_label(result)
-    name = messages.shorten_middle(label.rpartition("::")[2] or label, _NAME_WIDTH)
-    threshold = messages.threshold_text(t)
-    verdict = messages.verdict_label(t)
+    label = test_label(result)
+    name = shorten_middle(label.rpartition("::")[2] or label, _NAME_WIDTH)
+    threshold = threshold_text(t)
+    verdict = verdict_label(t)
     margin = t.get("margin")
     return _Entry(
         index=index,
         name=name,
-        title=f"{label}: {threshold}, {messages.estimate_text(t)}, {verdict}",
+        title=f"{label}: {threshold}, {estimate_text(t)}, {verdict}",
         threshold=threshold,
         estimate=estimate,
         lower=lower if lower and lower > 0 else None,
@@ -142,7 +145,7 @@ def _row(e: _Entry, scale: Scale) -> str:
         parts.append(f'<i class="b" style="left:{pct(low)};width:{pct(high - low)}"></i>')
     parts.append(f'<i class="t" style="left:{pct(scale(e.budget))}"></i>')
     parts.append(f'<i class="e" style="left:{pct(scale(e.estimate))}"></i>')
-    margin = messages.margin_text(e.margin)
+    margin = margin_text(e.margin)
     return (
         f'<li class="{e.tone}" title="{escape(e.title)}">'
         f'<a href="#r{e.index}"><code>{breakable(e.name)}</code> {escape(e.threshold)}</a>'

@@ -11,7 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from .. import messages
+from ..messages.charts import (
+    bin_tooltip,
+    histogram_caption,
+    histogram_label,
+    margin_text,
+    nothing_to_draw,
+)
+from ..messages.verdict import budget_of, ratio_of
 from ..records import ResultDict
 from ..units import format_duration, format_percentile
 from .chart import (
@@ -61,7 +68,7 @@ def histogram(result: ResultDict) -> str:
     edges = found["edges_s"] if found else []
     counts = found["counts"] if found else []
     if len(edges) < 2 or not counts or not any(counts):
-        return f'<p class="empty">{escape(messages.nothing_to_draw(result))}</p>'
+        return f'<p class="empty">{escape(nothing_to_draw(result))}</p>'
     side = result.get("baseline")
     other = side.get("histogram") if side is not None else None
     overlay = other["counts"] if other and other["edges_s"] == edges else None
@@ -74,7 +81,7 @@ def histogram(result: ResultDict) -> str:
     svg = [
         f'<svg width="100%" height="{base + _AXIS}" role="img" class="chart" '
         f'font-family="{FONT}" font-size="12" '
-        f'aria-label="{escape(messages.histogram_label(str(result["nodeid"])))}">'
+        f'aria-label="{escape(histogram_label(str(result["nodeid"])))}">'
     ]
     drawn = {"bounds": False, "budget": False, "estimate": False, "baseline": False}
     for lower, upper in bands:
@@ -100,7 +107,7 @@ def histogram(result: ResultDict) -> str:
     for lane, mark in enumerate(marks):
         svg.append(_mark(mark, scale, 8 + _LANE * (lane + 1) - 3, base, drawn))
     svg.append("</svg>")
-    caption = messages.histogram_caption(
+    caption = histogram_caption(
         log=scale.log,
         tallest=tallest,
         overlay=overlay is not None,
@@ -119,13 +126,13 @@ def _marks(result: ResultDict) -> tuple[list[_Mark], list[tuple[float | None, fl
     bands: list[tuple[float | None, float | None]] = []
     compared = "baseline" in result
     for t in result.get("thresholds") or []:
-        budget = messages.budget_of(t)
+        budget = budget_of(t)
         name = format_percentile(t["percentile"])
         if budget is not None:
             shown = budget.get("budget_text") or format_duration(budget["budget_s"])
             text = f"budget {shown}"
             margin = budget.get("margin")
-            off = f"{text} ({messages.margin_text(margin)} margin)" if margin else text
+            off = f"{text} ({margin_text(margin)} margin)" if margin else text
             marks.append(_Mark(budget["budget_s"], text, BUDGET, True, "budget", off))
             who = "candidate " if compared else ""
             value = budget["estimate_s"]
@@ -134,7 +141,7 @@ def _marks(result: ResultDict) -> tuple[list[_Mark], list[tuple[float | None, fl
             )
             bands.append((budget["lower_s"], budget["upper_s"]))
             continue
-        ratio = messages.ratio_of(t)
+        ratio = ratio_of(t)
         if ratio is None:
             continue
         value = ratio["candidate_s"]
@@ -184,7 +191,7 @@ def _bars(
         x0, x1 = scale(lo), scale(hi)
         # at least 2 px, so a single slow call in the tail stays visible next to the peak
         height = max(_PLOT * count / tallest, 2.0)
-        tip = messages.bin_tooltip(format_duration(lo), format_duration(hi), count)
+        tip = bin_tooltip(format_duration(lo), format_duration(hi), count)
         groups[lo >= budget].append(
             f'<rect x="{pct(x0)}" y="{top + _PLOT - height:.1f}" '
             f'width="{pct(max(x1 - x0 - 0.08, 0.1))}" height="{height:.1f}">'

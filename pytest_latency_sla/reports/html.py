@@ -15,7 +15,11 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
-from .. import messages
+from ..messages.capacity import capacity_line
+from ..messages.charts import card_facts, side_facts
+from ..messages.load import under_load_line
+from ..messages.report import environment_line, session_notes, test_label
+from ..messages.verdict import ending, result_notes
 from ..records import EnvironmentDict, ReportDict, ResultDict
 from .chart import verdict_class
 from .files import write_report
@@ -47,8 +51,8 @@ def render(report: ReportDict) -> str:
         f"<style>{CSS}</style></head><body>",
         "<header><h1>Latency SLA report</h1>",
         f'<p class="summary">{_summary(results, environment)}</p>',
-        *(f'<p class="note">{escape(n)}</p>' for n in messages.session_notes(environment)),
-        f'<p class="env">{escape(messages.environment_line(environment))}</p>',
+        *(f'<p class="note">{escape(n)}</p>' for n in session_notes(environment)),
+        f'<p class="env">{escape(environment_line(environment))}</p>',
         f'<p class="env">{escape(str(report.get("created", "")))} &middot; '
         f"{escape(str(report.get('schema', '')))}</p></header><main>",
     ]
@@ -121,23 +125,22 @@ def card(result: ResultDict, anchor: str | None = None) -> str:
     badge = f' <span class="outcome {escape(outcome)}">{escape(outcome)}</span>' if outcome else ""
     where = f' id="{escape(anchor)}"' if anchor else ""
     parts = [
-        f'<section class="card"{where}>'
-        f"<h3><code>{breakable(messages.test_label(result))}</code>{badge}</h3>"
+        f'<section class="card"{where}><h3><code>{breakable(test_label(result))}</code>{badge}</h3>'
     ]
     if "baseline" in result and "candidate" in result:
         for name in ("candidate", "baseline"):
             side = result["candidate"] if name == "candidate" else result["baseline"]
-            parts.append(f'<p class="facts">{escape(messages.side_facts(name, side))}</p>')
+            parts.append(f'<p class="facts">{escape(side_facts(name, side))}</p>')
     else:
-        parts.append(f'<p class="facts">{escape(" · ".join(messages.card_facts(result)))}</p>')
+        parts.append(f'<p class="facts">{escape(" · ".join(card_facts(result)))}</p>')
     load = result.get("load")
     if load is not None:
-        parts.append(f'<p class="facts">{escape(messages.under_load_line(load))}</p>')
-    ended = messages.ending(result)
+        parts.append(f'<p class="facts">{escape(under_load_line(load))}</p>')
+    ended = ending(result)
     if ended:
         parts.append(f'<p class="reason">{escape(ended)}</p>')
     else:
-        parts += [f'<p class="note">{escape(n)}</p>' for n in messages.result_notes(result)]
+        parts += [f'<p class="note">{escape(n)}</p>' for n in result_notes(result)]
     parts.append(_chart(result))
     parts.append("</section>")
     return "".join(parts)
@@ -147,7 +150,7 @@ def _chart(result: ResultDict) -> str:
     """A capacity search's latency-against-rate chart and probes, else the histogram."""
     if "capacity" in result:
         capacity = result["capacity"]
-        line = messages.capacity_line(capacity, result.get("confidence", 0.95))
+        line = capacity_line(capacity, result.get("confidence", 0.95))
         header, probes = probe_table(capacity)
         head = "".join(f"<th>{escape(h)}</th>" for h in header)
         body = "".join(

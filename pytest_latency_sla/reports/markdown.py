@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .. import messages
+from ..messages.report import environment_line, session_notes, test_label
+from ..messages.verdict import ending
 from ..records import EnvironmentDict, ReportDict, ResultDict
 from .files import write_report
 from .table import markdown_header, markdown_row, md_code, summary, table_rows
@@ -41,13 +42,13 @@ def render(report: ReportDict) -> str:
     results = report.get("results", [])
     environment = report.get("environment", {})
     lines = ["## Latency SLA report", "", _summary(results, environment), ""]
-    lines.extend(f"{line}  " for line in messages.session_notes(environment, strong="**", code="`"))
+    lines.extend(f"{line}  " for line in session_notes(environment, strong="**", code="`"))
     if lines[-1]:
         lines.append("")
     if results:
         table, notes = _table(results)
         lines.extend(table)
-        endings = [(r["nodeid"], messages.ending(r)) for r in results]
+        endings = [(r["nodeid"], ending(r)) for r in results]
         notes += [f"- {md_code(test)}: {_escape(e)}" for test, e in endings if e]
         if notes:
             lines.append("")
@@ -55,7 +56,7 @@ def render(report: ReportDict) -> str:
     else:
         lines.append("No latency measurements in this session.")
     lines.append("")
-    lines.append(f"<sub>{_escape(messages.environment_line(environment))}</sub>")
+    lines.append(f"<sub>{_escape(environment_line(environment))}</sub>")
     return "\n".join(lines) + "\n"
 
 
@@ -72,7 +73,7 @@ def _table(results: list[ResultDict]) -> tuple[list[str], list[str]]:
             continue
         if row.index not in numbers:
             numbers[row.index] = len(numbers) + 1
-            test = md_code(messages.test_label(results[row.index]))
+            test = md_code(test_label(results[row.index]))
             notes.append(f"- <sup>{numbers[row.index]}</sup> {test}: {_escape(row.detail)}")
         lines.append(markdown_row(row.cells, f"<sup>{numbers[row.index]}</sup>"))
     return lines, notes

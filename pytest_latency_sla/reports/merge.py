@@ -16,7 +16,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, cast
 
-from .. import messages
+from ..messages.files import (
+    MERGE_NOTHING,
+    merge_not_a_report,
+    merge_not_json,
+    merge_other_schema,
+    merge_unreadable,
+)
 from ..records import EnvironmentDict, ReportDict, ResultDict
 from .document import SCHEMA
 
@@ -36,18 +42,18 @@ def load_report(path: str | os.PathLike[str]) -> ReportDict:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         why = getattr(error, "strerror", None) or error
-        raise MergeError(messages.merge_unreadable(shown, str(why))) from None
+        raise MergeError(merge_unreadable(shown, str(why))) from None
     try:
         data: Any = json.loads(text)
     except ValueError as error:
-        raise MergeError(messages.merge_not_json(shown, str(error))) from None
+        raise MergeError(merge_not_json(shown, str(error))) from None
     schema = data.get("schema") if isinstance(data, dict) else None
     # another schema is said as such, whatever else the file holds (a stored baseline)
     other = isinstance(schema, str) and schema != SCHEMA
     if not other and not (isinstance(data, dict) and isinstance(data.get("results"), list)):
-        raise MergeError(messages.merge_not_a_report(shown))
+        raise MergeError(merge_not_a_report(shown))
     if schema != SCHEMA:
-        raise MergeError(messages.merge_other_schema(shown, schema, SCHEMA))
+        raise MergeError(merge_other_schema(shown, schema, SCHEMA))
     return cast(ReportDict, data)
 
 
@@ -57,7 +63,7 @@ def merge_reports(reports: Sequence[tuple[str, ReportDict]]) -> ReportDict:
     of the first report, with ``merged_from`` listing every source (and ``mode`` / ``scale``
     kept only where all sources agree)."""
     if not reports:
-        raise MergeError(messages.MERGE_NOTHING)
+        raise MergeError(MERGE_NOTHING)
     where: dict[str, set[str]] = {}
     for source, report in reports:
         for result in report["results"]:

@@ -9,7 +9,10 @@ from __future__ import annotations
 import math
 from html import escape
 
-from .. import messages
+from ..messages.capacity import probe_verdict
+from ..messages.charts import NO_PROBE, RATE_AXIS, rate_caption, rate_chart_label
+from ..messages.common import per_second
+from ..messages.verdict import estimate_text, threshold_text
 from ..records import CapacityDict, ProbeDict, ThresholdDict
 from ..units import format_percentile
 from .chart import (
@@ -52,7 +55,7 @@ def rate_chart(capacity: CapacityDict, nodeid: str) -> str:
     """The chart and its caption, or a short note when no probe ran."""
     probes = [p for p in capacity["probes"] if p["thresholds"] and p["rate"] > 0]
     if not probes:
-        return f'<p class="empty">{escape(messages.NO_PROBE)}</p>'
+        return f'<p class="empty">{escape(NO_PROBE)}</p>'
     latencies = [v for p in probes for t in p["thresholds"] for v in _values(t) if v > 0]
     budgets = probes[0]["thresholds"]
     rates = [p["rate"] for p in probes]
@@ -63,27 +66,27 @@ def rate_chart(capacity: CapacityDict, nodeid: str) -> str:
     out = [
         f'<svg width="100%" height="{base + _AXIS}" role="img" class="chart" '
         f'font-family="{FONT}" font-size="12" '
-        f'aria-label="{escape(messages.rate_chart_label(nodeid))}">',
+        f'aria-label="{escape(rate_chart_label(nodeid))}">',
         _grid(y),
         f'<line x1="{pct(PLOT_LEFT)}" y1="{base}" x2="{pct(PLOT_RIGHT)}" y2="{base}" '
         f'stroke="{MUTED}"/>',
-        ticks_svg(x, base, [(v, messages.per_second(v)) for v, _ in x.ticks()]),
+        ticks_svg(x, base, [(v, per_second(v)) for v, _ in x.ticks()]),
         f'<text x="50%" y="{base + _AXIS - 4}" text-anchor="middle" fill="{MUTED}" '
-        f'font-size="11">{escape(messages.RATE_AXIS)}</text>',
+        f'font-size="11">{escape(RATE_AXIS)}</text>',
     ]
     for t in budgets:
         level = y(t["budget_s"])
         out.append(
             f'<line x1="{pct(PLOT_LEFT)}" y1="{level:.1f}" x2="{pct(PLOT_RIGHT)}" '
             f'y2="{level:.1f}" stroke="{BUDGET}" stroke-width="1.5" stroke-dasharray="6 4"/>'
-            + label(PLOT_RIGHT, level - 4, messages.threshold_text(t), BUDGET, "end")
+            + label(PLOT_RIGHT, level - 4, threshold_text(t), BUDGET, "end")
         )
     out += _claims(capacity, x)
     seen: set[str] = set()
     for probe in probes:
         out += _points(probe, x, y, seen)
     out.append("</svg>")
-    caption = messages.rate_caption(
+    caption = rate_caption(
         outcomes=seen - {"overloaded", "bounds"},
         overloaded="overloaded" in seen,
         bounds="bounds" in seen,
@@ -128,7 +131,7 @@ def _claims(capacity: CapacityDict, x: Scale) -> list[str]:
         out.append(
             f'<line x1="{pct(at)}" y1="{lane + 3}" x2="{pct(at)}" y2="{_TOP + _PLOT}" '
             f'stroke="{MUTED}" stroke-dasharray="2 3"/>'
-            + label(at, lane, f"{name} {messages.per_second(rate)}", MUTED, align, 400)
+            + label(at, lane, f"{name} {per_second(rate)}", MUTED, align, 400)
         )
     return out
 
@@ -150,8 +153,8 @@ def _points(probe: ProbeDict, x: Scale, y: _Vertical, seen: set[str]) -> list[st
             )
         if t["estimate_s"] > 0:
             title = (
-                f"{messages.per_second(probe['rate'])}: {format_percentile(t['percentile'])} "
-                f"{messages.estimate_text(t)}, {messages.probe_verdict(probe)}"
+                f"{per_second(probe['rate'])}: {format_percentile(t['percentile'])} "
+                f"{estimate_text(t)}, {probe_verdict(probe)}"
             )
             fill = "#fff" if probe["overloaded"] else colour
             out.append(

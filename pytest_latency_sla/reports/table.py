@@ -8,7 +8,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from .. import messages
+from ..messages.capacity import (
+    capacity_estimate_text,
+    capacity_line,
+    capacity_margin_text,
+    capacity_probes,
+    capacity_threshold_text,
+    capacity_verdict_label,
+    probe_verdict,
+)
+from ..messages.common import per_second, printable, shorten_middle
+from ..messages.load import load_detail, load_rate
+from ..messages.ratio import ratios_without_gate
+from ..messages.report import summary_text, test_label
+from ..messages.verdict import estimate_text, ratio_of, result_notes, threshold_text, verdict_label
 from ..records import AnyThresholdDict, CapacityDict, EnvironmentDict, ResultDict
 from ..units import format_duration, format_ratio
 
@@ -45,9 +58,7 @@ def tally(results: Sequence[ResultDict]) -> dict[str, int]:
     pairs = [(r, t) for r in results for t in r.get("thresholds", ())]
     missed = [r for r, t in pairs if missed_threshold(t)]
     # a capacity search is one budget: its rate holds (and meets min_rate), or it does not
-    searches = [
-        (r, messages.capacity_verdict_label(r["capacity"])) for r in results if "capacity" in r
-    ]
+    searches = [(r, capacity_verdict_label(r["capacity"])) for r in results if "capacity" in r]
     missed += [r for r, label in searches if label in ("FAIL", "~FAIL")]
     unsure = sum(1 for _, t in pairs if not t.get("confident", True))
     unsure += sum(1 for _, label in searches if label.startswith("~"))
@@ -73,7 +84,7 @@ def missed_threshold(t: AnyThresholdDict) -> bool:
     baseline fails only with confidence (run-to-run noise must not fail a test)."""
     if t.get("verdict") == "pass":
         return False
-    ratio = messages.ratio_of(t)
+    ratio = ratio_of(t)
     stored = ratio is not None and ratio.get("against") == "stored"
     return not stored or bool(t.get("confident"))
 
@@ -107,7 +118,7 @@ def summary(results: Sequence[ResultDict], environment: EnvironmentDict) -> tupl
     exitstatus, signal = environment.get("exitstatus"), environment.get("signal")
     return (
         summary_status(counts, mode, exitstatus, signal),
-        messages.summary_text(counts, exitstatus, signal),
+        summary_text(counts, exitstatus, signal),
     )
 
 
@@ -143,10 +154,10 @@ def table_rows(results: Sequence[ResultDict]) -> list[Row]:
         p50 = format_duration(quantiles.get("50"))
         top = format_duration(quantiles.get("max"))
         n = f"{result['n']:,}"
-        test_id = messages.test_label(result)
+        test_id = test_label(result)
         load = result.get("load")
-        rate = f" {messages.load_rate(load)}" if load is not None else ""
-        detail = messages.load_detail(load) if load is not None else ""
+        rate = f" {load_rate(load)}" if load is not None else ""
+        detail = load_detail(load) if load is not None else ""
 
         def row(*cells: str, detail: str = "") -> Row:
             return Row(index, (test_id, *cells), detail)  # noqa: B023  (used at once)
@@ -161,19 +172,19 @@ def table_rows(results: Sequence[ResultDict]) -> list[Row]:
             capacity = result["capacity"]
             out.append(
                 row(
-                    messages.capacity_threshold_text(capacity),
-                    messages.capacity_estimate_text(capacity),
+                    capacity_threshold_text(capacity),
+                    capacity_estimate_text(capacity),
                     p50,
                     top,
                     n,
-                    messages.capacity_margin_text(capacity),
-                    messages.capacity_verdict_label(capacity),
+                    capacity_margin_text(capacity),
+                    capacity_verdict_label(capacity),
                 )
             )
             continue
-        if "baseline" in result and not any(messages.ratio_of(t) for t in result["thresholds"]):
+        if "baseline" in result and not any(ratio_of(t) for t in result["thresholds"]):
             # a comparison without a ratio threshold: its ratios, with no gate
-            ratios = messages.ratios_without_gate(result)
+            ratios = ratios_without_gate(result)
             out.append(row("no gate: candidate/baseline", ratios, p50, top, n, "-", "-"))
         elif not result["thresholds"]:
             estimate = f"p99 {format_duration(quantiles.get('99'))}" if quantiles else "-"
@@ -183,13 +194,13 @@ def table_rows(results: Sequence[ResultDict]) -> list[Row]:
             margin = format_ratio(t["margin"]) if t["margin"] is not None else "inf"
             out.append(
                 row(
-                    messages.threshold_text(t) + rate,
-                    messages.estimate_text(t),
+                    threshold_text(t) + rate,
+                    estimate_text(t),
                     p50,
                     top,
                     n,
                     margin,
-                    messages.verdict_label(t),
+                    verdict_label(t),
                     detail=detail,
                 )
             )
@@ -204,10 +215,10 @@ def footnotes(results: Sequence[ResultDict]) -> list[str]:
     for result in results:
         if "capacity" in result and result.get("outcome") != "crashed":
             capacity = result["capacity"]
-            line = messages.capacity_line(capacity, result["confidence"])
-            probes = messages.capacity_probes(capacity)
+            line = capacity_line(capacity, result["confidence"])
+            probes = capacity_probes(capacity)
             out.append(f"note: {terminal_id(result['nodeid'])}: {line}; {probes}")
-        found = messages.result_notes(result)
+        found = result_notes(result)
         if found:
             out.append(f"note: {terminal_id(result['nodeid'])}: " + "; ".join(found))
     return out
@@ -216,7 +227,7 @@ def footnotes(results: Sequence[ResultDict]) -> list[str]:
 def terminal_id(test_id: str) -> str:
     """A test id as the terminal shows it: on one line, in stored order (``printable``), at most
     ``ID_WIDTH`` characters."""
-    return messages.shorten_middle(messages.printable(test_id), ID_WIDTH)
+    return shorten_middle(printable(test_id), ID_WIDTH)
 
 
 def probe_table(capacity: CapacityDict) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
@@ -227,17 +238,17 @@ def probe_table(capacity: CapacityDict) -> tuple[tuple[str, ...], list[tuple[str
     header = ("rate", "served", *budgets, "p50", "start delay p99", "n", "verdict")
     table = []
     for probe in capacity["probes"]:
-        estimates = [messages.estimate_text(t) for t in probe["thresholds"]]
+        estimates = [estimate_text(t) for t in probe["thresholds"]]
         estimates += ["-"] * (len(budgets) - len(estimates))
         table.append(
             (
-                messages.per_second(probe["rate"]),
-                messages.per_second(probe["served_rate"]),
+                per_second(probe["rate"]),
+                per_second(probe["served_rate"]),
                 *estimates,
                 format_duration(probe["quantiles_s"].get("50")),
                 format_duration(probe["start_delay_p99_s"]),
                 f"{probe['n']:,}",
-                messages.probe_verdict(probe),
+                probe_verdict(probe),
             )
         )
     return header, table
@@ -279,7 +290,7 @@ def _md_cell(text: str) -> str:
 def md_code(text: str) -> str:
     """``text`` as a code span inside a GFM table cell: nothing in it is HTML or emphasis, but
     the table still splits on a bare ``|`` and a backtick run would end the span early."""
-    text = messages.printable(text).replace("|", "\\|")
+    text = printable(text).replace("|", "\\|")
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..messages import RESOLUTION_FACTOR
+from ..messages.common import RESOLUTION_FACTOR
 from .bounds import bound_ranks
 
 if TYPE_CHECKING:

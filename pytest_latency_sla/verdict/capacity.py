@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .. import messages
 from ..engine.capacity import CapacityPlan, CapacitySearch, Probe
 from ..engine.collect import MeasureSpec, collect
 from ..engine.environment import onnxruntime_version
+from ..messages.capacity import capacity_failed, capacity_inconclusive, capacity_missed
 from ..warning_types import LatencyInconclusiveWarning
 from .judge import batch_bounds, judge
 from .measure import Findings
@@ -102,9 +102,9 @@ def capacity_findings(result: CapacityResult, spec: MeasureSpec) -> Findings:
     record = result.to_dict()
     capacity = record["capacity"]
     warnings: list[tuple[type[Warning], str]] = []
-    unsure = messages.capacity_inconclusive(capacity, max_time=spec.max_time)
+    unsure = capacity_inconclusive(capacity, max_time=spec.max_time)
     if unsure is not None:
         warnings.append((LatencyInconclusiveWarning, unsure))
-    if not messages.capacity_failed(capacity):
+    if not capacity_failed(capacity):
         return Findings(tuple(warnings), None)
-    return Findings(tuple(warnings), messages.capacity_missed(record, max_time=spec.max_time))
+    return Findings(tuple(warnings), capacity_missed(record, max_time=spec.max_time))

@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from .. import messages
 from ..engine.collect import MeasureSpec, collect
 from ..engine.environment import onnxruntime_version
 from ..engine.sampler import Decision, Sampling
+from ..messages.load import load_inconclusive_message, overload_message, under_load_line
+from ..messages.ratio import ratio_failure_message, ratio_inconclusive_message, stored_too_small
+from ..messages.verdict import ColdStart, failure_message, inconclusive_message, overkill_message
 from ..plan import budget_ns
 from ..records import LoadDict, RatioThresholdDict, ResultDict, ThresholdDict
 from ..stats.bounds import nearest_rank
@@ -226,7 +228,7 @@ def _load_record(run: LoadRun, spec: MeasureSpec) -> LoadDict:
     return record
 
 
-def _cold_start(result: LatencyResult, t: ThresholdResult) -> messages.ColdStart | None:
+def _cold_start(result: LatencyResult, t: ThresholdResult) -> ColdStart | None:
     """A confident closed-loop miss whose calls over budget came first (``stats.drift``)."""
     from ..stats.drift import cold_start
 
@@ -237,7 +239,7 @@ def _cold_start(result: LatencyResult, t: ThresholdResult) -> messages.ColdStart
     if first is None:
         return None
     over = result.samples_ns > budget
-    return messages.ColdStart(
+    return ColdStart(
         first=first,
         over_first=int(over[:first].sum()),
         over=int(over.sum()),
@@ -274,7 +276,7 @@ def findings(result: LatencyResult | ComparisonResult, spec: MeasureSpec) -> Fin
     failed = any(t.confident and t.verdict == "fail" for t in result.thresholds)
     for t, shown in zip(result.thresholds, record["thresholds"]):
         if t.overkill and shown["kind"] == "absolute":
-            warnings.append((LatencyOverkillWarning, messages.overkill_message(shown)))
+            warnings.append((LatencyOverkillWarning, overkill_message(shown)))
         if t.confident or t.verdict is None or failed:
             # decided, or nothing judged; a threshold left open because another one failed
             # confidently is moot, not inconclusive: longer sampling would not change the test
@@ -284,8 +286,8 @@ def findings(result: LatencyResult | ComparisonResult, spec: MeasureSpec) -> Fin
             warnings.append((LatencyInconclusiveWarning, text))
         elif shown["kind"] == "ratio" and shown["against"] == "stored":
             # settled undecided: the stored sample is too small to ever decide it
-            warnings.append((LatencyInconclusiveWarning, messages.stored_too_small(record, shown)))
-    overload = messages.overload_message(record)
+            warnings.append((LatencyInconclusiveWarning, stored_too_small(record, shown)))
+    overload = overload_message(record)
     missed = [
         shown
         for t, shown in zip(result.thresholds, record["thresholds"])
@@ -296,23 +298,23 @@ def findings(result: LatencyResult | ComparisonResult, spec: MeasureSpec) -> Fin
         for t, shown in zip(result.thresholds, record["thresholds"])
         if not t.passed and t.against == "stored" and shown["kind"] == "ratio"
     ]
-    regression = messages.ratio_failure_message(record, regressed[0]) if regressed else None
+    regression = ratio_failure_message(record, regressed[0]) if regressed else None
     if not missed and overload is None:
         return Findings(tuple(warnings), None, regression)
     first = missed[0] if missed else None
     if overload is not None:
         miss = overload
     elif first is not None and first["kind"] == "ratio":
-        miss = messages.ratio_failure_message(record, first)
+        miss = ratio_failure_message(record, first)
     else:
         assert first is not None and first["kind"] == "absolute"
         threshold = next(t for t in result.thresholds if not t.passed and t.kind == "absolute")
         measured = result.candidate if isinstance(result, ComparisonResult) else result
         cold = _cold_start(measured, threshold)
-        miss = messages.failure_message(record, first, cold)
+        miss = failure_message(record, first, cold)
     load = result.load if isinstance(result, LatencyResult) else None
     if load is not None:
-        miss += f"\n  {messages.under_load_line(load)}"
+        miss += f"\n  {under_load_line(load)}"
     return Findings(tuple(warnings), miss, regression)
 
 
@@ -341,12 +343,10 @@ def _inconclusive(
         needed = needed_pairs(
             np.sort(candidate.samples_ns), baseline, q, t.budget, alpha, t.verdict, candidate.n
         )
-        return messages.ratio_inconclusive_message(
-            record, shown, max_time=spec.max_time, needed_n=needed
-        )
+        return ratio_inconclusive_message(record, shown, max_time=spec.max_time, needed_n=needed)
     if candidate.load is not None:
-        return messages.load_inconclusive_message(record, shown, max_time=spec.max_time)
+        return load_inconclusive_message(record, shown, max_time=spec.max_time)
     over = candidate.samples_ns > budget_ns(t.budget)
     exceedance = float(over.mean()) if candidate.n else 0.0
     needed = needed_samples(exceedance, q, alpha, t.verdict, candidate.n)
-    return messages.inconclusive_message(record, shown, max_time=spec.max_time, needed_n=needed)
+    return inconclusive_message(record, shown, max_time=spec.max_time, needed_n=needed)

@@ -1,0 +1,194 @@
+"""Capacity: what a capacity search (``latency_sla.capacity``) claims, its probes, why it
+stopped, its miss, and its cells in the report.
+"""
+
+from __future__ import annotations
+
+from ..records import CapacityDict, CapacityStop, ProbeDict, ResultDict
+from ..units import format_duration, format_ratio
+from .common import per_second, plural
+
+
+def _budgets(capacity: CapacityDict) -> tuple[str, bool]:
+    """``p99 <= 50 ms`` (and whether there are several: the verb agrees)."""
+    budgets = capacity["budgets"]
+    if len(budgets) <= 1:
+        return (budgets[0] if budgets else "the budget"), False
+    return ", ".join(budgets[:-1]) + f" and {budgets[-1]}", True
+
+
+def capacity_line(capacity: CapacityDict, confidence: float) -> str:
+    """``capacity: p99 <= 50 ms holds at 31,000/s and misses at 33,800/s (95% confident
+    each)``, or what the search could claim."""
+    budgets, several = _budgets(capacity)
+    holds, misses = capacity["holds_at"], capacity["misses_at"]
+    level = f"{confidence * 100:g}% confident"
+    verb = "hold" if several else "holds"
+    if capacity["stopped"] == "mode off":
+        return f"capacity: {budgets}: not searched (--latency-mode=off)"
+    if holds is not None and misses is not None:
+        missed = "not" if several else "misses"
+        return (
+            f"capacity: {budgets} {verb} at {per_second(holds)} and {missed} at "
+            f"{per_second(misses)} ({level} each)"
+        )
+    rates = [p["rate"] for p in capacity["probes"]]
+    if holds is not None:
+        return (
+            f"capacity: {budgets} {verb} at {per_second(holds)} ({level}); no rate up to "
+            f"{per_second(max(rates))} missed"
+        )
+    if misses is not None:
+        return (
+            f"capacity: {budgets} {verb} at no rate probed; {'not' if several else 'misses'} "
+            f"at {per_second(misses)} ({level})"
+        )
+    if not rates:
+        return f"capacity: {budgets} {verb} at no rate: the call alone, back to back, misses it"
+    return (
+        f"capacity: {budgets}: no confident verdict at any rate probed "
+        f"({per_second(min(rates))} to {per_second(max(rates))})"
+    )
+
+
+def probe_verdict(probe: ProbeDict) -> str:
+    """``holds``, ``misses``, ``above capacity``, or ``~holds`` / ``~misses`` for a probe that
+    was not confident (its point estimate; the search claims nothing from it)."""
+    if probe["overloaded"]:
+        return "above capacity"
+    if probe["outcome"] != "not confident":
+        return probe["outcome"]
+    passes = all(t["verdict"] == "pass" for t in probe["thresholds"])
+    return "~holds" if passes else "~misses"
+
+
+def _stop_reason(capacity: CapacityDict) -> str:
+    rates = [p["rate"] for p in capacity["probes"]]
+    reasons: dict[CapacityStop, str] = {
+        "bracket": "misses_at / holds_at is within 1.10",
+        "time budget": f"capacity_time {capacity['capacity_time_s']:g} s spent",
+        "probe limit": "every planned probe ran",
+        "no rate holds": "the lowest rate worth probing missed"
+        if rates
+        else "the call alone, back to back, misses the budget",
+        "no rate misses": "the highest rate worth probing held",
+        "not confident": "only rates whose probes were not confident were left to try",
+        "mode off": "--latency-mode=off",
+    }
+    return reasons[capacity["stopped"]]
+
+
+def capacity_missed(result: ResultDict, *, max_time: float) -> str:
+    """``capacity missed: p99 <= 50 ms holds up to 19,500/s, below the required 28,000/s``,
+    then what the search claimed, its probes and why it stopped."""
+    capacity = result["capacity"]
+    budgets, several = _budgets(capacity)
+    holds, required = capacity["holds_at"], capacity["min_rate"]
+    verb = "hold" if several else "holds"
+    if holds is not None and required is not None:
+        head = (
+            f"capacity missed: {budgets} {verb} up to {per_second(holds)}, below the required "
+            f"{per_second(required)}"
+        )
+    else:
+        head = f"capacity missed: {budgets} {verb} at no rate probed"
+        if required is not None:
+            head += f" (required: {per_second(required)})"
+    lines = [head, capacity_line(capacity, result["confidence"])]
+    misses = capacity["misses_at"]
+    if required is not None and (misses is None or misses > required):
+        lines.append(
+            f"not confident at the required rate: no probe decided {per_second(required)}; "
+            f"raise max_time above {max_time:g} s (longer probes) or capacity_time above "
+            f"{capacity['capacity_time_s']:g} s"
+        )
+    lines.append(capacity_probes(capacity))
+    lines.append(capacity_context(result))
+    return "\n  ".join(lines)
+
+
+def capacity_probes(capacity: CapacityDict) -> str:
+    """``probes: 40,200/s above capacity; 32,200/s holds; 36,000/s ~misses``."""
+    if not capacity["probes"]:
+        return "probes: none"
+    return "probes: " + "; ".join(
+        f"{per_second(p['rate'])} {probe_verdict(p)}" for p in capacity["probes"]
+    )
+
+
+def capacity_context(result: ResultDict) -> str:
+    """``7 probes, 412,000 calls in 24.1 s; stopped: ...; closed loop: 1 worker serves
+    40,200/s back to back``."""
+    capacity = result["capacity"]
+    workers = capacity["concurrency"]
+    return (
+        f"{plural(len(capacity['probes']), 'probe')}, {plural(result['n'], 'call')} in "
+        f"{format_duration(result['duration_s'])}; stopped: {_stop_reason(capacity)}; closed "
+        f"loop: {plural(workers, 'worker')} {'serves' if workers == 1 else 'serve'} "
+        f"{per_second(capacity['service_rate'])} back to back"
+    )
+
+
+def capacity_inconclusive(capacity: CapacityDict, *, max_time: float) -> str | None:
+    """A warning when probes that were not confident left the bracket wider than 1.10 (or
+    without an end); ``None`` otherwise."""
+    unsure = [p for p in capacity["probes"] if p["outcome"] == "not confident"]
+    if not unsure or capacity["stopped"] in ("bracket", "mode off"):
+        return None
+    rates = ", ".join(per_second(p["rate"]) for p in sorted(unsure, key=lambda p: p["rate"]))
+    return (
+        f"capacity search: no confident verdict at {rates} (latencies under load are "
+        f"correlated: a probe's bounds count blocks of calls, not calls); the search claims "
+        f"nothing there; raise max_time above {max_time:g} s for probes long enough to decide "
+        "rates this close to the capacity"
+    )
+
+
+def capacity_threshold_text(capacity: CapacityDict) -> str:
+    """The report's threshold cell: ``capacity p99 <= 50 ms``."""
+    return "capacity " + ", ".join(capacity["budgets"])
+
+
+def capacity_estimate_text(capacity: CapacityDict) -> str:
+    """``holds 31,000/s, misses 33,800/s``."""
+    holds, misses = capacity["holds_at"], capacity["misses_at"]
+    parts = [
+        f"holds {per_second(holds)}" if holds is not None else "holds -",
+        f"misses {per_second(misses)}" if misses is not None else "misses -",
+    ]
+    return ", ".join(parts)
+
+
+def capacity_margin_text(capacity: CapacityDict) -> str:
+    """holds_at / min_rate, ``-`` without a gate."""
+    holds, required = capacity["holds_at"], capacity["min_rate"]
+    if required is None or holds is None:
+        return "-"
+    return format_ratio(holds / required)
+
+
+def capacity_verdict_label(capacity: CapacityDict) -> str:
+    """``pass`` when a rate holds with confidence (at least ``min_rate`` when set). With
+    ``min_rate``: ``FAIL`` when a confident miss at or below it settles it, ``~FAIL`` when no
+    probe decided it (the gate needs confidence). Without: ``FAIL`` when no rate holds with
+    confidence (down to the call alone), else by the probes' point estimates, ``~pass`` when one
+    held, ``~FAIL`` when none did."""
+    if capacity["passed"]:
+        return "pass"
+    misses, required = capacity["misses_at"], capacity["min_rate"]
+    if required is not None:
+        return "FAIL" if misses is not None and misses <= required else "~FAIL"
+    if capacity["stopped"] == "no rate holds":
+        return "FAIL"
+    estimated = any(
+        not p["overloaded"]
+        and p["thresholds"]
+        and all(t["verdict"] == "pass" for t in p["thresholds"])
+        for p in capacity["probes"]
+    )
+    return "~pass" if estimated else "~FAIL"
+
+
+def capacity_failed(capacity: CapacityDict) -> bool:
+    """Whether a capacity search fails its test (and exits the command with 1)."""
+    return capacity_verdict_label(capacity) in ("FAIL", "~FAIL")
