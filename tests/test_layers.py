@@ -4,6 +4,7 @@ under ``TYPE_CHECKING``) goes to the same layer or one a layer may use, and none
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,10 @@ MAY_USE: dict[str, set[str]] = {
     "reports": {"foundation"},
     "pytest edge": {"foundation", "stats", "engine", "verdict", "reports"},
 }
+# The wording package, inside the foundation: plain data in, text out. It reads the records, the
+# units and the plan's limits, and its topic modules read each other; so every layer can word
+# what it raises or prints without pulling in anything that measures.
+MESSAGES_MAY_USE = {"records", "units", "plan", "messages"}
 
 
 def module_name(path: Path) -> str:
@@ -86,7 +91,20 @@ def imports_of(module: str) -> set[str]:
     return {name for name in found if name in MODULES and name != module}
 
 
+def outside_imports(module: str) -> set[str]:
+    """The top-level names of what ``module`` imports from outside the package."""
+    path = MODULES[module]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module.split(".")[0])
+    return found - {PACKAGE}
+
+
 GRAPH = {module: imports_of(module) for module in MODULES}
+MESSAGES = sorted(m for m in MODULES if m.split(".")[1:2] == ["messages"])
 
 
 def test_every_module_is_in_a_layer() -> None:
@@ -103,6 +121,20 @@ def test_imports_go_down_the_layers(module: str) -> None:
         if layer_of(target) != layer and layer_of(target) not in MAY_USE[layer]
     )
     assert upward == [], f"{module} ({layer}) imports {upward}"
+
+
+@pytest.mark.parametrize("module", MESSAGES)
+def test_messages_word_plain_data(module: str) -> None:
+    inside = sorted(
+        target
+        for target in GRAPH[module]
+        if (target.split(".")[1:] or ["__init__"])[0] not in MESSAGES_MAY_USE
+    )
+    assert inside == [], f"{module} (wording) imports {inside}"
+    outside = sorted(
+        name for name in outside_imports(module) if name not in sys.stdlib_module_names
+    )
+    assert outside == [], f"{module} (wording) imports {outside}"
 
 
 def test_no_import_cycle() -> None:
@@ -127,3 +159,10 @@ def test_the_checker_sees_imports_inside_functions_and_type_checking() -> None:
     # only under TYPE_CHECKING: both count.
     assert f"{PACKAGE}.engine.isolation" in GRAPH[f"{PACKAGE}.verdict.measure"]
     assert f"{PACKAGE}.engine.load.schedule" in GRAPH[f"{PACKAGE}.verdict.measure"]
+    # a topic of the wording package imports another (relative, one level) and the foundation
+    # (two levels up); a caller imports the topic it needs, and one inside a function
+    assert f"{PACKAGE}.messages.verdict" in GRAPH[f"{PACKAGE}.messages.ratio"]
+    assert f"{PACKAGE}.records" in GRAPH[f"{PACKAGE}.messages.ratio"]
+    assert f"{PACKAGE}.messages.errors" in GRAPH[f"{PACKAGE}._item"]
+    assert f"{PACKAGE}.messages.errors" in GRAPH[f"{PACKAGE}.engine.clock"]
+    assert "unicodedata" in outside_imports(f"{PACKAGE}.messages.common")
