@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import gc
 import importlib
 import pkgutil
 from collections.abc import Iterator
@@ -65,14 +64,6 @@ NOT_INHERITED = (
     "PYTEST_TIMEOUT",
     "PYTHONWARNINGS",
 )
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """Every measurement starts with ``gc.collect()``, which walks every object the process
-    holds: what the suite loaded to collect (numpy, onnxruntime, hypothesis, pytest) is moved
-    out of the collector's sight once, instead of being walked again by every inner run."""
-    gc.collect()
-    gc.freeze()
 
 
 @pytest.fixture(autouse=True)

@@ -138,3 +138,45 @@ def test_gc_collections_are_counted(scripted_clock: ScriptedClock) -> None:
     assert s.gc_collections == 0
     s = sample(Target(churn), [], confidence=0.95, max_time=3, warmup=0)
     assert s.gc_collections >= MEASURE_SAMPLES
+
+
+def test_old_objects_are_frozen_out_of_collection_while_sampling_never_collected(
+    scripted_clock: ScriptedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    # a full collection before each measurement would cost time in proportion to the heap:
+    # the sampler must never make one
+    def no_full_collection(*args: object) -> int:
+        raise AssertionError("gc.collect() called by the sampler")
+
+    monkeypatch.setattr(gc, "collect", no_full_collection)
+    heap = [[i] for i in range(10_000)]  # the program's objects, alive before the measurement
+    frozen_while_calling: list[int] = []
+
+    def call() -> None:
+        scripted_clock.advance(1_000)
+        frozen_while_calling.append(gc.get_freeze_count())
+
+    assert gc.get_freeze_count() == 0
+    sample(Target(call), [], confidence=0.95, max_time=3, warmup=3)
+    # every call, warm-up and timed, ran with the older objects in the permanent generation,
+    # and they are back in the collected generations afterwards
+    assert len(frozen_while_calling) == 3 + MEASURE_SAMPLES
+    assert min(frozen_while_calling) >= len(heap)
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_program_that_freezes_its_own_heap_keeps_its_scheme(
+    scripted_clock: ScriptedClock,
+) -> None:
+    import gc
+
+    gc.freeze()
+    try:
+        mine = gc.get_freeze_count()
+        sample(Target(scripted_clock.calls(itertools.repeat(1_000))), [], confidence=0.95,
+               max_time=3, warmup=0)  # fmt: skip
+        assert gc.get_freeze_count() == mine  # neither unfrozen nor frozen further
+    finally:
+        gc.unfreeze()
