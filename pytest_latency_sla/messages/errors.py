@@ -18,6 +18,14 @@ def min_rate_with_rate(where: str, min_rate: float, rate: float) -> str:
     )
 
 
+def capacity_time_below_max_time(where: str, capacity_time: float, max_time: float) -> str:
+    return (
+        f"{where}: capacity_time={capacity_time:g} is shorter than max_time={max_time:g}: a "
+        "capacity search runs probes of max_time each, so capacity_time must be at least "
+        f"max_time (capacity_time >= {max_time:g}, or a shorter max_time)"
+    )
+
+
 def capacity_needs_budget(nodeid: str) -> str:
     return (
         f"{nodeid}: latency_sla.capacity(fn, ...) needs a budget to hold (s=, ms= or us=): add "
