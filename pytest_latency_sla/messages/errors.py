@@ -20,9 +20,9 @@ def min_rate_with_rate(where: str, min_rate: float, rate: float) -> str:
 
 def capacity_time_below_max_time(where: str, capacity_time: float, max_time: float) -> str:
     return (
-        f"{where}: capacity_time={capacity_time:g} is shorter than max_time={max_time:g}: a "
-        "capacity search runs probes of max_time each, so capacity_time must be at least "
-        f"max_time (capacity_time >= {max_time:g}, or a shorter max_time)"
+        f"{where}: latency_sla(capacity_time={capacity_time:g}): shorter than max_time "
+        f"({max_time:g} s): a capacity search runs probes of max_time each; give it at least "
+        f"{max_time:g} s, or a shorter max_time"
     )
 
 
