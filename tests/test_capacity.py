@@ -531,15 +531,16 @@ def test_workers_and_poisson_arrivals_come_from_the_marker(pytester: pytest.Pyte
             capacity_time=3,
         )
         def test_two_workers(latency_sla):
-            result = latency_sla.capacity(time.sleep, 0.0005)
-            assert result.concurrency == 2 and result.arrivals == "poisson"
-            assert result.probes and result.service_rate > 0
+            latency_sla.capacity(time.sleep, 0.0005)
         """
     )
+    # the plumbing, whatever the verdict: a busy machine may leave every probe not confident
     result = pytester.runpytest("--latency-json=out.json")
-    result.assert_outcomes(passed=1)
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed", 0) + outcomes.get("failed", 0) == 1
     (record,) = json.loads((pytester.path / "out.json").read_text())["results"]
     capacity = record["capacity"]
     assert capacity["concurrency"] == 2 and capacity["arrivals"] == "poisson"
+    assert capacity["probes"] and capacity["stopped"] != "max_time too short"
     # two workers sleeping 0.5 ms serve up to 4,000/s back to back
     assert 500 < capacity["service_rate"] <= 4_000
