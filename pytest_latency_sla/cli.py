@@ -95,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=None,
         metavar="S",
-        help="seconds the whole --find-rate search may take (default: 30)",
+        help="seconds the whole --find-rate search may take, at least --max-time (default: 30)",
     )
     parser.add_argument(
         "--min-rate",

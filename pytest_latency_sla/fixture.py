@@ -85,9 +85,11 @@ class LatencySLA:
         """Search the highest arrival rate at which every budget of the test's markers holds:
         load runs of ``fn(*args, **kwargs)`` (``max_time`` each, ``concurrency=`` workers,
         ``arrivals=`` spacing) from the closed-loop service rate, bracketing and bisecting until
-        ``misses_at / holds_at <= 1.10`` or ``capacity_time`` (default 30 s) is spent. Fails
-        the test when ``min_rate=`` is set and not held with confidence (without it, when no
-        rate holds)."""
+        ``misses_at / holds_at <= 1.10`` or ``capacity_time`` (default 30 s, at least
+        ``max_time``) is spent. Fails the test when ``min_rate=`` is set and not held with
+        confidence (without it, when no rate holds with confidence). Under
+        ``--latency-mode=off`` it makes one call and searches nothing: the result's ``passed``
+        is ``True`` with no ``holds_at``."""
         __tracebackhide__ = True
         nodeid = self._item.nodeid
         state = state_of(self._item)

@@ -22,7 +22,7 @@ from .messages.common import (
     WARMUP_ALLOWED,
     percentile_fraction,
 )
-from .messages.errors import min_rate_with_rate
+from .messages.errors import capacity_time_below_max_time, min_rate_with_rate
 from .plan import (
     CAPACITY_TIME,
     MAX_CONCURRENCY,
@@ -102,6 +102,11 @@ def plan_from_markers(marks: Sequence[MarkerCall], defaults: Defaults, where: st
     values = {name: value for name, (_, value) in settings.items()}
     if values.get("min_rate") is not None and values.get("rate") is not None:
         raise BadMarkerArgument(min_rate_with_rate(where, values["min_rate"], values["rate"]))
+    max_time = values.get("max_time", defaults.max_time)
+    if "capacity_time" in values and values["capacity_time"] < max_time:
+        raise BadMarkerArgument(
+            capacity_time_below_max_time(where, values["capacity_time"], max_time)
+        )
     if any(t.kind == "ratio" for t in thresholds) and (
         values.get("rate") is not None or values.get("concurrency", 1) > 1
     ):
@@ -111,7 +116,7 @@ def plan_from_markers(marks: Sequence[MarkerCall], defaults: Defaults, where: st
         )
     return Plan(
         thresholds=thresholds,
-        max_time=values.get("max_time", defaults.max_time),
+        max_time=max_time,
         warmup=values.get("warmup"),
         isolate=values.get("isolate", defaults.isolate),
         rate=values.get("rate"),

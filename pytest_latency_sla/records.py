@@ -65,7 +65,8 @@ Stopped = Literal[
 # Why a capacity search ended: its bracket is narrow enough (misses_at / holds_at <= 1.10), its
 # time budget (capacity_time) or its planned probes are spent, the lowest rate worth probing
 # misses (or the call alone is over budget), no rate up to the highest worth probing misses,
-# only not-confident rates are left to probe, or ``--latency-mode=off`` searched nothing.
+# only not-confident rates are left to probe, a probe of max_time is too short to decide any
+# rate below the service rate, or ``--latency-mode=off`` searched nothing.
 CapacityStop = Literal[
     "bracket",
     "time budget",
@@ -73,10 +74,11 @@ CapacityStop = Literal[
     "no rate holds",
     "no rate misses",
     "not confident",
+    "max_time too short",
     "mode off",
 ]
 # One probe of a capacity search: every threshold passed confidently, one failed confidently
-# (or the run was above capacity), or neither.
+# (an overloaded run too, when its latencies show it), or neither.
 ProbeOutcome = Literal["holds", "misses", "not confident"]
 # The test's pytest outcome, or what ended its measurement.
 Outcome = Literal[
@@ -166,7 +168,9 @@ class CapacityDict(TypedDict):
     """A capacity search (``latency_sla.capacity``): the highest rate that held every threshold
     with confidence (``holds_at``) and the lowest that missed or overloaded (``misses_at``),
     arrivals per second (``None`` where no probe gave that claim); the gate ``min_rate`` and
-    whether it ``passed``; the closed-loop ``service_rate`` the search started from."""
+    whether it ``passed`` (a rate held, at least ``min_rate``; ``True`` under
+    ``--latency-mode=off``, which searches nothing and fails nothing); the closed-loop
+    ``service_rate`` the search started from."""
 
     holds_at: float | None
     misses_at: float | None
@@ -179,6 +183,9 @@ class CapacityDict(TypedDict):
     capacity_time_s: float
     stopped: CapacityStop
     probes: list[ProbeDict]
+    # stopped "max_time too short": the probe length (s) that would decide a rate below the
+    # service rate
+    max_time_needed_s: NotRequired[float]
 
 
 class HistogramDict(TypedDict):

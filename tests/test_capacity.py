@@ -476,20 +476,21 @@ def test_without_min_rate_an_undecided_search_warns_and_a_clear_miss_fails(
 
         @pytest.mark.latency_sla(ms=50, max_time=0.5, capacity_time=3)
         def test_undecided(latency_sla, scripted):
-            result = latency_sla.capacity(scripted(durations()))
-            assert not result.passed and result.holds_at is None
+            latency_sla.capacity(scripted(durations()))
 
         @pytest.mark.latency_sla(ms=1, percentile=90, max_time=1)
         def test_clear_miss(latency_sla, scripted):
             latency_sla.capacity(scripted(itertools.repeat(2_000_000)))
         """
     )
+    # a search that found no rate that holds fails, even when estimates passed: never ~pass
     result = capacity_pytester.runpytest("--latency-report")
-    result.assert_outcomes(passed=1, failed=1, warnings=1)
+    result.assert_outcomes(failed=2, warnings=1)
     result.stdout.fnmatch_lines(
         [
+            "E       Failed: capacity missed: p99 <= 50 ms holds at no rate probed",
             "*LatencyInconclusiveWarning: capacity search: no confident verdict at *",
-            "*::test_undecided  *capacity p99 <= 50 ms  holds -, misses *~pass",
+            "*::test_undecided  *capacity p99 <= 50 ms  holds -, misses *~FAIL",
             "*::test_clear_miss *capacity p90 <= 1 ms *holds -, misses -*FAIL",
         ]
     )
@@ -526,18 +527,20 @@ def test_workers_and_poisson_arrivals_come_from_the_marker(pytester: pytest.Pyte
         import time, pytest
 
         @pytest.mark.latency_sla(
-            ms=50, concurrency=2, arrivals="poisson", max_time=0.4, capacity_time=3
+            ms=200, percentile=90, concurrency=2, arrivals="poisson", max_time=1,
+            capacity_time=3,
         )
         def test_two_workers(latency_sla):
-            result = latency_sla.capacity(time.sleep, 0.001)
-            assert result.concurrency == 2 and result.arrivals == "poisson"
-            assert result.probes and result.service_rate > 0
+            latency_sla.capacity(time.sleep, 0.0005)
         """
     )
+    # the plumbing, whatever the verdict: a busy machine may leave every probe not confident
     result = pytester.runpytest("--latency-json=out.json")
-    result.assert_outcomes(passed=1)
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed", 0) + outcomes.get("failed", 0) == 1
     (record,) = json.loads((pytester.path / "out.json").read_text())["results"]
     capacity = record["capacity"]
     assert capacity["concurrency"] == 2 and capacity["arrivals"] == "poisson"
-    # two workers sleeping 1 ms serve up to 2,000/s back to back
-    assert 500 < capacity["service_rate"] <= 2_000
+    assert capacity["probes"] and capacity["stopped"] != "max_time too short"
+    # two workers sleeping 0.5 ms serve up to 4,000/s back to back
+    assert 500 < capacity["service_rate"] <= 4_000

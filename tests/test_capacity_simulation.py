@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
-from pytest_latency_sla.engine.capacity import CapacityPlan
+from pytest_latency_sla.engine.capacity import CapacityPlan, probe_from_run
 from pytest_latency_sla.engine.clock import ScriptedClock
 from pytest_latency_sla.engine.load.run import run_load
-from pytest_latency_sla.engine.load.schedule import LoadPlan, intended_offsets
+from pytest_latency_sla.engine.load.schedule import LoadPlan, LoadRun, intended_offsets
 from pytest_latency_sla.engine.load.simulated import (
     MM1,
     LatencyModel,
@@ -76,6 +78,9 @@ def test_a_simulated_overload_stops_where_the_load_engine_stops(
     assert len(run.latency_ns) == len(simulated.latency_ns)
     assert np.array_equal(run.latency_ns, simulated.latency_ns)
     assert simulated.overload.served_rate == pytest.approx(run.overload.served_rate)
+    # the calls still queued at the stop, each with its wait so far, agree too
+    assert run.queued_ns is not None and simulated.queued_ns is not None
+    assert len(run.queued_ns) > 0 and np.array_equal(run.queued_ns, simulated.queued_ns)
 
 
 def test_the_mm1_model_has_its_p99_at_the_budget_at_its_capacity() -> None:
@@ -141,3 +146,76 @@ def test_min_rate_is_held_only_where_the_capacity_really_is() -> None:
             passed[min_rate] += held
     assert passed[8_800.0] <= (1 - CONFIDENCE) * 100
     assert passed[5_600.0] >= 0.95 * 100
+
+
+@dataclass(frozen=True)
+class TransientStall:
+    """Calls of 90 us, constant arrivals: every rate below 11,111/s holds a p99 of 20 ms (each
+    call starts on time), every rate above it queues without end. In probes at 9,000-11,111/s
+    the machine is busy for a moment: from 0.3 s to 0.5 s each call takes 1.08x the gap between
+    arrivals, so the backlog grows 8% of each 50 ms check window, three windows in a row (an
+    overload to the load engine's rule), peaks near 11 ms, under the budget, and would drain."""
+
+    service_ns: int = 90_000
+    band: tuple[float, float] = (9_000.0, 1e9 / 90_000)
+
+    @property
+    def service_rate(self) -> float:
+        return 1e9 / self.service_ns
+
+    def run(self, rate: float, seconds: float, rng: np.random.Generator) -> LoadRun:
+        offsets = intended_offsets(rate, "constant", seconds)
+        service = np.full(len(offsets), self.service_ns, dtype=np.int64)
+        if self.band[0] <= rate < self.band[1]:
+            busy = (offsets >= 300_000_000) & (offsets < 500_000_000)
+            service[busy] = int(1.08e9 / rate)
+        return queue_run(offsets, service, seconds, rate)
+
+    def service_times_ns(self, rng: np.random.Generator, n: int) -> npt.NDArray[np.int64]:
+        return np.full(n, self.service_ns, dtype=np.int64)
+
+    def capacity(self, q: float, budget_ns: float) -> float:
+        return self.service_rate
+
+
+def test_a_transient_overload_is_not_claimed_as_the_miss() -> None:
+    # the search starts at the service rate (11,100/s, in the busy band), where the stall trips
+    # the overload rule: backed by no latency over the budget, it is not confident, and the
+    # claimed miss comes from a rate truly above the capacity
+    model = TransientStall()
+    threshold = Threshold(99.0, 0.020, "20 ms")
+    found = simulated_search(
+        model, [threshold], CapacityPlan(capacity_time=10.0), confidence=CONFIDENCE,
+        max_time=1.0, seed=0,
+    )  # fmt: skip
+    capacity = model.capacity(0.99, threshold.budget_ns)
+    transient = [p for p in found.probes if p.overload is not None and p.rate < capacity]
+    assert transient, "the stall should trip the overload rule below the capacity"
+    assert all(p.outcome == "not confident" and not p.point_passes for p in transient)
+    assert all(p.quantiles_s["99"] < 0.020 for p in transient)  # the latencies held
+    assert found.misses_at is not None and found.misses_at > capacity
+    assert found.holds_at is not None and found.holds_at <= capacity
+    # an overload backed by its latencies still misses: the queue at 13,900/s is far over
+    above = probe_from_run(
+        13_900, model.run(13_900, 1.0, np.random.default_rng(0)), [threshold], 0.99
+    )
+    assert above.overload is not None and above.outcome == "misses"
+
+
+def test_a_transient_overload_on_the_load_engine_is_not_a_miss(
+    scripted_clock: ScriptedClock,
+) -> None:
+    # the same stall through the real load engine on a scripted clock, judged as a probe
+    rate = 10_000.0
+    offsets = intended_offsets(rate, "constant", 1.0)
+    service = np.full(len(offsets), 90_000, dtype=np.int64)
+    service[(offsets >= 300_000_000) & (offsets < 500_000_000)] = 108_000
+    run = run_load(
+        Target(scripted_clock.calls(service.tolist())), LoadPlan(rate), max_time=1.0, warmup=0
+    )
+    assert run.overload is not None and run.overload.backlog_s < 0.020
+    probe = probe_from_run(rate, run, [Threshold(99.0, 0.020, "20 ms")], 0.99)
+    assert probe.outcome == "not confident"
+    # with a budget the backlog already broke, the same run is a confident miss
+    tight = probe_from_run(rate, run, [Threshold(99.0, 0.002, "2 ms")], 0.99)
+    assert tight.outcome == "misses"

@@ -281,6 +281,10 @@ def test_find_rate_with_an_impossible_min_rate_exits_1() -> None:
         (["--find-rate", "--ratio", "0.8"], "--ratio needs --vs BASELINE.onnx"),
         (["--find-rate", "--min-rate", "1e10"], "--min-rate 10000000000.0: min_rate must be from"),
         (["--find-rate", "--capacity-time", "1e6"], "capacity_time must be a positive number of"),
+        (
+            ["--find-rate", "--capacity-time", "1e-9", "--max-time", "0.3"],
+            "--capacity-time 1e-09: shorter than max_time (0.3 s): a capacity search runs probes",
+        ),
     ],
 )
 def test_find_rate_bad_usage_exits_2(args: list[str], message: str) -> None:

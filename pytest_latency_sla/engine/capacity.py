@@ -13,20 +13,35 @@ budget runs short; an overloaded probe stops early, as any load run does), judge
 by batch means (``stats.batch_means``). Rates are rounded to three significant digits.
 
 **Two claims, alpha spent over the probes.** "Holds at R_h" is a confident pass of every
-threshold at R_h; "misses at R_m" a confident fail of one (or an overload) at R_m. A statistical
-verdict comes only from a probe that was not overloaded (an overload is the load engine's
-backlog rule, not a test at a level), and such a probe lasts ``max_time`` unless the time budget
-is about to run out, so at most ``planned_probes`` = floor(capacity_time / max_time) + 1 of them
-fit (never more than ``MAX_JUDGED``: the search stops there). Each claim is chosen among their
-verdicts and the closed-loop start's, so each verdict is judged at alpha / (planned + 1)
+threshold at R_h; "misses at R_m" a confident fail of one at R_m. The search plans
+``planned_probes`` = floor(capacity_time / max_time) + 1 probes (the probes of ``max_time`` that
+fit, never more than ``MAX_JUDGED``) and stops when they have run. Each claim is chosen among
+their verdicts and the closed-loop start's, so each verdict is judged at alpha / (planned + 1)
 (Bonferroni): whichever probe a claim comes from, it is wrong with probability at most alpha.
-Overloaded probes end early and spend no alpha; at most ``MAX_PROBES`` probes run in all.
+
+**An overloaded probe** (the load engine's backlog rule: the backlog grew by more than 5% of
+each check window, three windows in a row) ends early, which saves time far above the capacity,
+but the rule is not a test at a level: one transient on a busy machine trips it. So it is judged
+like any probe, on the latencies it served plus, for each call still queued, its wait so far (a
+lower bound of that call's latency). It misses only when those latencies break a budget: with
+confidence by batch means, or -- when it stopped too early for batch means -- by a backlog at
+the stop over the budget together with a point estimate over it (the queue's oldest call had
+waited longer than the budget, and more than the percentile's share of calls were over it).
+Otherwise it is not confident, its estimate a miss, and the search goes on past it. It never
+holds, and it counts as one of the planned probes.
 
 **A probe that is not confident** is neither end. The search moves past it by its point
 estimate (a rate whose estimate passes is taken as a lower end of where the capacity is, one
 whose estimate fails as an upper end) without claiming anything from it, and when only such
 rates are left to try it probes the gaps between them and the confident ends; when there is no
 gap left it stops (``"not confident"``): a longer ``max_time`` would decide those rates.
+
+**A service rate too low to decide.** A probe of ``max_time`` at rate R has about
+R x max_time x (1 - q) calls over the q percentile; below ``MIN_TAIL_CALLS`` of them it cannot
+be confident (``lowest_rate``). Rates at or above the service rate queue without end, so when
+even the service rate is below that lowest rate, no probe can decide a rate where the capacity
+is: the search stops before probing (``"max_time too short"``), and the message says how long
+a probe must be (``decidable_max_time``).
 
 **A minimum rate** (``min_rate``, a gate) is probed itself right after the start rate, unless
 that probe already decided it: the gate is then decided by a probe at exactly its rate, early,
@@ -41,14 +56,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ..plan import CAPACITY_TIME, Threshold
 from ..records import Arrivals, CapacityStop, GcMode, ProbeOutcome, Stopped, Verdict
 from ..stats.batch_means import MIN_TAIL_CALLS, BlockBounds, block_bounds
 from ..stats.bounds import nearest_rank
-from .bracket import BRACKET, next_rate, round_rate
+from .bracket import BRACKET, FIRST_STEP, next_rate, round_rate
 from .clock import CLOCK
 from .load.schedule import LoadPlan, LoadRun, Overload
 from .target import Target
@@ -64,6 +79,7 @@ __all__ = [
     "CapacitySearch",
     "Probe",
     "ProbeRunner",
+    "decidable_max_time",
     "planned_probes",
     "probe_from_run",
     "round_rate",
@@ -74,10 +90,10 @@ __all__ = [
 
 # The closed-loop run that measures the service rate: this long at most, or max_time / 4.
 SERVICE_RUN_S = 0.5
-# At most this many probes are judged (not overloaded) whatever the time budget, so alpha is
-# never spread thinner than over MAX_JUDGED + 1 verdicts; and at most MAX_PROBES run in all.
+# At most this many probes run, whatever the time budget, so alpha is never spread thinner
+# than over MAX_JUDGED + 1 verdicts (an overloaded probe is judged too, and counts).
 MAX_JUDGED = 16
-MAX_PROBES = 32
+MAX_PROBES = MAX_JUDGED
 
 # pytest leaves this module's frames out of a test's traceback: an exception raised by the
 # measured call reads as if the test had called it directly (``--fulltrace`` shows them).
@@ -114,12 +130,14 @@ class Probe:
 
     @property
     def outcome(self) -> ProbeOutcome:
-        """``misses`` on an overload or a confident fail of any threshold, ``holds`` on a
-        confident pass of every one, otherwise ``not confident``."""
-        if self.overload is not None:
-            return "misses"
+        """``misses`` on a confident fail of any threshold, ``holds`` on a confident pass of
+        every one, otherwise ``not confident``. An overloaded probe never holds, and misses
+        only when its latencies (the queued calls' waits included) confidently fail: the
+        backlog's growth alone is a rule of thumb, which a transient on a busy machine trips."""
         if any(b.confident and b.verdict == "fail" for b in self.bounds):
             return "misses"
+        if self.overload is not None:
+            return "not confident"
         if self.bounds and all(b.confident and b.verdict == "pass" for b in self.bounds):
             return "holds"
         return "not confident"
@@ -164,9 +182,9 @@ class CapacitySearch:
 
 
 def planned_probes(capacity_time: float, max_time: float) -> int:
-    """How many probes of a search may be judged (not overloaded), fixed before it starts:
-    alpha is spread over them and the closed-loop start. A judged probe lasts ``max_time``, and
-    one more may start while at least half of it is left."""
+    """How many probes a search may run, fixed before it starts: alpha is spread over them and
+    the closed-loop start. A probe lasts ``max_time`` (less when overloaded), and one more may
+    start while at least half of it is left."""
     fit = math.floor(capacity_time / max_time + 1e-9) + 1 if max_time > 0 else MAX_JUDGED
     return max(1, min(MAX_JUDGED, fit))
 
@@ -176,6 +194,15 @@ def lowest_rate(percentiles: Sequence[float], max_time: float) -> float:
     batch-means bounds (``stats.batch_means.MIN_TAIL_CALLS``): it cannot be confident."""
     tail = 1.0 - max(percentiles) / 100.0
     return MIN_TAIL_CALLS / (tail * max_time)
+
+
+def decidable_max_time(percentiles: Sequence[float], service_rate: float) -> float:
+    """The shortest probe (seconds) that can decide a rate one bracketing step (1.25x) below
+    ``service_rate``: where ``lowest_rate`` is that rate. ``inf`` for a service rate of 0."""
+    if service_rate <= 0:
+        return math.inf
+    tail = 1.0 - max(percentiles) / 100.0
+    return MIN_TAIL_CALLS * FIRST_STEP / (tail * service_rate)
 
 
 def search_capacity(
@@ -228,14 +255,25 @@ def search_capacity(
 def probe_from_run(
     rate: float, run: LoadRun, thresholds: Sequence[Threshold], confidence: float
 ) -> Probe:
-    """A load run at ``rate`` judged per threshold at ``confidence`` (batch means)."""
+    """A load run at ``rate`` judged per threshold at ``confidence`` (batch means). After an
+    overload the calls still queued count too, each with its wait so far (``run.queued_ns``, a
+    lower bound of its latency): exceedances counted on lower bounds are at most the true
+    ones, so a confident fail on them is a confident fail."""
     import numpy as np
 
     latency = run.latency_ns
     n = int(latency.shape[0])
     ordered = np.sort(latency)
+    judged, judged_order = latency, ordered
+    if run.overload is not None and run.queued_ns is not None and len(run.queued_ns):
+        judged = np.concatenate([latency, run.queued_ns])
+        judged_order = np.sort(judged)
     bounds = tuple(
-        block_bounds(latency, t.percentile / 100.0, t.budget_ns, confidence, ordered)
+        _backed(
+            block_bounds(judged, t.percentile / 100.0, t.budget_ns, confidence, judged_order),
+            t,
+            run.overload,
+        )
         for t in thresholds
     )
     delay = None
@@ -255,6 +293,20 @@ def probe_from_run(
         gc_collections=run.gc_collections,
         stopped=run.stopped,
     )
+
+
+def _backed(found: BlockBounds, threshold: Threshold, overload: Overload | None) -> BlockBounds:
+    """An overloaded probe's verdict on ``threshold``: a confident fail also when the backlog
+    at the stop was over the budget and the point estimate (queued calls counted at their
+    wait so far) fails: the queue grew window after window, its oldest call had already waited
+    longer than the budget, and more than the percentile's share of calls were over it.
+    Batch means alone cannot say so when an early stop left too few calls to measure their
+    clustering. Otherwise as judged."""
+    if overload is None or found.confident or found.verdict != "fail":
+        return found
+    if overload.backlog_s * 1e9 <= threshold.budget_ns:
+        return found
+    return replace(found, confident=True)
 
 
 def service_probe(run: LoadRun, thresholds: Sequence[Threshold], confidence: float) -> Probe:
@@ -338,10 +390,11 @@ def search(
     stopped: CapacityStop
     if service.outcome == "misses":
         stopped = "no rate holds"  # the calls alone, back to back, miss the budget
+    elif lowest >= start:
+        stopped = "max_time too short"  # every rate a probe could decide is above capacity
     else:
         while True:
-            judged = sum(1 for p in probes if p.overload is None)
-            if judged >= planned or len(probes) >= MAX_PROBES:
+            if len(probes) >= min(planned, MAX_PROBES):
                 stopped = "probe limit"
                 break
             step = next_rate(probes, start, lowest, min_rate)

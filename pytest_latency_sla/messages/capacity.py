@@ -4,6 +4,8 @@ stopped, its miss, and its cells in the report.
 
 from __future__ import annotations
 
+import math
+
 from ..records import CapacityDict, CapacityStop, ProbeDict, ResultDict
 from ..units import format_duration, format_ratio
 from .common import per_second, plural
@@ -43,19 +45,39 @@ def capacity_line(capacity: CapacityDict, confidence: float) -> str:
             f"capacity: {budgets} {verb} at no rate probed; {'not' if several else 'misses'} "
             f"at {per_second(misses)} ({level})"
         )
-    if not rates:
+    if not rates and capacity["stopped"] == "no rate holds":
         return f"capacity: {budgets} {verb} at no rate: the call alone, back to back, misses it"
+    if not rates:
+        return f"capacity: {budgets}: {_no_probe(capacity)}"
     return (
         f"capacity: {budgets}: no confident verdict at any rate probed "
         f"({per_second(min(rates))} to {per_second(max(rates))})"
     )
 
 
+def _no_probe(capacity: CapacityDict) -> str:
+    """Why a search that did not stop on the call alone missing ran no probe: a probe cannot
+    decide a rate the call keeps up with, or the time budget went on the closed-loop start."""
+    stopped = capacity["stopped"]
+    if stopped == "max_time too short":
+        return (
+            "not searched: a probe of max_time cannot decide any rate up to the service rate "
+            f"({per_second(capacity['service_rate'])})"
+        )
+    if stopped == "time budget":
+        return (
+            f"not searched: capacity_time {capacity['capacity_time_s']:g} s was spent before "
+            "the first probe"
+        )
+    return "not searched: no probe ran"
+
+
 def probe_verdict(probe: ProbeDict) -> str:
-    """``holds``, ``misses``, ``above capacity``, or ``~holds`` / ``~misses`` for a probe that
-    was not confident (its point estimate; the search claims nothing from it)."""
+    """``holds``, ``misses``, ``above capacity`` (overloaded, its latencies over budget with
+    confidence), or ``~holds`` / ``~misses`` for a probe that was not confident (its point
+    estimate, a miss for an overloaded one; the search claims nothing from it)."""
     if probe["overloaded"]:
-        return "above capacity"
+        return "above capacity" if probe["outcome"] == "misses" else "~misses"
     if probe["outcome"] != "not confident":
         return probe["outcome"]
     passes = all(t["verdict"] == "pass" for t in probe["thresholds"])
@@ -64,15 +86,17 @@ def probe_verdict(probe: ProbeDict) -> str:
 
 def _stop_reason(capacity: CapacityDict) -> str:
     rates = [p["rate"] for p in capacity["probes"]]
+    spent = f"capacity_time {capacity['capacity_time_s']:g} s spent"
     reasons: dict[CapacityStop, str] = {
         "bracket": "misses_at / holds_at is within 1.10",
-        "time budget": f"capacity_time {capacity['capacity_time_s']:g} s spent",
+        "time budget": spent if rates else spent + " before the first probe",
         "probe limit": "every planned probe ran",
         "no rate holds": "the lowest rate worth probing missed"
         if rates
         else "the call alone, back to back, misses the budget",
         "no rate misses": "the highest rate worth probing held",
         "not confident": "only rates whose probes were not confident were left to try",
+        "max_time too short": "a probe of max_time cannot decide any rate up to the service rate",
         "mode off": "--latency-mode=off",
     }
     return reasons[capacity["stopped"]]
@@ -96,7 +120,20 @@ def capacity_missed(result: ResultDict, *, max_time: float) -> str:
             head += f" (required: {per_second(required)})"
     lines = [head, capacity_line(capacity, result["confidence"])]
     misses = capacity["misses_at"]
-    if required is not None and (misses is None or misses > required):
+    needed = capacity.get("max_time_needed_s")
+    if capacity["stopped"] == "max_time too short" and needed is not None:
+        lines.append(
+            "a probe decides a rate only with enough calls over the percentile, and at "
+            f"{per_second(capacity['service_rate'])} a probe of max_time {max_time:g} s has too "
+            f"few: raise max_time to at least {_at_least(needed)} s"
+        )
+    elif capacity["stopped"] == "time budget" and not capacity["probes"]:
+        lines.append(
+            f"the closed-loop start took {format_duration(result['duration_s'])}: give "
+            f"capacity_time at least {_at_least(result['duration_s'] + max_time)} s for one "
+            f"probe of max_time {max_time:g} s"
+        )
+    elif required is not None and (misses is None or misses > required):
         lines.append(
             f"not confident at the required rate: no probe decided {per_second(required)}; "
             f"raise max_time above {max_time:g} s (longer probes) or capacity_time above "
@@ -105,6 +142,14 @@ def capacity_missed(result: ResultDict, *, max_time: float) -> str:
     lines.append(capacity_probes(capacity))
     lines.append(capacity_context(result))
     return "\n  ".join(lines)
+
+
+def _at_least(seconds: float) -> str:
+    """``seconds`` rounded up to two significant digits: ``125.3`` -> ``130``."""
+    if not math.isfinite(seconds) or seconds <= 0:
+        return f"{seconds:g}"
+    step = 10.0 ** (math.floor(math.log10(seconds)) - 1)
+    return f"{math.ceil(round(seconds / step, 9)) * step:.12g}"
 
 
 def capacity_probes(capacity: CapacityDict) -> str:
@@ -171,8 +216,8 @@ def capacity_verdict_label(capacity: CapacityDict) -> str:
     """``pass`` when a rate holds with confidence (at least ``min_rate`` when set). With
     ``min_rate``: ``FAIL`` when a confident miss at or below it settles it, ``~FAIL`` when no
     probe decided it (the gate needs confidence). Without: ``FAIL`` when no rate holds with
-    confidence (down to the call alone), else by the probes' point estimates, ``~pass`` when one
-    held, ``~FAIL`` when none did."""
+    confidence down to the call alone, ``~FAIL`` when no rate held with confidence otherwise
+    (probes not confident, or none ran): a search that found no holding rate fails."""
     if capacity["passed"]:
         return "pass"
     misses, required = capacity["misses_at"], capacity["min_rate"]
@@ -180,13 +225,7 @@ def capacity_verdict_label(capacity: CapacityDict) -> str:
         return "FAIL" if misses is not None and misses <= required else "~FAIL"
     if capacity["stopped"] == "no rate holds":
         return "FAIL"
-    estimated = any(
-        not p["overloaded"]
-        and p["thresholds"]
-        and all(t["verdict"] == "pass" for t in p["thresholds"])
-        for p in capacity["probes"]
-    )
-    return "~pass" if estimated else "~FAIL"
+    return "~FAIL"  # no rate held with confidence: never a pass, even by estimates
 
 
 def capacity_failed(capacity: CapacityDict) -> bool:

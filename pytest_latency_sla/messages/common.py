@@ -34,7 +34,8 @@ MIN_RATE_ALLOWED = (
     "latency_sla.capacity must hold"
 )
 CAPACITY_TIME_ALLOWED = (
-    f"capacity_time must be a positive number of seconds, at most {MAX_TIME_S:,.0f} (a day)"
+    "capacity_time must be a positive number of seconds, at least max_time (room for the "
+    f"closed-loop start and one probe of max_time) and at most {MAX_TIME_S:,.0f} (a day)"
 )
 
 

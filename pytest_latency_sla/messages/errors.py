@@ -18,6 +18,14 @@ def min_rate_with_rate(where: str, min_rate: float, rate: float) -> str:
     )
 
 
+def capacity_time_below_max_time(where: str, capacity_time: float, max_time: float) -> str:
+    return (
+        f"{where}: latency_sla(capacity_time={capacity_time:g}): shorter than max_time "
+        f"({max_time:g} s): a capacity search runs probes of max_time each; give it at least "
+        f"{max_time:g} s, or a shorter max_time"
+    )
+
+
 def capacity_needs_budget(nodeid: str) -> str:
     return (
         f"{nodeid}: latency_sla.capacity(fn, ...) needs a budget to hold (s=, ms= or us=): add "

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..engine.capacity import CapacityPlan, CapacitySearch, Probe
+from ..engine.capacity import CapacityPlan, CapacitySearch, Probe, decidable_max_time
 from ..engine.collect import MeasureSpec, collect
 from ..engine.environment import onnxruntime_version
 from ..messages.capacity import capacity_failed, capacity_inconclusive, capacity_missed
 from ..warning_types import LatencyInconclusiveWarning
-from .judge import batch_bounds, judge
+from .judge import judge, probe_bounds
 from .measure import Findings
 from .result import CapacityResult, ProbeResult
 
@@ -51,6 +51,10 @@ def judge_search(
     """The ``CapacityResult`` of a finished search: each probe's thresholds judged from its
     batch-means bounds at the probe's own confidence."""
     plan = spec.capacity or CapacityPlan()
+    needed = None
+    if search.stopped == "max_time too short":
+        percentiles = [t.percentile for t in spec.thresholds]
+        needed = decidable_max_time(percentiles, search.service_rate)
     return CapacityResult(
         holds_at=search.holds_at,
         misses_at=search.misses_at,
@@ -69,13 +73,14 @@ def judge_search(
         gc_collections=sum(p.gc_collections for p in search.probes),
         isolated=isolated,
         onnxruntime=onnxruntime_version(),
+        max_time_needed=needed,
     )
 
 
 def _probe_result(probe: Probe, spec: MeasureSpec) -> ProbeResult:
     overloaded = probe.overload is not None
     thresholds = tuple(
-        judge(t, batch_bounds(b, overloaded=overloaded))
+        judge(t, probe_bounds(b, overloaded=overloaded))
         for t, b in zip(spec.thresholds, probe.bounds)
     )
     return ProbeResult(

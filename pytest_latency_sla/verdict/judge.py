@@ -6,7 +6,8 @@ Engines differ only in where a threshold's bounds come from (``Bounds``):
   the sequential looks' confident decision (``stats.bounds``, ``stats.looks``);
 * under load (``load_bounds``): binomial bounds on the effective sample of batch means
   (``stats.batch_means``); a run above capacity is a confident fail; a capacity search's
-  probes (``batch_bounds``) the same, each at the probe's own confidence;
+  probes (``probe_bounds``) each at the probe's own confidence, where an overloaded probe fails
+  confidently only when its latencies do (a transient trips the overload rule);
 * a ratio to a baseline (``ratio_bounds``): each side's order statistics at half the level
   (``stats.two_sample``), the baseline sampled in the same run or stored (``stats.stored``).
 
@@ -43,6 +44,7 @@ __all__ = [
     "judge",
     "load_bounds",
     "not_judged",
+    "probe_bounds",
     "ratio_bounds",
 ]
 
@@ -122,11 +124,19 @@ def load_bounds(
 
 
 def batch_bounds(found: BlockBounds, *, overloaded: bool) -> Bounds:
-    """Bounds from batch means already computed (a capacity probe's, at the probe's own
-    confidence); an overloaded run is a confident fail, as in ``load_bounds``."""
+    """Bounds from batch means already computed; an overloaded run is a confident fail, as
+    in ``load_bounds``."""
     if overloaded:
         return Bounds(found.estimate, found.lower, found.upper, "fail", True)
     return Bounds(found.estimate, found.lower, found.upper, found.verdict, found.confident)
+
+
+def probe_bounds(found: BlockBounds, *, overloaded: bool) -> Bounds:
+    """A capacity probe's bounds (batch means at the probe's own confidence). An overloaded
+    probe fails confidently only where its bounds do (``engine.capacity.probe_from_run``
+    counts the queued calls' waits); it never passes confidently (its run ended early)."""
+    confident = found.confident and not (overloaded and found.verdict == "pass")
+    return Bounds(found.estimate, found.lower, found.upper, found.verdict, confident)
 
 
 def not_judged(estimate_s: float) -> Bounds:

@@ -311,8 +311,10 @@ class CapacityResult:
     not keep up; ``None`` where no probe gave that claim. Each claim holds at the session's
     confidence. ``probes`` in the order they ran; ``service`` is the closed-loop run the search
     started from (``service_rate``: calls per second the workers complete back to back).
-    ``passed``: a rate holds, and at least ``min_rate`` when that gate is set (always true under
-    ``--latency-mode=off``, where nothing is searched).
+    ``passed``: the search does not fail its test (see the property).
+    ``max_time_needed``: when the search stopped because a probe of ``max_time`` cannot decide
+    any rate below the service rate (``stopped == "max_time too short"``), the probe length in
+    seconds that could.
     """
 
     holds_at: float | None
@@ -332,6 +334,7 @@ class CapacityResult:
     gc_collections: int = 0
     isolated: bool = False
     onnxruntime: str | None = None
+    max_time_needed: float | None = None
 
     @property
     def service_rate(self) -> float:
@@ -344,6 +347,12 @@ class CapacityResult:
 
     @property
     def passed(self) -> bool:
+        """Whether the search does not fail its test: a rate holds with confidence
+        (``holds_at`` is set), at least ``min_rate`` when that gate is set. Under
+        ``--latency-mode=off`` nothing is measured and no test fails on latency, as
+        ``LatencyResult.passed`` is ``True`` there: ``passed`` is ``True`` with ``holds_at``
+        and ``misses_at`` both ``None`` and ``stopped == "mode off"`` (nothing was claimed;
+        read ``holds_at`` for a rate that held)."""
         if self.stopped == "mode off":
             return True
         if self.holds_at is None:
@@ -367,6 +376,8 @@ class CapacityResult:
             "stopped": self.stopped,
             "probes": [p.to_dict() for p in self.probes],
         }
+        if self.max_time_needed is not None:
+            capacity["max_time_needed_s"] = float(self.max_time_needed)
         data: ResultDict = {
             "nodeid": self.name,
             "n": self.n,
@@ -400,6 +411,7 @@ _RESULT_STOPPED: dict[CapacityStop, Stopped] = {
     "no rate holds": "decided",
     "no rate misses": "decided",
     "not confident": "max_time",
+    "max_time too short": "max_time",
     "mode off": "mode off",
 }
 

@@ -40,6 +40,7 @@ from .schedule import (
     intended_offsets,
     overload_from,
     precise_sleep,
+    queued_waits,
     window_ns,
 )
 
@@ -107,6 +108,9 @@ def _run(
                 run = workers.open_loop(callers, offsets, max_time, plan.rate, detector)
             if truncated and run.stopped == "max_time":
                 run.stopped = "max_samples"
+            if run.overload is not None:
+                stopped_after = int(run.duration_s * 1e9)
+                run.queued_ns = queued_waits(offsets, len(run.latency_ns), stopped_after)
     return run, gc_counter.collections
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "load_plan",
     "overload_from",
     "precise_sleep",
+    "queued_waits",
     "window_ns",
 ]
 
@@ -103,6 +104,9 @@ class LoadRun:
     stopped: Stopped  # "max_time", "max_samples" or "rate above capacity"
     gc_collections: int
     overload: Overload | None = None
+    # After an overload: how long each call that was due but not yet started had waited when
+    # the run stopped (ns, in intended order), a lower bound of its latency.
+    queued_ns: npt.NDArray[np.int64] | None = None
 
 
 def intended_offsets(
@@ -176,6 +180,19 @@ def overload_from(detector: OverloadDetector, rate: float, backlog: int, after: 
         backlog_s=backlog / 1e9,
         after_s=after / 1e9,
     )
+
+
+def queued_waits(
+    offsets: npt.NDArray[np.int64], served: int, stopped_after_ns: int
+) -> npt.NDArray[np.int64]:
+    """The waits so far of the calls due by ``stopped_after_ns`` (ns from the run's start) that
+    were not served (every call after the first ``served``): each call's latency is at least
+    that, however long it would still have queued."""
+    import numpy as np
+
+    due = int(np.searchsorted(offsets, stopped_after_ns, side="right"))
+    pending = offsets[served:due] if due > served else offsets[:0]
+    return (stopped_after_ns - pending).astype(np.int64)
 
 
 def finish_run(

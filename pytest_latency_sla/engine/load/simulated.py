@@ -38,6 +38,7 @@ from .schedule import (
     OverloadDetector,
     intended_offsets,
     overload_from,
+    queued_waits,
     window_ns,
 )
 
@@ -179,6 +180,7 @@ def queue_run(
         count = checked
     stopped: Stopped = "rate above capacity" if overload is not None else "max_time"
     duration = float(done[count - 1]) / 1e9 if count else seconds
+    queued = queued_waits(offsets, count, int(done[count - 1])) if overload is not None else None
     return LoadRun(
         latency_ns=(wait + service_ns)[:count].copy(),
         start_delay_ns=wait[:count].copy(),
@@ -188,6 +190,7 @@ def queue_run(
         stopped=stopped,
         gc_collections=0,
         overload=overload,
+        queued_ns=queued,
     )
 
 
