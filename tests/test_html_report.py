@@ -18,6 +18,7 @@ from pytest_latency_sla.reports.headroom import headroom
 from pytest_latency_sla.reports.histogram import histogram
 from pytest_latency_sla.reports.html import render
 from pytest_latency_sla.reports.markdown import render as render_markdown
+from pytest_latency_sla.reports.phrases import phrases
 from tests.report_kinds import TEST_FILE
 
 
@@ -155,6 +156,28 @@ def test_a_long_id_in_the_headroom_keeps_its_file_its_test_and_its_end() -> None
         assert rows[index][0].startswith(f"{test_id}: p99 <= 1 ms, ")
     # the threshold beside the name never breaks inside
     assert "</code> p99&nbsp;&lt;=&nbsp;1&nbsp;ms</a>" in html
+
+
+@pytest.mark.parametrize(
+    ("text", "html"),
+    [
+        ("p99 <= 5 ms", "p99&nbsp;&lt;=&nbsp;5&nbsp;ms"),
+        ("201 ns [140 ns, 350 ns]", "201&nbsp;ns&nbsp;[140&nbsp;ns,&nbsp;350&nbsp;ns]"),
+        ("p99 <= 100 ms (50 ms x 2) @ 28,000/s",
+         "p99&nbsp;&lt;=&nbsp;100&nbsp;ms&nbsp;(50&nbsp;ms&nbsp;x&nbsp;2) @&nbsp;28,000/s"),
+        ("p99 <= 50 ms: 16.3 us [15.3 us, 17.9 us], pass overkill",
+         "p99&nbsp;&lt;=&nbsp;50&nbsp;ms: 16.3&nbsp;us [15.3&nbsp;us,&nbsp;17.9&nbsp;us], "
+         "pass&nbsp;overkill"),
+        ("holds 10,000/s, misses 10,600/s", "holds&nbsp;10,000/s, misses&nbsp;10,600/s"),
+        ("capacity: p99 <= 1 ms holds at 10,000/s and misses at 10,600/s (95% confident each)",
+         "capacity: p99&nbsp;&lt;=&nbsp;1&nbsp;ms holds at 10,000/s and misses at 10,600/s "
+         "(95% confident each)"),
+    ],
+)  # fmt: skip
+def test_a_value_breaks_only_between_its_phrases(text: str, html: str) -> None:
+    """Under 30 characters, one unit; longer, plain spaces only between phrases; a sentence
+    wraps between words, but never inside ``p99 <= 1 ms``."""
+    assert phrases(text) == html
 
 
 def test_a_long_run_s_headroom_scrolls_inside_itself() -> None:
