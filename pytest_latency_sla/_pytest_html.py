@@ -12,7 +12,6 @@ extras are attached there, under xdist too.
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 import pytest
@@ -21,6 +20,11 @@ from .collector import CRASHED_ATTR, RESULTS_ATTR
 from .records import ResultDict
 
 __all__ = ["PytestHtmlRows"]
+
+# The latency column's least width: pytest-html lets a long test id take the table's width,
+# and a column of lines such as ``p99 <= 50 ms: 16.3 us [15.3 us, 17.9 us], pass`` squeezed
+# to a word per line no longer reads. Each line's phrases never break inside (``phrases``).
+_MIN_WIDTH = "min-width: 18em"
 
 
 class PytestHtmlRows:
@@ -58,12 +62,14 @@ class PytestHtmlRows:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_header(self, cells: list[str]) -> None:
-        cells.insert(2, '<th class="latency">Latency</th>')
+        cells.insert(2, f'<th class="latency" style="{_MIN_WIDTH}">Latency</th>')
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_html_results_table_row(self, report: Any, cells: list[str]) -> None:
         if not cells:  # another plugin took the row out of the table
             return
+        from .reports.phrases import phrases
+
         lines = self._lines.get(getattr(report, "nodeid", ""), [])
-        shown = "".join(f"<div>{escape(line)}</div>" for line in lines)
-        cells.insert(2, f'<td class="col-latency">{shown}</td>')
+        shown = "".join(f"<div>{phrases(line)}</div>" for line in lines)
+        cells.insert(2, f'<td class="col-latency" style="{_MIN_WIDTH}">{shown}</td>')

@@ -1,7 +1,7 @@
 """A real headless Chromium for the tests that look at a page (Debian's ``chromium`` package,
 driven by Playwright for Python; no browser is downloaded), and the page's layout measured in
-it, numerically: what sticks out of the screen, cells narrower than their column's name, chart
-labels cut off, and where test ids wrap.
+it, numerically: what sticks out of the screen, cells narrower than their column's name, short
+values broken over two lines, chart labels cut off, and where test ids wrap.
 
 ``.ci/run`` installs Chromium where it is missing; the tests skip, saying why, only where it
 cannot be had."""
@@ -81,7 +81,7 @@ def opened(browser: Any, path: Path, width: int, height: int = 900) -> Iterator[
 # Run in the page: every layout problem found, as a sentence. ``scrollers`` is a CSS selector of
 # the boxes that may scroll sideways on purpose; ``ids`` of the elements holding test ids.
 LAYOUT_JS = """
-([scrollers, ids]) => {
+([scrollers, ids, oneLine]) => {
   const problems = [];
   const vw = document.documentElement.clientWidth;
   const name = (el) => el.tagName.toLowerCase() + (el.className && el.className.baseVal === undefined
@@ -164,7 +164,34 @@ LAYOUT_JS = """
       if (r.height < 10) problems.push(`chart label "${text.textContent}" is ${r.height.toFixed(1)} px high`);
     }
   }
-  // 5. where each test id wraps: the characters on either side of every line break
+  // 5. a short threshold or estimate (under oneLine characters, its load details aside) on one
+  //    line: its column is never squeezed below it, it never breaks inside
+  const lines = (el) => {
+    const range = document.createRange();
+    const tops = new Set();
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.parentElement.closest('.detail')) continue;
+      for (let i = 0; i < node.length; i++) {
+        if (!node.data[i].trim()) continue;
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        const rect = range.getClientRects()[0];
+        if (rect) tops.add(Math.round(rect.top));
+      }
+    }
+    return tops.size;
+  };
+  for (const td of document.querySelectorAll(
+      'table.results tbody td:nth-child(2), table.results tbody td:nth-child(3)')) {
+    const text = [...td.childNodes].filter(n => !(n.nodeType === 1 && n.classList.contains('detail')))
+        .map(n => n.textContent).join('').replace(/\\s+/g, ' ').trim();
+    const count = lines(td);
+    if (text.length < oneLine && count > 1) {
+      problems.push(`short value "${text}" wraps onto ${count} lines in ${td.getBoundingClientRect().width.toFixed(0)} px`);
+    }
+  }
+  // 6. where each test id wraps: the characters on either side of every line break
   const breaks = [];
   for (const el of document.querySelectorAll(ids)) {
     if (!shown(el)) continue;
@@ -190,8 +217,11 @@ LAYOUT_JS = """
 """
 
 
-def layout(page: Any, scrollers: str = ".scroll", ids: str = "code") -> dict[str, Any]:
+def layout(
+    page: Any, scrollers: str = ".scroll", ids: str = "code", one_line: int = 30
+) -> dict[str, Any]:
     """The page's layout problems (``problems``: sentences) and its id line breaks
-    (``breaks``: the id, the character before the break, the one after)."""
-    found: dict[str, Any] = page.evaluate(LAYOUT_JS, [scrollers, ids])
+    (``breaks``: the id, the character before the break, the one after). A threshold or an
+    estimate in the results table shorter than ``one_line`` characters must be on one line."""
+    found: dict[str, Any] = page.evaluate(LAYOUT_JS, [scrollers, ids, one_line])
     return found

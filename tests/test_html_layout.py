@@ -1,16 +1,22 @@
 """The HTML report in a real headless Chromium, at 1400 px (a desktop) and at 400 px (a
 phone), measured in the page: nothing runs off the screen except a table that scrolls on
-purpose, no table cell narrower than its column's name, every verdict on the screen, chart
+purpose, no table cell narrower than its column's name, no short threshold or estimate broken
+over two lines, every verdict on the screen, chart
 labels whole and readable, test ids wrapping only at ``/``, ``::`` and ``[``. The report holds
 every kind of row, from real runs (``tests/report_kinds.py``)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pytest_latency_sla.reports.html import write_html
+from pytest_latency_sla.reports.phrases import ONE_LINE
+from pytest_latency_sla.reports.style import CSS
+from pytest_latency_sla.reports.table import HEADER
 from tests.browser import layout, opened
 from tests.report_kinds import LONG_ID, NAMES, TEST_FILE
 from tests.test_reports import TWO_TESTS
@@ -27,7 +33,7 @@ def test_every_kind_of_row_fits_the_screen(
     browser: Any, every_kind_report: Path, width: int
 ) -> None:
     with opened(browser, html_of(every_kind_report), width) as page:
-        found = layout(page)
+        found = layout(page, one_line=ONE_LINE)
         assert found["problems"] == []
         # wide: a table of eight columns; narrow: one card per row, its values labelled
         shape = page.evaluate(
@@ -46,11 +52,55 @@ def test_every_kind_of_row_fits_the_screen(
         assert (shape["head"], shape["row"]) == ("table-header-group", "table-row")
     else:
         assert (shape["head"], shape["row"], shape["label"]) == ("none", "flex", '"n"')
-    # ids wrap only after "/" or "::", or before "["
-    odd = [(test, a, b) for test, a, b in found["breaks"] if not (a in "/:" or b == "[")]
+    # ids wrap only after "/" or "::", before "[", or beside the ellipsis of a shortened id
+    odd = [
+        (test, a, b)
+        for test, a, b in found["breaks"]
+        if not (a in "/:" or b == "[" or "\u2026" in (a, b))
+    ]
     assert odd == []
     long_breaks = [(a, b) for test, a, b in found["breaks"] if test.endswith(LONG_ID[-40:])]
     assert long_breaks, "the 300-character id is longer than any column: it must wrap"
+
+
+@pytest.mark.parametrize("width", [1400, 400])
+def test_short_values_stay_whole_beside_long_ids(
+    browser: Any, every_kind_report: Path, tmp_path: Path, width: int
+) -> None:
+    """Without a load run's details to widen it, the threshold column is as narrow as the table
+    lets it be beside a 300-character id: ``p99 <= 1 ms`` and ``16.3 us [15.3 us, 17.9 us]``
+    still read on one line; a longer value breaks only between its phrases."""
+    report = json.loads(every_kind_report.read_text())
+    report["results"] = [r for r in report["results"] if "load" not in r]
+    write_html(tmp_path / "no-load.html", report)
+    with opened(browser, tmp_path / "no-load.html", width) as page:
+        found = layout(page, one_line=ONE_LINE)
+        cells = page.evaluate(
+            """() => [...document.querySelectorAll(
+                'table.results tbody td:nth-child(2), table.results tbody td:nth-child(3)')]
+              .map(td => td.textContent)"""
+        )
+    assert found["problems"] == []
+    short = [c for c in cells if 10 < len(c) < ONE_LINE]
+    assert len(short) >= 20 and all(" " not in c for c in short)  # numbers kept with units
+    assert "p99\u00a0<=\u00a01\u00a0ms" in cells
+    longer = [c for c in cells if len(c) >= ONE_LINE]
+    assert longer == ["holds\u00a010,000/s, misses\u00a010,600/s"]  # may break after ","
+
+
+def test_the_layout_check_finds_a_short_value_broken_in_two(browser: Any, tmp_path: Path) -> None:
+    """The check itself: a threshold as plain text in a column squeezed to its longest word is
+    found."""
+    head = "".join(f"<th>{h}</th>" for h in HEADER)
+    cells = "<td>t.py::t</td><td style='width:1px'>p99 &lt;= 5 ms</td>" + "<td>-</td>" * 6
+    (tmp_path / "squeezed.html").write_text(
+        f"<style>{CSS}</style><table class=results><thead><tr>{head}</tr></thead>"
+        f"<tbody><tr>{cells}</tr></tbody></table>"
+    )
+    with opened(browser, tmp_path / "squeezed.html", 1400) as page:
+        found = layout(page, one_line=ONE_LINE)
+    short = [p for p in found["problems"] if p.startswith("short value")]
+    assert len(short) == 1 and short[0].startswith('short value "p99 <= 5 ms" wraps onto '), short
 
 
 @pytest.mark.parametrize("width", [1400, 400])

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
 
+from pytest_latency_sla.messages.common import shorten_middle
 from pytest_latency_sla.records import ReportDict, ResultDict
 from pytest_latency_sla.reports.headroom import headroom
 from pytest_latency_sla.reports.histogram import histogram
 from pytest_latency_sla.reports.html import render
 from pytest_latency_sla.reports.markdown import render as render_markdown
+from pytest_latency_sla.reports.phrases import phrases
 from tests.report_kinds import TEST_FILE
 
 
@@ -128,6 +131,53 @@ def test_the_headroom_chart_sorts_by_margin_and_keeps_ratios_apart() -> None:
     assert "shaded, the overkill zone" in html
     assert '<a href="#r1">' in blocks[1] and '<a href="#r2">' in blocks[1]
     assert headroom([results[3]]) == ""  # nothing to draw: no section
+
+
+def test_a_long_id_in_the_headroom_keeps_its_file_its_test_and_its_end() -> None:
+    """A row names its test after the file; an id too long for that is shortened in the middle,
+    its file and test at the start and its last parameters at the end, an ellipsis where it may
+    wrap; the row's title holds the whole id. A ``::`` inside a parameter does not cut the
+    name."""
+    repeated = "a/b::c[d]" * 20
+    params = "tests/models/test_m.py::test_long[" + "-".join(f"model{i}" for i in range(40)) + "]"
+    inner = "t.py::TestA::test_x[a::b]"
+    html = headroom([result(i, [threshold(1e-3, 2e-5 * (1 + n))])
+                     for n, i in enumerate((repeated, params, inner))])  # fmt: skip
+    found = re.findall(r'<li class="\w*" title="([^"]*)"><a href="#r(\d)"><code>(.*?)</code>', html)
+    rows = {int(r): (unescape(title), unescape(re.sub(r"<[^>]+>", "", code)))
+            for title, r, code in found}  # fmt: skip
+    name = rows[0][1]
+    assert name == shorten_middle(repeated, 130).replace("...", "\u2026") and len(name) == 128
+    assert name.startswith("a/b::c[d]a/b::c[d]") and name.endswith("a/b::c[d]a/b::c[d]")
+    assert rows[1][1].startswith("tests/models/test_m.py::test_long[model0-model1-")
+    assert rows[1][1].endswith("-model38-model39]") and "\u2026" in rows[1][1]
+    assert rows[2][1] == "TestA::test_x[a::b]"
+    for index, test_id in enumerate((repeated, params, inner)):
+        assert rows[index][0].startswith(f"{test_id}: p99 <= 1 ms, ")
+    # the threshold beside the name never breaks inside
+    assert "</code> p99&nbsp;&lt;=&nbsp;1&nbsp;ms</a>" in html
+
+
+@pytest.mark.parametrize(
+    ("text", "html"),
+    [
+        ("p99 <= 5 ms", "p99&nbsp;&lt;=&nbsp;5&nbsp;ms"),
+        ("201 ns [140 ns, 350 ns]", "201&nbsp;ns&nbsp;[140&nbsp;ns,&nbsp;350&nbsp;ns]"),
+        ("p99 <= 100 ms (50 ms x 2) @ 28,000/s",
+         "p99&nbsp;&lt;=&nbsp;100&nbsp;ms&nbsp;(50&nbsp;ms&nbsp;x&nbsp;2) @&nbsp;28,000/s"),
+        ("p99 <= 50 ms: 16.3 us [15.3 us, 17.9 us], pass overkill",
+         "p99&nbsp;&lt;=&nbsp;50&nbsp;ms: 16.3&nbsp;us [15.3&nbsp;us,&nbsp;17.9&nbsp;us], "
+         "pass&nbsp;overkill"),
+        ("holds 10,000/s, misses 10,600/s", "holds&nbsp;10,000/s, misses&nbsp;10,600/s"),
+        ("capacity: p99 <= 1 ms holds at 10,000/s and misses at 10,600/s (95% confident each)",
+         "capacity: p99&nbsp;&lt;=&nbsp;1&nbsp;ms holds at 10,000/s and misses at 10,600/s "
+         "(95% confident each)"),
+    ],
+)  # fmt: skip
+def test_a_value_breaks_only_between_its_phrases(text: str, html: str) -> None:
+    """Under 30 characters, one unit; longer, plain spaces only between phrases; a sentence
+    wraps between words, but never inside ``p99 <= 1 ms``."""
+    assert phrases(text) == html
 
 
 def test_a_long_run_s_headroom_scrolls_inside_itself() -> None:

@@ -45,7 +45,8 @@ def test_not_measured():
 ROWS_JS = """() => [...document.querySelectorAll('#results-table tbody.results-table-row')].map(
   body => ({
     test: body.querySelector('td.col-testId').textContent,
-    latency: [...body.querySelectorAll('td.col-latency div')].map(d => d.textContent),
+    latency: [...body.querySelectorAll('td.col-latency div')].map(
+      d => d.textContent.replace(/\u00a0/g, ' ')),
     charts: [...body.querySelectorAll('.extraHTML svg.chart')].map(svg => {
       const box = svg.closest('.extraHTML').getBoundingClientRect();
       return [svg.getBoundingClientRect().width, box.width];
@@ -97,6 +98,68 @@ def test_pytest_html_rows_carry_the_latency_and_its_chart(
     # the plugin's own JSON report is as without pytest-html
     records = json.loads((scripted_pytester.path / "r.json").read_text())["results"]
     assert len(records) == 5
+
+
+LONG_ID_SUITE = """
+import itertools, pytest
+
+@pytest.mark.parametrize("model", [1], ids=["resnet50_v1_5_int8_batch32_" * 15])
+@pytest.mark.latency_sla(ms=50, overkill=None)
+@pytest.mark.latency_sla(us=500, percentile=50)
+def test_long(latency_sla, scripted, model):
+    latency_sla(scripted(itertools.repeat(7_100)))
+
+@pytest.mark.latency_sla(ms=1)
+def test_short(latency_sla, scripted):
+    latency_sla(scripted(itertools.repeat(2_000_000)))
+"""
+
+# Read in the page: each latency cell's width inside its padding, and its widest phrase (the
+# parts of its lines between the places a line may break: after a colon, after a comma outside
+# the bounds, before the bounds, before "@ rate"), as wide as it is drawn in the cell's font.
+LATENCY_WIDTHS_JS = r"""() => {
+  const probe = document.createElement('span');
+  probe.style.cssText = 'position:absolute;visibility:hidden;white-space:nowrap';
+  document.body.appendChild(probe);
+  const found = [...document.querySelectorAll('td.col-latency')].filter(td => td.textContent)
+    .map(td => {
+      const style = getComputedStyle(td);
+      probe.style.font = style.font;
+      let widest = 0, part = '';
+      for (const div of td.querySelectorAll('div')) {
+        const text = div.textContent.replace(/\u00a0/g, ' ');
+        for (const piece of text.split(/(?<=:) |(?<=,) (?![^\[]*\])| (?=\[)| (?=@ )/)) {
+          probe.textContent = piece;
+          const width = probe.getBoundingClientRect().width;
+          if (width > widest) { widest = width; part = piece; }
+        }
+      }
+      const inner = td.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      return {inner, widest, part, test: td.parentElement.querySelector('td.col-testId').getBoundingClientRect().width};
+    });
+  probe.remove();
+  return found;
+}"""
+
+
+def test_a_long_test_id_does_not_squeeze_the_latency_column(
+    browser: Any, scripted_pytester: pytest.Pytester
+) -> None:
+    """pytest-html lets a 400-character id with no place to wrap widen its Test column past the
+    screen (about 2,500 px); the Latency column keeps a readable width, never narrower than the
+    widest phrase of its lines."""
+    scripted_pytester.makepyfile(test_suite=LONG_ID_SUITE)
+    result = scripted_pytester.runpytest_subprocess("--html=report.html", "--self-contained-html")
+    result.assert_outcomes(passed=1, failed=1)
+    with opened(browser, scripted_pytester.path / "report.html", 1400) as tab:
+        cells = tab.evaluate(LATENCY_WIDTHS_JS)
+        em = tab.evaluate(
+            "parseFloat(getComputedStyle(document.querySelector('td.col-latency')).fontSize)"
+        )
+    assert len(cells) == 2 and all(c["test"] > 2000 for c in cells)  # the Test column, in px
+    for cell in cells:
+        assert cell["widest"] > 0 and cell["inner"] + 0.5 >= cell["widest"], cell
+        assert cell["inner"] >= 16 * em, cell  # a readable column, not a word per line
 
 
 NO_PYTEST_HTML = """

@@ -66,8 +66,15 @@ def shorten_middle(text: str, width: int) -> str:
     test id (its file) and its end (the test, its parameters, ``#2``) both stay readable."""
     if len(text) <= width:
         return text
-    head = (width - 3) // 2
-    return f"{text[:head]}...{text[len(text) - (width - 3 - head) :]}"
+    head, tail = middle_cut(text, width - 3)
+    return f"{head}...{tail}"
+
+
+def middle_cut(text: str, keep: int) -> tuple[str, str]:
+    """The start and the end of ``text`` that ``keep`` characters hold (the start the shorter
+    by one when ``keep`` is odd), for a longer ``text`` shown with its middle left out."""
+    head = keep // 2
+    return text[:head], text[len(text) - (keep - head) :]
 
 
 def printable(text: str) -> str:

@@ -4,7 +4,7 @@ report or is stopped by SIGTERM, and the errors of ``latency-sla merge``.
 
 from __future__ import annotations
 
-from .common import shorten_middle
+from .common import printable, shorten_middle
 
 # Each returns (the whole sentence, naming the path; only why, for a line that names the report).
 
@@ -95,6 +95,44 @@ def merge_other_schema(name: str, schema: object, wanted: str) -> str:
         else "merge reports written by the same version of pytest-latency-sla"
     )
     return f"{name}: schema {schema!r}, but merge reads {wanted!r} reports only; {advice}"
+
+
+def merge_bad_result(
+    name: str, index: int, nodeid: str | None, key: str, expected: str, got: str | None
+) -> str:
+    """A result row of a report that lacks a key the reports read, or has one of the wrong type:
+    ``minrow.json: results[0] ('x'): 'n' is missing (an integer)``. ``key`` is the key's path
+    in the row (``thresholds[0].verdict``; empty for the row itself), ``got`` what it holds
+    (``None``: missing)."""
+    row = f"results[{index}]"
+    if nodeid is not None:
+        row += f" ('{_cut(printable(nodeid))}')"
+    return f"{name}: {row}: {_problem(key, expected, got, 'the row')}"
+
+
+def merge_bad_environment(name: str, key: str, expected: str, got: str | None) -> str:
+    """A report's environment that is not an object, or holds a key of the wrong type."""
+    where = f"environment.{key}" if key else ""
+    return f"{name}: {_problem(where, expected, got, 'the environment')}"
+
+
+def _problem(key: str, expected: str, got: str | None, whole: str) -> str:
+    what = f"'{key}'" if key else whole
+    if got is None:
+        return f"{what} is missing ({expected})"
+    return f"{what} must be {expected}, got {got}"
+
+
+def shape_expected(kinds: list[str]) -> str:
+    """``an integer``; ``a number or null``; ``"pass", "fail" or null``."""
+    if len(kinds) == 1:
+        return kinds[0]
+    return f"{', '.join(kinds[:-1])} or {kinds[-1]}"
+
+
+def shape_got(kind: str, shown: str) -> str:
+    """What a report held where something else was expected: ``a string: "598"``."""
+    return kind if kind == "null" else f"{kind}: {shown}"
 
 
 def merge_given_twice(name: str, first: str) -> str:

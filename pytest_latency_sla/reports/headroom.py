@@ -16,27 +16,32 @@ from dataclasses import dataclass
 from html import escape
 
 from ..messages.charts import HEADROOM_TITLE, headroom_caption, margin_text
-from ..messages.common import shorten_middle
+from ..messages.common import middle_cut
 from ..messages.report import test_label
 from ..messages.verdict import budget_of, estimate_text, ratio_of, threshold_text, verdict_label
 from ..records import AnyThresholdDict, ResultDict
 from ..units import format_number
 from .chart import Scale, log_scale, pct, tick_label, verdict_class
 from .ids import breakable
+from .phrases import unbroken
 
 __all__ = ["headroom"]
 
 # Above this many rows, the list scrolls inside itself (the table and cards stay near).
 _SCROLL_ROWS = 24
-# A test name longer than this is shortened in the middle (the tooltip and the card have it
-# whole): one parametrized id must not make its row ten lines high.
+# A row names its test without the file (``test_x[int8]``, ``TestA::test_x``). A name longer
+# than _NAME_WIDTH is shown as the whole id shortened in the middle to _LONG_WIDTH: its start
+# (the file and the test) and its end (the last parameters, ``#2``) stay; the row's tooltip
+# and the card have it whole. One generated id must not make its row ten lines high.
 _NAME_WIDTH = 64
+_LONG_WIDTH = 128
 
 
 @dataclass(frozen=True)
 class _Entry:
     index: int  # the result's card: #r<index>
-    name: str  # the test's name after its file (parameters and #2 kept)
+    name: str  # the test's name after its file (parameters and #2 kept), or its shortened id
+    shown: str  # the name as HTML, wrapping where an id may (``ids.breakable``)
     title: str  # the whole id and what the row says, for a tooltip
     threshold: str
     estimate: float
@@ -92,13 +97,14 @@ def _entry(index: int, result: ResultDict, t: AnyThresholdDict) -> _Entry | None
     if estimate is None or not estimate > 0 or not budget > 0:
         return None  # nothing to place on a log axis (a call of 0 ns, a ratio to 0 ns)
     label = test_label(result)
-    name = shorten_middle(label.rpartition("::")[2] or label, _NAME_WIDTH)
+    name, shown = _shown_name(label)
     threshold = threshold_text(t)
     verdict = verdict_label(t)
     margin = t.get("margin")
     return _Entry(
         index=index,
         name=name,
+        shown=shown,
         title=f"{label}: {threshold}, {estimate_text(t)}, {verdict}",
         threshold=threshold,
         estimate=estimate,
@@ -110,6 +116,17 @@ def _entry(index: int, result: ResultDict, t: AnyThresholdDict) -> _Entry | None
         verdict=verdict,
         tone=verdict_class(verdict),
     )
+
+
+def _shown_name(test_id: str) -> tuple[str, str]:
+    """The name after the file (split at its first ``::``: a parameter may hold one), or for
+    a longer one the whole id with its middle left out as an ellipsis, where it may wrap; as
+    text and as HTML (``ids.breakable``)."""
+    name = test_id.partition("::")[2] or test_id
+    if len(name) <= _NAME_WIDTH:
+        return name, breakable(name)
+    head, tail = middle_cut(test_id, _LONG_WIDTH - 1)
+    return f"{head}\u2026{tail}", f"{breakable(head)}<wbr>\u2026<wbr>{breakable(tail)}"
 
 
 def _scale(entries: Sequence[_Entry]) -> Scale:
@@ -148,7 +165,7 @@ def _row(e: _Entry, scale: Scale) -> str:
     margin = margin_text(e.margin)
     return (
         f'<li class="{e.tone}" title="{escape(e.title)}">'
-        f'<a href="#r{e.index}"><code>{breakable(e.name)}</code> {escape(e.threshold)}</a>'
+        f'<a href="#r{e.index}"><code>{e.shown}</code> {unbroken(e.threshold)}</a>'
         f'<span class="track">{"".join(parts)}</span>'
         f'<span class="m">{escape(margin)} {escape(e.verdict)}</span></li>'
     )

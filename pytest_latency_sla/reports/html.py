@@ -10,7 +10,6 @@ layout holds at any width (``style``); tests check it in a real browser at 1400 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
@@ -26,6 +25,7 @@ from .files import write_report
 from .headroom import headroom
 from .histogram import histogram
 from .ids import breakable
+from .phrases import phrases
 from .rate_chart import rate_chart
 from .style import CSS, FRAGMENT_CSS
 from .table import HEADER, Row, probe_table, summary, table_rows
@@ -86,30 +86,17 @@ def _table(results: Sequence[ResultDict]) -> str:
 def _row(row: Row) -> str:
     cells = row.cells
     link = f'<a href="#r{row.index}"><code>{breakable(cells[0])}</code></a>'
-    threshold = _phrases(cells[1])
+    threshold = phrases(cells[1])
     if row.detail:
         threshold += f'<span class="detail">{escape(row.detail)}</span>'
     out = [
         f'<td class="id">{link}</td>',
         f"<td>{threshold}</td>",
-        f'<td class="num">{_phrases(cells[2])}</td>',
+        f'<td class="num">{phrases(cells[2])}</td>',
     ]
     out += [f'<td class="num">{escape(c)}</td>' for c in cells[3:-1]]
     out.append(f'<td class="{verdict_class(cells[-1])}">{escape(cells[-1])}</td>')
     return f"<tr>{''.join(out)}</tr>"
-
-
-# Where a threshold or an estimate may wrap: before its bounds, before a rate, after a comma.
-_PHRASE_BREAK = re.compile(r"(?<=, )(?![^\[]*\])|(?= \[)|(?= @ )")
-
-
-def _phrases(text: str) -> str:
-    """``text`` escaped, wrapping only between its phrases (``16.3 us`` / ``[15.3 us, 17.9
-    us]``), so a narrow column breaks it where it reads well and no narrower than a phrase."""
-    parts = [p for p in _PHRASE_BREAK.split(text) if p]
-    if len(parts) == 1:
-        return escape(text)
-    return "<wbr>".join(f"<span class=w>{escape(p)}</span>" for p in parts)
 
 
 def fragment(result: ResultDict) -> str:

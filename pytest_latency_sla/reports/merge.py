@@ -25,6 +25,7 @@ from ..messages.files import (
 )
 from ..records import EnvironmentDict, ReportDict, ResultDict
 from .document import SCHEMA
+from .shape import ShapeError, check_environment, check_result
 
 __all__ = ["MergeError", "load_report", "merge_reports"]
 
@@ -35,8 +36,10 @@ class MergeError(ValueError):
 
 def load_report(path: str | os.PathLike[str]) -> ReportDict:
     """A JSON report read from ``path``. Raises ``MergeError`` for a missing or unreadable file,
-    a file that is not JSON, or JSON that is not a latency report of schema
-    ``pytest-latency-sla/1``."""
+    a file that is not JSON, JSON that is not a latency report of schema
+    ``pytest-latency-sla/1``, or a report whose environment or a result row lacks a key the
+    reports read or holds one of the wrong type (``shape``: the message names the row and the
+    key)."""
     shown = os.fspath(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -54,6 +57,13 @@ def load_report(path: str | os.PathLike[str]) -> ReportDict:
         raise MergeError(merge_not_a_report(shown))
     if schema != SCHEMA:
         raise MergeError(merge_other_schema(shown, schema, SCHEMA))
+    try:
+        if "environment" in data:
+            check_environment(data["environment"], shown)
+        for index, row in enumerate(data["results"]):
+            check_result(row, index, shown)
+    except ShapeError as error:
+        raise MergeError(str(error)) from None
     return cast(ReportDict, data)
 
 
