@@ -57,7 +57,19 @@ def ratio_failure_message(result: ResultDict, t: RatioThresholdDict) -> str:
             f"not confident: sampling stopped ({result['stopped']}) before the bounds could "
             "decide; the verdict is the ratio of the point estimates"
         )
-    return f"{ratio_head(result, t)}\n  {why}\n  {sampling_context(result)}"
+    lines = [ratio_head(result, t), why, sampling_context(result)]
+    if t["against"] == "stored":
+        lines.append(STORED_MEASURES_THE_MACHINE)
+    return "\n  ".join(lines)
+
+
+# The advice under every regression against a stored baseline: p99 of a microsecond call on a
+# shared runner measures the runner's contention as much as the code.
+STORED_MEASURES_THE_MACHINE = (
+    "a stored baseline compares the machine's state too (its load, its neighbours, its clock "
+    "speed then and now); on shared runners latency_sla.compare(candidate, baseline), "
+    "interleaved in the same run, is the gate that does not measure the runner"
+)
 
 
 def ratio_inconclusive_message(
