@@ -14,7 +14,8 @@ from typing import Any, Callable
 
 import pytest
 
-from .plan import MAX_SCALE, MAX_TIME_S, PERCENTILE_EDGE, Defaults
+from .messages.common import REGRESSION_ALLOWED
+from .plan import MAX_RATIO, MAX_SCALE, MAX_TIME_S, PERCENTILE_EDGE, Defaults
 from .records import GcMode, Mode
 
 __all__ = ["MARKER", "Settings", "add_options", "read_settings", "settings_key"]
@@ -220,10 +221,8 @@ def _percentage(raw: Any, source: str) -> float:
         value = float(text[:-1]) if text.endswith("%") else math.nan
     except ValueError:
         value = math.nan
-    if not (0 <= value < math.inf):
-        raise pytest.UsageError(
-            f"{source}: expected a percentage >= 0 with its %, such as 10%, got {raw!r}"
-        )
+    if not 0 <= value <= (MAX_RATIO - 1) * 100:
+        raise pytest.UsageError(f"{source}: {REGRESSION_ALLOWED}, got {raw!r}")
     return value / 100.0
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from ..plan import (
     MAX_CONCURRENCY,
     MAX_RATE,
+    MAX_RATIO,
     MAX_TIME_S,
     MAX_WARMUP,
     MIN_RATE,
@@ -32,6 +33,14 @@ CONCURRENCY_ALLOWED = (
 MIN_RATE_ALLOWED = (
     f"min_rate must be from {MIN_RATE:g} to {MAX_RATE:g} calls per second, the rate "
     "latency_sla.capacity must hold"
+)
+RATIO_ALLOWED = (
+    f"ratio must be a positive number, at most {MAX_RATIO:,.0f}, candidate / baseline "
+    "(e.g. ratio=0.8: the candidate at most 0.8x the baseline)"
+)
+REGRESSION_ALLOWED = (
+    f"expected a percentage from 0 to {(MAX_RATIO - 1) * 100:,.0f} (a slowdown to "
+    f"{MAX_RATIO:,.0f}x) with its %, such as 10%"
 )
 CAPACITY_TIME_ALLOWED = (
     f"capacity_time must be a positive number of seconds, at most {MAX_TIME_S:,.0f} (a day)"
@@ -67,6 +76,12 @@ def shorten_middle(text: str, width: int) -> str:
         return text
     head = (width - 3) // 2
     return f"{text[:head]}...{text[len(text) - (width - 3 - head) :]}"
+
+
+def shown_value(value: object, width: int = 100) -> str:
+    """``repr(value)`` on one line in at most ``width`` characters, any cut marked ``...`` in
+    the middle (``shorten_middle``), never cut mid-word at the end."""
+    return shorten_middle(printable(repr(value)), width)
 
 
 def printable(text: str) -> str:
