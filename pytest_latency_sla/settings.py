@@ -67,7 +67,9 @@ OPTIONS = (
     Option("html", "write a self-contained HTML report with a histogram per test to PATH",
            metavar="PATH"),
     Option("save", "after the run, write a baseline file (schema pytest-latency-sla-baseline/1) "
-           "for a later --latency-baseline to PATH", metavar="PATH"),
+           "for a later --latency-baseline to PATH; a baseline already there keeps the entries "
+           "of tests not run now (deselected with -k, run on another shard) if measured on the "
+           "same machine, and every test run now replaces its entries", metavar="PATH"),
     Option("baseline", "compare every measured test with the baseline file at PATH "
            "(written by --latency-save): a confident regression beyond --latency-regression "
            "fails the test", env="LATENCY_SLA_BASELINE", metavar="PATH"),
@@ -290,18 +292,61 @@ def read_settings(config: pytest.Config) -> Settings:
     was invoked (as ``--junitxml`` is), or from the rootdir when the ini file gives it (as
     ``cache_dir`` is), and made absolute now, so a test that changes directory cannot move it."""
     values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
     for option in OPTIONS:
         raw, source = _raw(config, option)
         if raw is None:
             continue
         key = option.name.replace("-", "_")
+        sources[key] = source
         if option.name in _PATH_PARSERS:
             from_ini = source.startswith("ini ")
             base = config.rootpath if from_ini else Path(config.invocation_params.dir)
             values[key] = _PATH_PARSERS[option.name](raw, source, base)
         else:
             values[key] = _PARSERS[option.name](raw, source)
+    _check_together(values, sources)
     return Settings(**values)
+
+
+def _a_file(path: Path, *, read: bool) -> bool:
+    """``path`` is (or, to be written, will be) a regular file, not a device or a stream."""
+    if read:
+        return path.is_file()
+    from .reports.files import ReportPathError, check_target
+
+    try:
+        return check_target(path).kind == "file"
+    except ReportPathError:  # already refused, with its reason, when the path was read
+        return False
+
+
+# The files a run writes: no two of them may be one file.
+_OUTPUTS = ("json", "md", "html", "save")
+
+
+def _check_together(values: dict[str, Any], sources: dict[str, str]) -> None:
+    """What no single setting shows wrong: a regression allowed with no baseline to regress
+    from, two outputs (or an output and the baseline read) that are one file after resolving
+    links (a device such as /dev/null may take several)."""
+    from .messages.files import regression_without_baseline, same_output
+
+    if "regression" in values and "baseline" not in values:
+        raise pytest.UsageError(regression_without_baseline(sources["regression"]))
+    seen: dict[Path, str] = {}
+    for key in (*_OUTPUTS, "baseline"):
+        value = values.get(key)
+        if value is None or value == "github":
+            continue
+        given = Path(value)
+        if not _a_file(given, read=key == "baseline"):  # a device, this process's stdout
+            continue
+        path = given.resolve()
+        earlier = seen.get(path)
+        # the baseline read may be the one --latency-save replaces; a report never
+        if earlier is not None and {earlier, key} != {"save", "baseline"}:
+            raise pytest.UsageError(same_output(sources[earlier], sources[key], str(value)))
+        seen.setdefault(path, key)
 
 
 settings_key = pytest.StashKey[Settings]()
