@@ -11,6 +11,7 @@ at the end (``_session``).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,14 @@ from typing import Any
 
 import pytest
 
-from .records import BaselineNoteDict, EnvironmentDict, MachineDict, StoredStatus
+from .messages.files import SAVE_NOT_REPLACED
+from .records import (
+    BaselineNoteDict,
+    EnvironmentDict,
+    MachineDict,
+    StoredMeasurementDict,
+    StoredStatus,
+)
 from .settings import Settings
 from .stats.stored import OrderWindow
 
@@ -77,26 +85,64 @@ baseline_key = pytest.StashKey[StoredBaseline]()
 
 
 def configure(config: pytest.Config, settings: Settings) -> None:
-    """Load ``--latency-baseline`` once per process (each xdist worker compares on its own)."""
-    if settings.baseline is not None and settings.mode != "off":
+    """Load ``--latency-baseline`` once per process (each xdist worker compares on its own);
+    check that a file already at ``--latency-save`` is a baseline (its entries of tests not run
+    are kept: ``merged``), so that a report or a typo is never overwritten at the end."""
+    if settings.mode == "off":
+        return
+    if settings.baseline is not None:
         config.stash[baseline_key] = load_baseline(settings.baseline)
+    save = settings.save
+    if save is not None and save.is_file() and save.stat().st_size:
+        load_baseline(save, "--latency-save")
 
 
-def load_baseline(path: Path) -> StoredBaseline:
-    """The baseline at ``path``; ``pytest.UsageError`` naming the path and what is wrong."""
+def merged(
+    path: Path,
+    measured: Mapping[str, StoredMeasurementDict],
+    ran: Iterable[str],
+    machine: MachineDict,
+) -> tuple[dict[str, StoredMeasurementDict], int, int]:
+    """What ``--latency-save`` writes to ``path``: the measurements of this run, and those of
+    the file already there whose tests did not run now (deselected with ``-k``, on another
+    shard), when it was measured on the same machine. Returns the measurements, how many were
+    kept from the file, and how many were dropped because the file came from another machine.
+    A test that ran now has its earlier entries replaced, all of them (``#2`` included)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        earlier = data["measurements"]
+        stored_machine = data.get("machine") or {}
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+        return dict(measured), 0, 0
+    now = set(ran) | {_test_of(name) for name in measured}
+    keep = {n: r for n, r in earlier.items() if _test_of(n) not in now and n not in measured}
+    if not same_machine(stored_machine, machine):
+        return dict(measured), 0, len(keep)
+    return {**keep, **measured}, len(keep), 0
+
+
+def _test_of(name: str) -> str:
+    """The test of a measurement's name: ``t.py::test_x#2`` -> ``t.py::test_x``."""
+    return re.sub(r"#\d+$", "", name)
+
+
+def load_baseline(path: Path, option: str = "--latency-baseline") -> StoredBaseline:
+    """The baseline at ``path``; ``pytest.UsageError`` naming the ``option``, the path and what
+    is wrong."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise pytest.UsageError(
-            f"--latency-baseline: cannot read {str(path)!r} as a baseline file: {error}"
+            f"{option}: cannot read {str(path)!r} as a baseline file: {error}"
+            f"{SAVE_NOT_REPLACED if option == '--latency-save' else ''}"
         ) from None
     try:
         return _parse(path, data)
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         text = f"missing {error}" if isinstance(error, KeyError) else str(error)
         raise pytest.UsageError(
-            f"--latency-baseline: {str(path)!r} is not a {SCHEMA} file written by "
-            f"--latency-save: {text}"
+            f"{option}: {str(path)!r} is not a {SCHEMA} file written by --latency-save: {text}"
+            f"{SAVE_NOT_REPLACED if option == '--latency-save' else ''}"
         ) from None
 
 
@@ -111,7 +157,10 @@ def _parse(path: Path, data: Any) -> StoredBaseline:
             raise ValueError(f"{name}: n must be a positive int, got {n!r}")
         windows = {}
         for window in record["order_statistics"]:
-            rebuilt = OrderWindow.from_dict(window, n)
+            try:
+                rebuilt = OrderWindow.from_dict(window, n)
+            except ValueError as error:
+                raise ValueError(f"{name}: {error}") from None
             windows[rebuilt.percentile] = rebuilt
         measurements[str(name)] = Stored(n, windows)
     machine = data.get("machine") or {}

@@ -154,9 +154,11 @@ def measure_test_body(item: pytest.Function) -> bool:
     try:
         target = Target(item.obj, (), testargs)
     except TargetError as error:
-        pytest.fail(f"{item.nodeid}: {error}", pytrace=False)
-    measure_for_item(item, target, state.plan, budgeted=True)
-    return True
+        message = f"{item.nodeid}: {error}"
+    else:
+        measure_for_item(item, target, state.plan, budgeted=True)
+        return True
+    pytest.fail(message, pytrace=False)  # outside the handler: not chained to the error
 
 
 def nothing_measured(item: pytest.Item) -> str | None:
@@ -223,8 +225,11 @@ def compare_for_item(item: pytest.Item, pair: Pair, plan: Plan | None) -> Compar
         run = partial(run_comparison, isolate=isolate)
         result = _run_guarded(item, spec, name, isolate, run, pair, spec, name)
     except (TargetError, ClockStalled) as error:
-        pytest.fail(f"{item.nodeid}: {error}", pytrace=False)
-    return _record(item, result, spec, status)
+        message = f"{item.nodeid}: {error}"
+    else:
+        return _record(item, result, spec, status)
+    # outside the handler: the one-line failure, not chained to the error it words
+    pytest.fail(message, pytrace=False)
 
 
 def capacity_for_item(item: pytest.Item, target: Target, plan: Plan) -> CapacityResult:
@@ -266,7 +271,11 @@ def capacity_for_item(item: pytest.Item, target: Target, plan: Plan) -> Capacity
         run = partial(run_capacity, isolate=plan.isolate)
         result = _run_guarded(item, spec, name, plan.isolate, run, target, spec, name)
     except (TargetError, ClockStalled) as error:
-        pytest.fail(f"{item.nodeid}: {error}", pytrace=False)
+        message: str | None = f"{item.nodeid}: {error}"
+    else:
+        message = None
+    if message is not None:  # outside the handler: the one-line failure, not chained
+        pytest.fail(message, pytrace=False)
     state.records.append(result.to_dict())
     item.user_properties.extend(
         [

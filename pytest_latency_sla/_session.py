@@ -11,7 +11,7 @@ import pytest
 
 from ._baseline import baseline_key, machine_of
 from .collector import collector_key, xdist_workers
-from .messages.files import mode_off_no_report, report_not_written
+from .messages.files import baseline_written, mode_off_no_report, report_not_written
 from .messages.ratio import other_machine
 from .messages.report import XDIST_NOTICE, baseline_line, environment_line
 from .records import EnvironmentDict, ReportDict, ResultDict
@@ -151,13 +151,19 @@ def write_files(
     tell = say or (lambda line: notice(config, line))
     written = True
     if settings.save:
+        from ._baseline import merged
         from .reports.baseline import build_baseline, write_baseline
 
         save = settings.save
-        stored = config.stash[collector_key].stored
-        baseline = build_baseline(stored, machine_of(_environment(config)))
+        collector = config.stash[collector_key]
+        machine = machine_of(_environment(config))
+        stored, kept, dropped = merged(save, collector.stored, collector.ran, machine)
+        baseline = build_baseline(stored, machine)
         written &= _write(
-            tell, "baseline", save, lambda: _written("baseline", write_baseline(save, baseline))
+            tell,
+            "baseline",
+            save,
+            lambda: baseline_written(write_baseline(save, baseline), kept, dropped),
         )
     if not (settings.json or settings.md or settings.html):
         return written
@@ -186,8 +192,6 @@ def write_files(
 
 
 def _written(kind: str, path: object) -> str:
-    if kind == "baseline":
-        return f"latency-sla: baseline written to {path}"
     return f"latency-sla: {kind} report written to {path}"
 
 

@@ -87,6 +87,8 @@ class Collector:
     expected_failures: set[str] = field(default_factory=set)
     confidence: float = 0.95  # the session's, for a row made here (a crashed worker's test)
     stored: dict[str, StoredMeasurementDict] = field(default_factory=dict)
+    # every test whose body ran (for --latency-save: its earlier entries are replaced)
+    ran: set[str] = field(default_factory=set)
     # Each test's place in the collection: under xdist results arrive in the order workers
     # finish them, and the report lists them in the order pytest collected them.
     collected: dict[str, int] = field(default_factory=dict)
@@ -103,6 +105,8 @@ class Collector:
         self.order_by(ids)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call" and not report.skipped:
+            self.ran.add(report.nodeid)
         carried = getattr(report, RESULTS_ATTR, None)
         if getattr(report, MEASURES_ATTR, False):
             self.by_test.setdefault(report.nodeid, [])

@@ -134,7 +134,7 @@ def _target(
         text = compare_not_callable(which, fn) if which else not_callable(fn, call)
         pytest.fail(text, pytrace=False)
     try:
-        return Target(fn, args, kwargs)
+        return Target(fn, args, kwargs, side=which)
     except TargetError as error:
-        message = f"latency_sla.compare(...): {which}: {error}" if which else str(error)
+        message = str(error)
     pytest.fail(message, pytrace=False)

@@ -19,6 +19,7 @@ from .messages.common import (
     MIN_RATE_ALLOWED,
     PERCENTILE_ALLOWED,
     RATE_ALLOWED,
+    RATIO_ALLOWED,
     WARMUP_ALLOWED,
     percentile_fraction,
 )
@@ -27,6 +28,7 @@ from .plan import (
     CAPACITY_TIME,
     MAX_CONCURRENCY,
     MAX_RATE,
+    MAX_RATIO,
     MAX_TIME_S,
     MAX_WARMUP,
     MIN_RATE,
@@ -206,12 +208,8 @@ def _budget(kwargs: Mapping[str, Any], where: str) -> tuple[float, str]:
         )
     unit, value = given[0]
     if unit == "ratio":
-        if not _is_real(value) or not _isfinite(value) or value <= 0:
-            raise _bad(
-                where, "ratio", value,
-                "ratio must be a positive finite number, candidate / baseline "
-                "(e.g. ratio=0.8: the candidate at most 0.8x the baseline)",
-            )  # fmt: skip
+        if not _is_real(value) or not _isfinite(value) or not 0 < value <= MAX_RATIO:
+            raise _bad(where, "ratio", value, RATIO_ALLOWED)
         return value, unit
     if not _is_real(value) or not _isfinite(value) or float(value) * UNIT_SECONDS[unit] <= 0:
         raise _bad(where, unit, value, "the budget must be a positive finite int or float")

@@ -18,6 +18,7 @@ __all__ = [
     "CAPACITY_TIME",
     "MAX_CONCURRENCY",
     "MAX_RATE",
+    "MAX_RATIO",
     "MAX_SCALE",
     "MAX_TIME_S",
     "MAX_WARMUP",
@@ -38,6 +39,9 @@ MIN_RATE, MAX_RATE = 1e-3, 1e9  # arrivals per second: one per 1000 s to one per
 MAX_CONCURRENCY = 1024  # workers, each a thread
 MAX_WARMUP = 1_000_000  # explicit warm-up calls
 MAX_SCALE = 1e6  # --latency-scale
+# ratio= and 1 + --latency-regression: a thousandfold slowdown allowed is no gate anyone means,
+# and the products with a baseline's percentile in ns stay far inside float range
+MAX_RATIO = 1000.0
 # Seconds a capacity search may take in all (``capacity_time=``), its closed-loop start included.
 CAPACITY_TIME = 30.0
 

@@ -52,7 +52,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "pytest-latency-sla's README.",
     )
     settings = config.stash[settings_key] = read_settings(config)
-    if settings.baseline is not None:
+    if settings.baseline is not None or settings.save is not None:
         from ._baseline import configure
 
         configure(config, settings)

@@ -14,7 +14,8 @@ from typing import Any, Callable
 
 import pytest
 
-from .plan import MAX_SCALE, MAX_TIME_S, PERCENTILE_EDGE, Defaults
+from .messages.common import REGRESSION_ALLOWED
+from .plan import MAX_RATIO, MAX_SCALE, MAX_TIME_S, PERCENTILE_EDGE, Defaults
 from .records import GcMode, Mode
 
 __all__ = ["MARKER", "Settings", "add_options", "read_settings", "settings_key"]
@@ -66,7 +67,9 @@ OPTIONS = (
     Option("html", "write a self-contained HTML report with a histogram per test to PATH",
            metavar="PATH"),
     Option("save", "after the run, write a baseline file (schema pytest-latency-sla-baseline/1) "
-           "for a later --latency-baseline to PATH", metavar="PATH"),
+           "for a later --latency-baseline to PATH; a baseline already there keeps the entries "
+           "of tests not run now (deselected with -k, run on another shard) if measured on the "
+           "same machine, and every test run now replaces its entries", metavar="PATH"),
     Option("baseline", "compare every measured test with the baseline file at PATH "
            "(written by --latency-save): a confident regression beyond --latency-regression "
            "fails the test", env="LATENCY_SLA_BASELINE", metavar="PATH"),
@@ -220,10 +223,8 @@ def _percentage(raw: Any, source: str) -> float:
         value = float(text[:-1]) if text.endswith("%") else math.nan
     except ValueError:
         value = math.nan
-    if not (0 <= value < math.inf):
-        raise pytest.UsageError(
-            f"{source}: expected a percentage >= 0 with its %, such as 10%, got {raw!r}"
-        )
+    if not 0 <= value <= (MAX_RATIO - 1) * 100:
+        raise pytest.UsageError(f"{source}: {REGRESSION_ALLOWED}, got {raw!r}")
     return value / 100.0
 
 
@@ -291,18 +292,63 @@ def read_settings(config: pytest.Config) -> Settings:
     was invoked (as ``--junitxml`` is), or from the rootdir when the ini file gives it (as
     ``cache_dir`` is), and made absolute now, so a test that changes directory cannot move it."""
     values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
     for option in OPTIONS:
         raw, source = _raw(config, option)
         if raw is None:
             continue
         key = option.name.replace("-", "_")
+        sources[key] = source
         if option.name in _PATH_PARSERS:
             from_ini = source.startswith("ini ")
             base = config.rootpath if from_ini else Path(config.invocation_params.dir)
             values[key] = _PATH_PARSERS[option.name](raw, source, base)
         else:
             values[key] = _PARSERS[option.name](raw, source)
+    _check_together(values, sources)
     return Settings(**values)
+
+
+def _a_file(path: Path, *, read: bool) -> bool:
+    """``path`` is (or, to be written, will be) a regular file, not a device or a stream."""
+    if read:
+        return path.is_file()
+    from .reports.files import ReportPathError, check_target
+
+    try:
+        return check_target(path).kind == "file"
+    except ReportPathError:  # already refused, with its reason, when the path was read
+        return False
+
+
+# The files a run writes: no two of them may be one file.
+_OUTPUTS = ("json", "md", "html", "save")
+
+
+def _check_together(values: dict[str, Any], sources: dict[str, str]) -> None:
+    """What no single setting shows wrong: a regression given on the command line or in the
+    environment with no baseline to regress from (in the ini file it is the project's setting
+    for the runs that give a baseline, such as CI's), two outputs (or an output and the baseline read) that are one file after resolving
+    links (a device such as /dev/null may take several)."""
+    from .messages.files import regression_without_baseline, same_output
+
+    given_here = not sources.get("regression", "ini ").startswith("ini ")
+    if "regression" in values and "baseline" not in values and given_here:
+        raise pytest.UsageError(regression_without_baseline(sources["regression"]))
+    seen: dict[Path, str] = {}
+    for key in (*_OUTPUTS, "baseline"):
+        value = values.get(key)
+        if value is None or value == "github":
+            continue
+        given = Path(value)
+        if not _a_file(given, read=key == "baseline"):  # a device, this process's stdout
+            continue
+        path = given.resolve()
+        earlier = seen.get(path)
+        # the baseline read may be the one --latency-save replaces; a report never
+        if earlier is not None and {earlier, key} != {"save", "baseline"}:
+            raise pytest.UsageError(same_output(sources[earlier], sources[key], str(value)))
+        seen.setdefault(path, key)
 
 
 settings_key = pytest.StashKey[Settings]()

@@ -236,11 +236,48 @@ def test_ini_and_environment_twins(
     )
 
 
+def test_the_largest_ratios_allowed_gate_without_overflow(
+    scripted_pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _saved(scripted_pytester)
+    scripted_pytester.makepyfile(
+        test_limit="""
+import itertools, pytest
+
+@pytest.mark.latency_sla(ratio=1000, percentile=50)
+def test_at_the_limit(latency_sla, scripted):
+    latency_sla.compare(scripted(itertools.repeat(5_000)), scripted(itertools.repeat(4_000)))
+"""
+    )
+    result = scripted_pytester.runpytest(
+        "--latency-baseline=base.json", "--latency-regression=99900%", "-W", "error",
+        "--latency-report", "-k", "test_budgets or test_at_the_limit",
+    )  # fmt: skip
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["*p50 <= 1000x baseline*", "*p50 <= 1000x stored*"])
+    for setting in ("ini latency_regression", "environment variable LATENCY_SLA_REGRESSION"):
+        if setting.startswith("ini"):
+            scripted_pytester.makeini(
+                "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+                "addopts = -p no:randomly -p no:cacheprovider\nlatency_regression = 1e308%\n"
+            )
+        else:
+            monkeypatch.setenv("LATENCY_SLA_REGRESSION", "100000%")
+        refused = scripted_pytester.runpytest("--latency-baseline=base.json")
+        assert refused.ret == pytest.ExitCode.USAGE_ERROR
+        refused.stderr.fnmatch_lines(
+            [f"ERROR: {setting}: expected a percentage from 0 to 99,900 (a slowdown to 1,000x)*"]
+        )
+
+
 @pytest.mark.parametrize(
     ("args", "content", "message"),
     [
-        (["--latency-regression=10"], None, "--latency-regression: expected a percentage >= 0 "
-         "with its %, such as 10%, got '10'"),
+        (["--latency-regression=10"], None, "--latency-regression: expected a percentage from 0 "
+         "to 99,900 (a slowdown to 1,000x) with its %, such as 10%, got '10'"),
+        (["--latency-regression=1e308%"], None, "--latency-regression: expected a percentage "
+         "from 0 to 99,900 (a slowdown to 1,000x) with its %, such as 10%, got '1e308%'"),
+        (["--latency-regression=100000%"], None, "--latency-regression: expected a percentage*"),
         (["--latency-regression=-5%"], None, "--latency-regression: expected a percentage*"),
         (["--latency-regression=nan%"], None, "--latency-regression: expected a percentage*"),
         (["--latency-baseline=missing.json"], None, "--latency-baseline: no baseline file "

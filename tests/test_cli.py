@@ -81,7 +81,11 @@ def test_under_load_reports_rates_and_json(tmp_path: Path) -> None:
         ),
         (["--ms", "5", "--max-time", "0"], "--max-time 0.0: max_time must be a positive"),
         (["--ratio", "0.8"], "--ratio needs --vs BASELINE.onnx, the model to compare with"),
-        (["--vs", str(FUNNEL), "--ratio", "0"], "--ratio 0.0: ratio must be a positive finite"),
+        (["--vs", str(FUNNEL), "--ratio", "0"], "--ratio 0.0: ratio must be a positive number"),
+        (
+            ["--vs", str(FUNNEL), "--ratio", "1e308"],
+            "--ratio 1e+308: ratio must be a positive number, at most 1,000, candidate / baseline",
+        ),  # fmt: skip
         (["--vs", str(FUNNEL), "--ratio", "nan"], "--ratio nan: ratio must be a positive"),
         (["--vs", str(FUNNEL), "--rate", "100"], "--vs compares closed loop: it cannot be"),
     ],

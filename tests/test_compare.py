@@ -358,6 +358,12 @@ def test_scaled(latency_sla, scripted):
         ("ratio=0", "latency_sla.compare(f, f)", "latency_sla(ratio=0): ratio must be a positive*"),
         ("ratio=-1", "latency_sla.compare(f, f)", "latency_sla(ratio=-1): ratio must be*"),
         ("ratio=float('nan')", "latency_sla.compare(f, f)", "latency_sla(ratio=nan): ratio must*"),
+        (
+            "ratio=1e308, percentile=50",
+            "latency_sla.compare(f, f)",
+            "latency_sla(ratio=1e+308): ratio must be a positive number, at most 1,000, "
+            "candidate / baseline (e.g. ratio=0.8: the candidate at most 0.8x the baseline)",
+        ),
         ("ratio=True", "latency_sla.compare(f, f)", "latency_sla(ratio=True): ratio must be*"),
         ("ratio='0.8x'", "latency_sla.compare(f, f)", "latency_sla(ratio='0.8x'): ratio must be*"),
         (
@@ -422,6 +428,7 @@ def test_scaled(latency_sla, scripted):
         "zero",
         "negative",
         "nan",
+        "huge",
         "bool",
         "string",
         "overkill",

@@ -116,3 +116,68 @@ def test_the_first_call_failing_gets_no_note(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["E       ValueError: broken from the start"])
     result.stdout.no_fnmatch_line("*latency-sla call*")
+
+
+@pytest.mark.parametrize(
+    ("marker", "failing", "note"),
+    [
+        ("ratio=2, percentile=50", "baseline", "the baseline's warm-up call 51 (un-timed), not "
+         "its first call: latency_sla.compare(candidate, baseline, ...) calls each side again "
+         "and again with the same arguments, so whatever one call changes the next call sees"),
+        ("ratio=2, percentile=50, warmup=46", "candidate", "the candidate's timed call 5, "
+         "after 46 warm-up calls (call 51 in all), not its first call: "
+         "latency_sla.compare(candidate, baseline, ...) calls each side again*"),
+        ("ratio=2, percentile=50, warmup=46", "baseline", "the baseline's timed call 5, after "
+         "46 warm-up calls (call 51 in all), not its first call*"),
+        ("ratio=2, percentile=50, warmup=46", "async-baseline", "the baseline's timed call 5, "
+         "after 46 warm-up calls (call 51 in all)*"),
+    ],
+    ids=["baseline-warm-up", "candidate-timed", "baseline-timed", "async-baseline-timed"],
+)  # fmt: skip
+def test_a_compared_call_that_fails_on_its_51st_call_is_named_with_its_side(
+    pytester: pytest.Pytester, marker: str, failing: str, note: str
+) -> None:
+    # the 5th pair comes before any look (10 pairs for a fail, 12 for a pass)
+    pytester.makepyfile(
+        f"""
+        import itertools, pytest
+
+        class Exhausted(Exception):
+            pass
+
+        calls = itertools.count(1)
+
+        def fetch():
+            if next(calls) == 51:
+                raise Exhausted("connection pool exhausted")
+
+        async def fetch_async():
+            fetch()
+
+        def other():
+            pass
+
+        async def other_async():
+            pass
+
+        FAILING = {failing!r}
+
+        @pytest.mark.latency_sla({marker})
+        def test_compare(latency_sla):
+            if FAILING == "candidate":
+                latency_sla.compare(fetch, other)
+            elif FAILING == "baseline":
+                latency_sla.compare(other, fetch)
+            else:
+                latency_sla.compare(other_async, fetch_async)
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "E       *Exhausted: connection pool exhausted",
+            "*- Captured latency-sla call -*",
+            f"the exception above came from {note}",
+        ]
+    )

@@ -74,11 +74,11 @@ class MeasureSpec:
         half = (1.0 - self.confidence) / 2.0
         gates = []
         for t in self.ratio_thresholds:
-            stored = None
+            stored, stored_n = None, 0
             if t.against == "stored":
                 side = self.stored[t.percentile].side_bounds(half)
-                stored = (side.lower_ns, side.upper_ns)
-            gates.append(RatioGate(t.percentile / 100.0, t.budget_s, stored))
+                stored, stored_n = (side.lower_ns, side.upper_ns), side.n
+            gates.append(RatioGate(t.percentile / 100.0, t.budget_s, stored, stored_n))
         return gates
 
 

@@ -19,20 +19,23 @@ import random
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..records import GcMode, Stopped
 from ..stats.looks import Looks
 from ..stats.two_sample import RatioGate, RatioLooks
 from .clock import CLOCK
+from .pairs import BASELINE, CANDIDATE, note_side, run_args, run_bare, run_general, side_of
 from .sampler import (
     MAX_SAMPLES,
     MEASURE_SAMPLES,
     Decision,
+    FailedCall,
     Gate,
     GcCounter,
     _AsyncRunner,
     _SyncRunner,
+    attach_call,
     attach_partial,
     check_clock,
     decided,
@@ -42,7 +45,7 @@ from .sampler import (
     time_one_call,
 )
 from .sampler import _runner as runner_for
-from .target import Pair, Target, reject_lazy_result
+from .target import Pair, reject_lazy_result
 
 if TYPE_CHECKING:
     import numpy as np
@@ -104,6 +107,8 @@ def compare(
     except BaseException as error:
         if not isinstance(error, Exception):  # an interrupt: keep what was sampled, for the report
             attach_partial(error, pairs.interrupted(len(gates), len(ratio_gates)))
+        else:  # a measured call's own error: say which side and which call raised it
+            attach_call(error, pairs.failed_call(error))
         raise
     finally:
         candidate.close()
@@ -140,8 +145,11 @@ def _compare(
 ) -> Comparison:
     import numpy as np
 
+    pairs.warming = CANDIDATE
     candidate_warmup = pairs.candidate.warm_up(warmup, max_time)
+    pairs.warming = BASELINE
     pairs.warmups = (candidate_warmup, pairs.baseline.warm_up(warmup, max_time))
+    pairs.warming = ""
     alpha = 1.0 - confidence
     looks = Looks([(g.q, g.budget_ns) for g in gates], alpha)
     ratio_looks = RatioLooks(ratio_gates, alpha)
@@ -198,8 +206,9 @@ class _Pairs:
         self.candidate, self.baseline = candidate, baseline
         self.rng = rng
         self.x, self.y = array("q"), array("q")
-        # how far sampling got, for ``interrupted``
+        # how far sampling got, for ``interrupted`` and ``failed_call``
         self.warmups = (0, 0)
+        self.warming = ""  # the side being warmed up, if any
         self.started_ns: int | None = None
         self.gc_counter: GcCounter | None = None
 
@@ -224,6 +233,16 @@ class _Pairs:
             gc_collections=0 if self.gc_counter is None else self.gc_counter.collections,
         )
 
+    def failed_call(self, error: BaseException) -> FailedCall:
+        """Which side's call raised ``error``: a warm-up call, or the timed call of the pair
+        under way (``engine.pairs`` notes the side on the error)."""
+        if self.warming:
+            runner = self.candidate if self.warming == CANDIDATE else self.baseline
+            return FailedCall("warm-up", runner.warm_calls, 0, self.warming)
+        side = side_of(error)
+        warmup = self.warmups[1] if side == BASELINE else self.warmups[0]
+        return FailedCall("timed", len(self.x) + 1, warmup, side)
+
     def run(self, count: int, deadline: int) -> bool:
         """Time ``count`` pairs; return True when the deadline passed."""
         if count <= 0:
@@ -240,10 +259,10 @@ class _Pairs:
         if a.is_async or b.is_async:
             return bool(self._event_loop()._complete(self._run_async(order, deadline)))
         if a.kwargs or b.kwargs or a.args != b.args:
-            return _run_general(a, b, order, self.x, self.y, deadline)
+            return run_general(a, b, order, self.x, self.y, deadline)
         if a.args:
-            return _run_args(a.fn, b.fn, a.args, order, self.x, self.y, deadline)
-        return _run_bare(a.fn, b.fn, order, self.x, self.y, deadline)
+            return run_args(a.fn, b.fn, a.args, order, self.x, self.y, deadline)
+        return run_bare(a.fn, b.fn, order, self.x, self.y, deadline)
 
     def _checked_pair(self, deadline: int) -> bool:
         clock = CLOCK.now_ns
@@ -253,12 +272,20 @@ class _Pairs:
             # the async loop checks nothing: an async def function is awaited on every call
             return bool(self._event_loop()._complete(self._run_async([first is a], deadline)))
         t0 = clock()
-        out1 = first.fn(*first.args, **first.kwargs)
+        try:
+            out1 = first.fn(*first.args, **first.kwargs)
+        except BaseException as error:
+            note_side(error, first.side)
+            raise
         t1 = clock()
-        out2 = second.fn(*second.args, **second.kwargs)
+        try:
+            out2 = second.fn(*second.args, **second.kwargs)
+        except BaseException as error:
+            note_side(error, second.side)
+            raise
         t2 = clock()
-        reject_lazy_result(out1, first.fn)
-        reject_lazy_result(out2, second.fn)
+        reject_lazy_result(out1, first.fn, first.side)
+        reject_lazy_result(out2, second.fn, second.side)
         if first is a:
             self.x.append(t1 - t0)
             self.y.append(t2 - t1)
@@ -279,13 +306,21 @@ class _Pairs:
         for candidate_first in order:
             first, second = (a, b) if candidate_first else (b, a)
             t0 = clock()
-            out = first.fn(*first.args, **first.kwargs)
-            if first.is_async:
-                await out
+            try:
+                out = first.fn(*first.args, **first.kwargs)
+                if first.is_async:
+                    await out
+            except BaseException as error:
+                note_side(error, first.side)
+                raise
             t1 = clock()
-            out = second.fn(*second.args, **second.kwargs)
-            if second.is_async:
-                await out
+            try:
+                out = second.fn(*second.args, **second.kwargs)
+                if second.is_async:
+                    await out
+            except BaseException as error:
+                note_side(error, second.side)
+                raise
             t2 = clock()
             if candidate_first:
                 x_append(t1 - t0)
@@ -296,95 +331,3 @@ class _Pairs:
             if t2 > deadline:
                 return True
         return clock() > deadline
-
-
-# One loop per call shape, as in the sampler: an empty ``**kwargs`` still costs a dict per call.
-
-
-def _run_bare(
-    a: Any, b: Any, order: list[bool], x: array[int], y: array[int], deadline: int
-) -> bool:
-    clock = CLOCK.now_ns
-    x_append, y_append = x.append, y.append
-    for candidate_first in order:
-        if candidate_first:
-            t0 = clock()
-            a()
-            t1 = clock()
-            b()
-            t2 = clock()
-            x_append(t1 - t0)
-            y_append(t2 - t1)
-        else:
-            t0 = clock()
-            b()
-            t1 = clock()
-            a()
-            t2 = clock()
-            y_append(t1 - t0)
-            x_append(t2 - t1)
-        if t2 > deadline:
-            return True
-    return clock() > deadline
-
-
-def _run_args(
-    a: Any,
-    b: Any,
-    args: tuple[Any, ...],
-    order: list[bool],
-    x: array[int],
-    y: array[int],
-    deadline: int,
-) -> bool:
-    clock = CLOCK.now_ns
-    x_append, y_append = x.append, y.append
-    for candidate_first in order:
-        if candidate_first:
-            t0 = clock()
-            a(*args)
-            t1 = clock()
-            b(*args)
-            t2 = clock()
-            x_append(t1 - t0)
-            y_append(t2 - t1)
-        else:
-            t0 = clock()
-            b(*args)
-            t1 = clock()
-            a(*args)
-            t2 = clock()
-            y_append(t1 - t0)
-            x_append(t2 - t1)
-        if t2 > deadline:
-            return True
-    return clock() > deadline
-
-
-def _run_general(
-    a: Target, b: Target, order: list[bool], x: array[int], y: array[int], deadline: int
-) -> bool:
-    clock = CLOCK.now_ns
-    x_append, y_append = x.append, y.append
-    fa, aa, ka = a.fn, a.args, a.kwargs
-    fb, ab, kb = b.fn, b.args, b.kwargs
-    for candidate_first in order:
-        if candidate_first:
-            t0 = clock()
-            fa(*aa, **ka)
-            t1 = clock()
-            fb(*ab, **kb)
-            t2 = clock()
-            x_append(t1 - t0)
-            y_append(t2 - t1)
-        else:
-            t0 = clock()
-            fb(*ab, **kb)
-            t1 = clock()
-            fa(*aa, **ka)
-            t2 = clock()
-            y_append(t1 - t0)
-            x_append(t2 - t1)
-        if t2 > deadline:
-            return True
-    return clock() > deadline

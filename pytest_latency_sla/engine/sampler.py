@@ -193,11 +193,12 @@ _CALL_ATTR = "latency_sla_call"
 @dataclass(frozen=True)
 class FailedCall:
     """Which call raised: the ``number``-th warm-up call, or the ``number``-th timed (or, under
-    load, scheduled) call after ``warmup`` warm-up calls."""
+    load, scheduled) call after ``warmup`` warm-up calls; of ``side`` in a comparison."""
 
     phase: Literal["warm-up", "timed", "scheduled"]
     number: int
     warmup: int
+    side: str = ""  # which side of a comparison raised ("candidate", "baseline"); "" otherwise
 
     @property
     def overall(self) -> int:
@@ -429,7 +430,8 @@ class _SyncRunner:
 
     def call_once(self) -> None:
         self.warm_calls += 1
-        reject_lazy_result(self.target.fn(*self.target.args, **self.target.kwargs), self.target.fn)
+        target = self.target
+        reject_lazy_result(target.fn(*target.args, **target.kwargs), target.fn, target.side)
 
     def run(self, count: int, deadline: int) -> bool:
         """Time ``count`` calls; return True when the deadline passed."""
@@ -442,7 +444,7 @@ class _SyncRunner:
             t0 = clock()
             out = fn(*args, **kwargs)
             t1 = clock()
-            reject_lazy_result(out, fn)
+            reject_lazy_result(out, fn, self.target.side)
             append(t1 - t0)
             if t1 > deadline:
                 return True

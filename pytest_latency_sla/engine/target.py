@@ -5,7 +5,7 @@ generator), a plain function that returns an awaitable, a generator or an async 
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from ..messages.errors import awaitable_returned, generator_function, generator_returned
@@ -17,19 +17,20 @@ class TargetError(TypeError):
     """The target's calls would not do the work being timed; the message says why and how to fix."""
 
 
-def reject_lazy_result(value: Any, fn: Callable[..., Any]) -> None:
+def reject_lazy_result(value: Any, fn: Callable[..., Any], side: str = "") -> None:
     """Raise ``TargetError`` when a plain function's return ``value`` does the work only later:
     an awaitable (timing the call times creating a coroutine, never running it), a generator or
-    an async generator (timing the call times creating it, never its body)."""
+    an async generator (timing the call times creating it, never its body). ``side`` names the
+    side of a comparison the function is (``candidate``, ``baseline``; empty otherwise)."""
     if inspect.isawaitable(value):
         if inspect.iscoroutine(value):
             value.close()  # never awaited on purpose: no "was never awaited" warning
-        raise TargetError(awaitable_returned(fn, value))
+        raise TargetError(awaitable_returned(fn, value, side))
     if inspect.isgenerator(value) or inspect.isasyncgen(value):
-        shown = repr(value)
+        message = generator_returned(fn, value, inspect.isasyncgen(value), side)
         if inspect.isgenerator(value):
             value.close()
-        raise TargetError(generator_returned(fn, shown, inspect.isasyncgen(value)))
+        raise TargetError(message)
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,13 @@ class Target:
     fn: Callable[..., Any]
     args: tuple[Any, ...] = ()
     kwargs: dict[str, Any] = field(default_factory=dict)
+    # which side of a comparison this call is ("candidate", "baseline"), for the errors
+    side: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         if inspect.isgeneratorfunction(self.fn) or inspect.isasyncgenfunction(self.fn):
-            raise TargetError(generator_function(self.fn, inspect.isasyncgenfunction(self.fn)))
+            asynchronous = inspect.isasyncgenfunction(self.fn)
+            raise TargetError(generator_function(self.fn, asynchronous, self.side))
 
     @property
     def is_async(self) -> bool:
@@ -51,7 +55,14 @@ class Target:
 
 @dataclass(frozen=True)
 class Pair:
-    """Two measured calls compared with each other: ``candidate`` against ``baseline``."""
+    """Two measured calls compared with each other: ``candidate`` against ``baseline`` (each
+    knows its side, for the errors)."""
 
     candidate: Target
     baseline: Target
+
+    def __post_init__(self) -> None:
+        for side in ("candidate", "baseline"):
+            target: Target = getattr(self, side)
+            if target.side != side:
+                object.__setattr__(self, side, replace(target, side=side))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from ..plan import (
     MAX_CONCURRENCY,
     MAX_RATE,
+    MAX_RATIO,
     MAX_TIME_S,
     MAX_WARMUP,
     MIN_RATE,
@@ -32,6 +33,14 @@ CONCURRENCY_ALLOWED = (
 MIN_RATE_ALLOWED = (
     f"min_rate must be from {MIN_RATE:g} to {MAX_RATE:g} calls per second, the rate "
     "latency_sla.capacity must hold"
+)
+RATIO_ALLOWED = (
+    f"ratio must be a positive number, at most {MAX_RATIO:,.0f}, candidate / baseline "
+    "(e.g. ratio=0.8: the candidate at most 0.8x the baseline)"
+)
+REGRESSION_ALLOWED = (
+    f"expected a percentage from 0 to {(MAX_RATIO - 1) * 100:,.0f} (a slowdown to "
+    f"{MAX_RATIO:,.0f}x) with its %, such as 10%"
 )
 CAPACITY_TIME_ALLOWED = (
     "capacity_time must be a positive number of seconds, at least max_time (room for the "
@@ -75,6 +84,12 @@ def middle_cut(text: str, keep: int) -> tuple[str, str]:
     by one when ``keep`` is odd), for a longer ``text`` shown with its middle left out."""
     head = keep // 2
     return text[:head], text[len(text) - (keep - head) :]
+
+
+def shown_value(value: object, width: int = 100) -> str:
+    """``repr(value)`` on one line in at most ``width`` characters, any cut marked ``...`` in
+    the middle (``shorten_middle``), never cut mid-word at the end."""
+    return shorten_middle(printable(repr(value)), width)
 
 
 def printable(text: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from .common import plural
+from .common import plural, shown_value
 
 # --- errors of a capacity search ------------------------------------------------------------
 
@@ -83,7 +83,7 @@ def needs_compare(nodeid: str, called: str | None = None) -> str:
 def compare_not_callable(which: str, fn: object) -> str:
     return (
         f"latency_sla.compare(candidate, baseline, ...) needs two callables to time; "
-        f"{which} is {type(fn).__name__} {fn!r:.60}"
+        f"{which} is {type(fn).__name__} {shown_value(fn)}"
     )
 
 
@@ -111,14 +111,20 @@ def coroutine_object() -> str:
 
 
 def not_callable(fn: object, call: str = "latency_sla") -> str:
-    return f"{call}(fn, ...) needs a callable to time; got {type(fn).__name__} {fn!r:.60}"
+    return f"{call}(fn, ...) needs a callable to time; got {type(fn).__name__} {shown_value(fn)}"
 
 
-def awaitable_returned(fn: object, value: object) -> str:
+def _call(side: str) -> str:
+    """How the call that got the function is named: ``latency_sla(fn, ...)``, or a side of a
+    comparison (``latency_sla.compare(...): baseline``)."""
+    return f"latency_sla.compare(...): {side}" if side else "latency_sla(fn, ...)"
+
+
+def awaitable_returned(fn: object, value: object, side: str = "") -> str:
     return (
-        f"latency_sla(fn, ...): {getattr(fn, '__qualname__', fn)!r} is not an async def "
-        f"function but returned {type(value).__name__} {value!r:.60}; pass an async def "
-        "function so each timed call is awaited"
+        f"{_call(side)}: {_name(fn)!r} is not an async def function but returned "
+        f"{type(value).__name__} {shown_value(value)}; pass an async def function so each timed "
+        "call is awaited"
     )
 
 
@@ -126,34 +132,44 @@ def _name(fn: object) -> str:
     return str(getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or fn)
 
 
-def generator_function(fn: object, asynchronous: bool) -> str:
-    """A generator function given as the measured call."""
+def generator_function(fn: object, asynchronous: bool, side: str = "") -> str:
+    """A generator function given as the measured call (``side``: which side of
+    ``latency_sla.compare``, empty for ``latency_sla``)."""
     name = _name(fn)
     kind = "an async generator function" if asynchronous else "a generator function"
     return (
-        f"latency_sla(fn, ...): {name} is {kind}: calling it only creates the generator, so "
-        f"timing it would time only its creation, never its body; {_consume(name, asynchronous)}"
+        f"{_call(side)}: {name} is {kind}: calling it only creates the generator, so timing it "
+        f"would time only its creation, never its body; {_consume(name, asynchronous, side)}"
     )
 
 
-def generator_returned(fn: object, shown: str, asynchronous: bool) -> str:
-    """A plain function that returned a generator or an async generator."""
+def generator_returned(fn: object, value: object, asynchronous: bool, side: str = "") -> str:
+    """A plain function that returned ``value``, a generator or an async generator."""
     name = _name(fn)
     return (
-        f"latency_sla(fn, ...): {name} returned {shown:.60}: timing the call would time only the "
-        f"generator's creation, never its body; {_consume(name, asynchronous)}"
+        f"{_call(side)}: {name} returned {shown_value(value)}: timing the call would time only "
+        f"the generator's creation, never its body; {_consume(name, asynchronous, side)}"
     )
 
 
-def _consume(name: str, asynchronous: bool) -> str:
+def _consume(name: str, asynchronous: bool, side: str) -> str:
     if "<" in name:  # a lambda or a local function: its qualified name is no expression
         name = "fn"
     if asynchronous:
         return (
             "consume it inside the timed call, in a coroutine: async def consume(): return "
-            f"[item async for item in {name}()], then latency_sla(consume)"
+            f"[item async for item in {name}()], then {_passing('consume', side)}"
         )
-    return f"consume it inside the timed call: latency_sla(lambda: list({name}()))"
+    return f"consume it inside the timed call: {_passing(f'lambda: list({name}())', side)}"
+
+
+def _passing(expression: str, side: str) -> str:
+    """The call that measures ``expression`` in place of the function given."""
+    if side == "candidate":
+        return f"latency_sla.compare({expression}, baseline)"
+    if side == "baseline":
+        return f"latency_sla.compare(candidate, {expression})"
+    return f"latency_sla({expression})"
 
 
 def nothing_measured(nodeid: str, item_kind: str | None) -> str:
@@ -184,10 +200,15 @@ class FailedCallInfo(Protocol):
     @property
     def overall(self) -> int: ...
 
+    @property
+    def side(self) -> str: ...
+
 
 def failed_call(call: FailedCallInfo, body: bool) -> str:
-    """Which call of the measured code raised (``call``: an ``engine.sampler.FailedCall``), and,
-    for a marker-only test (``body``), that its body runs again and again."""
+    """Which call of the measured code raised (``call``: an ``engine.sampler.FailedCall``; of
+    which side, in a comparison), and, for a marker-only test (``body``), that its body runs
+    again and again."""
+    whose = f"the {call.side}'s " if call.side else ""
     if call.phase == "warm-up":
         which = f"warm-up call {call.number:,} (un-timed)"
     else:
@@ -196,7 +217,12 @@ def failed_call(call: FailedCallInfo, body: bool) -> str:
             f"{kind} call {call.number:,}, after {plural(call.warmup, 'warm-up call')} "
             f"(call {call.overall:,} in all)"
         )
-    if body:
+    if call.side:
+        how = (
+            "latency_sla.compare(candidate, baseline, ...) calls each side again and again with "
+            "the same arguments, so whatever one call changes the next call sees"
+        )
+    elif body:
         how = (
             "with a latency_sla marker and no latency_sla fixture, the test body is the measured "
             "call: it runs again and again (warm-up, then timed calls) with the same fixture "
@@ -209,7 +235,8 @@ def failed_call(call: FailedCallInfo, body: bool) -> str:
             "latency_sla(fn, ...) calls fn again and again with the same arguments, so whatever "
             "one call changes the next call sees"
         )
-    return f"the exception above came from {which}, not the first call: {how}"
+    first = "its first call" if call.side else "the first call"
+    return f"the exception above came from {whose}{which}, not {first}: {how}"
 
 
 def clock_stalled(where: str) -> str:

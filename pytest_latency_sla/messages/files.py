@@ -4,7 +4,7 @@ report or is stopped by SIGTERM, and the errors of ``latency-sla merge``.
 
 from __future__ import annotations
 
-from .common import printable, shorten_middle
+from .common import plural, printable, shorten_middle
 
 # Each returns (the whole sentence, naming the path; only why, for a line that names the report).
 
@@ -148,3 +148,45 @@ def report_not_written(kind: str, target: object, why: str) -> str:
 
 def _cut(text: str, keep: int = 80) -> str:
     return shorten_middle(text, keep)
+
+
+def same_output(first: str, second: str, path: str) -> str:
+    """Two outputs of one run (or an output and the baseline read) given the same file."""
+    return (
+        f"{first} and {second} name the same file {path!r}: one would overwrite the other; give "
+        "each its own file"
+    )
+
+
+def regression_without_baseline(source: str) -> str:
+    return (
+        f"{source}: --latency-regression is the slowdown allowed against a stored baseline, "
+        "and no --latency-baseline=PATH (ini latency_baseline, LATENCY_SLA_BASELINE) is given: "
+        "give the baseline to compare with, or remove the regression setting"
+    )
+
+
+def stored_percentile_not_positive(percentile: float, value_ns: int) -> str:
+    """A stored baseline's percentile of 0 ns (a hand-edited file): no ratio to it is defined."""
+    return (
+        f"its p{percentile:g} is {value_ns} ns; a stored percentile must be positive (a ratio "
+        "to 0 means nothing)"
+    )
+
+
+# After why the file at --latency-save is not a baseline: it is left alone.
+SAVE_NOT_REPLACED = "; it is not replaced: remove it or save to another path"
+
+
+def baseline_written(path: object, kept: int, other_machine: int) -> str:
+    """``latency-sla: baseline written to base.json`` and what became of the entries the file
+    held for tests not run now."""
+    text = f"latency-sla: baseline written to {path}"
+    if kept:
+        text += f" ({plural(kept, 'measurement')} of tests not run now kept from the file)"
+    if other_machine:
+        text += (
+            f" ({plural(other_machine, 'measurement')} of tests not run now dropped: the file was "
+            "measured on another machine)"
+        )
+    return text

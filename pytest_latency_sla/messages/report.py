@@ -10,8 +10,8 @@ from typing import Any
 from ..records import BaselineNoteDict, EnvironmentDict, ResultDict
 from ..units import format_duration
 from .capacity import capacity_line
-from .common import plural
-from .ratio import ratios_without_gate
+from .common import plural, printable
+from .ratio import other_machine_note, ratios_without_gate
 from .verdict import ending, estimate_text, ratio_of, threshold_text, verdict_label
 
 XDIST_NOTICE = (
@@ -86,6 +86,9 @@ def session_notes(environment: EnvironmentDict, strong: str = "", code: str = ""
     baseline = environment.get("baseline")
     if baseline is not None:
         notes.append(baseline_line(baseline, environment.get("regression", 0.1), code) + ".")
+        if not baseline.get("same_machine", True):
+            note = other_machine_note(baseline.get("machine", {}), environment)
+            notes.append(note[0].upper() + note[1:] + ".")
     return notes
 
 
@@ -93,8 +96,9 @@ def baseline_line(note: BaselineNoteDict, regression: float, code: str = "") -> 
     """``compared with the stored baseline base.json (2026-11-28T09:00:00Z): a regression
     beyond 10% fails``."""
     return (
-        f"Compared with the stored baseline {code}{note['path']}{code} ({note['created']}): "
-        f"a confident regression beyond {regression * 100:g}% fails"
+        f"Compared with the stored baseline {code}{printable(note['path'])}{code} "
+        f"({printable(note['created'])}): a confident regression beyond {regression * 100:g}% "
+        "fails"
     )
 
 

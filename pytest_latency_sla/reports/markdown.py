@@ -42,7 +42,8 @@ def render(report: ReportDict) -> str:
     results = report.get("results", [])
     environment = report.get("environment", {})
     lines = ["## Latency SLA report", "", _summary(results, environment), ""]
-    lines.extend(f"{line}  " for line in session_notes(environment, strong="**", code="`"))
+    notes = session_notes(environment, strong="**", code="`")
+    lines.extend(f"{_escape_text(line)}  " for line in notes)
     if lines[-1]:
         lines.append("")
     if results:
@@ -87,3 +88,10 @@ def _summary(results: list[ResultDict], environment: EnvironmentDict) -> str:
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _escape_text(line: str) -> str:
+    """``_escape`` outside the line's code spans (inside one, GitHub shows ``&lt;`` as it is,
+    and nothing is HTML anyway): a CPU name read from a baseline file may hold ``<b>``."""
+    parts = line.split("`")
+    return "`".join(part if i % 2 else _escape(part) for i, part in enumerate(parts))

@@ -119,13 +119,16 @@ class LookSchedule:
     whole ``alpha``. Look ``k`` (1-based) of a side uses ``alpha / 2**k``: the sum over every
     look stays below ``alpha`` however long sampling runs.
 
-    Fail looks start at ``FIRST_FAIL_LOOK`` samples. Pass looks start at ``2 * n_min``: at
-    ``n_min`` the upper bound is the sample maximum and a single scheduler stall would block a
-    pass; at twice that, it is the second-largest sample or better.
+    Fail looks start at ``first_fail`` samples (``FIRST_FAIL_LOOK`` unless a caller needs more
+    before a fail may be claimed: a stored baseline's sample size, see ``stats.two_sample``).
+    Pass looks start at ``2 * n_min``: at ``n_min`` the upper bound is the sample maximum and a
+    single scheduler stall would block a pass; at twice that, it is the second-largest sample or
+    better.
     """
 
     q: float
     alpha: float
+    first_fail: int = FIRST_FAIL_LOOK
 
     @property
     def first_pass_look(self) -> int:
@@ -135,7 +138,7 @@ class LookSchedule:
         """The looks planned at exactly ``n`` samples (zero, one or both sides)."""
         found = []
         sides: tuple[tuple[Verdict, int], ...] = (
-            ("fail", FIRST_FAIL_LOOK),
+            ("fail", self.first_fail),
             ("pass", self.first_pass_look),
         )
         for side, first in sides:
@@ -146,7 +149,7 @@ class LookSchedule:
 
     def next_look_after(self, n: int) -> int:
         """The smallest planned look strictly after ``n`` samples."""
-        return min(_next_doubling(n, FIRST_FAIL_LOOK), _next_doubling(n, self.first_pass_look))
+        return min(_next_doubling(n, self.first_fail), _next_doubling(n, self.first_pass_look))
 
 
 def _doubling_index(n: int, first: int) -> int | None:

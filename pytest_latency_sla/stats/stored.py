@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..messages.files import stored_percentile_not_positive
 from ..records import OrderWindowDict
 from .bounds import bound_ranks, nearest_rank
 from .two_sample import SideBounds
@@ -71,7 +72,8 @@ class OrderWindow:
     @classmethod
     def from_dict(cls, data: OrderWindowDict, n: int) -> OrderWindow:
         """Rebuild a window of a sample of ``n``; ``ValueError`` when the record is inconsistent
-        (ranks outside ``1..n``, a negative step, a percentile out of range)."""
+        (ranks outside ``1..n``, a negative step, a percentile out of range) or its percentile
+        is not positive (no ratio to it means anything)."""
         percentile = float(data["percentile"])
         first_rank = int(data["first_rank"])
         values = [int(data["first_ns"])]
@@ -84,8 +86,13 @@ class OrderWindow:
                 f"window of p{percentile:g} at ranks {first_rank}..{first_rank + len(values) - 1} "
                 f"does not fit a sample of {n}"
             )
-        if not first_rank <= nearest_rank(n, percentile) < first_rank + len(values):
+        middle = nearest_rank(n, percentile)
+        if not first_rank <= middle < first_rank + len(values):
             raise ValueError(f"window of p{percentile:g} does not hold its percentile")
+        if values[middle - first_rank] <= 0:
+            raise ValueError(
+                stored_percentile_not_positive(percentile, values[middle - first_rank])
+            )
         return cls(percentile, n, first_rank, tuple(values))
 
 

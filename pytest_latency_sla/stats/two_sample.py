@@ -23,6 +23,18 @@ gate whose candidate lies between them (``r * L_Y < L_X`` and ``U_X <= r * U_Y``
 decided: it is *settled* without a verdict and holds sampling no longer (stopping early never
 makes a wrong verdict: verdicts come from the looks alone). ``RatioLooks`` follows one run for the engine
 and thousands side by side for the simulation, which therefore checks the code that gates.
+
+A regression against a stored baseline of ``m`` samples is never claimed from fewer than ``m``
+calls: a stored gate's fail looks start at ``m`` pairs (then ``2m``, ``4m``, ..., spending the
+side's ``alpha / 2`` as above), and it is not settled as undecidable before ``m`` either. The
+reason is time-correlated noise. The bounds assume independent calls, and on a real machine
+calls are not independent in time: a burst of contention (a neighbour's process, a frequency
+step, an interrupt storm) slows every call in a window of milliseconds, so the first 10 calls of
+a microsecond function, taken in half a millisecond, can all be slow and "prove" a 4x
+regression that a longer sample would not show. The stored sample was taken over ``m`` calls; at
+least as many now make the comparison symmetric: a burst must last as large a share of this
+run as it would have had to of the stored one to move the percentile. A pass may still come
+earlier (at ``2 n_min``): a burst of slow calls can only delay a pass, never make one.
 """
 
 from __future__ import annotations
@@ -34,7 +46,7 @@ from typing import TYPE_CHECKING
 
 from ..records import Verdict
 from .bounds import bound_ranks, nearest_rank
-from .looks import FAIL, PASS, UNDECIDED, LookSchedule
+from .looks import FAIL, FIRST_FAIL_LOOK, PASS, UNDECIDED, LookSchedule
 
 if TYPE_CHECKING:
     import numpy as np
@@ -138,11 +150,18 @@ def ratio_decision(candidate: SideBounds, baseline: SideBounds, ratio: float) ->
 class RatioGate:
     """One ratio threshold as the looks see it: percentile fraction ``q`` and the allowed
     ``ratio``. ``stored`` holds the fixed ``(lower_ns, upper_ns)`` bounds at ``alpha / 2`` of a
-    stored baseline's percentile; ``None`` for a baseline sampled in the same run."""
+    stored baseline's percentile; ``None`` for a baseline sampled in the same run. ``stored_n``
+    is the stored sample's size: no fail (and no settling) from fewer pairs than that."""
 
     q: float
     ratio: float
     stored: tuple[float | None, float | None] | None = None
+    stored_n: int = 0
+
+    @property
+    def first_fail(self) -> int:
+        """The pair count of the first look that may claim a fail."""
+        return max(FIRST_FAIL_LOOK, self.stored_n)
 
 
 class RatioLooks:
@@ -156,7 +175,7 @@ class RatioLooks:
 
         self.gates = list(gates)
         self.side_alpha = alpha / 2.0
-        self.schedules = [LookSchedule(g.q, self.side_alpha) for g in self.gates]
+        self.schedules = [LookSchedule(g.q, self.side_alpha, g.first_fail) for g in self.gates]
         self.n = 0
         shape = (runs, len(self.gates))
         self.verdicts: npt.NDArray[np.int8] = np.zeros(shape, dtype=np.int8)
@@ -221,7 +240,7 @@ class RatioLooks:
                 self.verdicts[rows_hit, j] = PASS if look.side == "pass" else FAIL
                 self.at_n[rows_hit, j] = n
                 open_ &= ~hit
-            if looks and gate.stored is not None and open_.any():
+            if looks and gate.stored is not None and n >= gate.stored_n and open_.any():
                 self.hopeless[target[self._hopeless(gate, x, open_)], j] = True
         if self.gates:
             done = (self.verdicts == FAIL).any(axis=1) | self.settled.all(axis=1)
@@ -323,11 +342,13 @@ def needed_pairs(
 
     An order statistic of rank ``k`` among ``n`` future samples is projected by the empirical
     quantile ``k / n`` of the samples at hand. ``baseline`` is the sorted baseline sample, or a
-    stored baseline's fixed bounds (which do not tighten with more pairs).
+    stored baseline's fixed bounds (which do not tighten with more pairs, and allow a fail only
+    from as many pairs as they were taken from).
     """
     if not len(candidate_sorted):
         return 0
-    schedule = LookSchedule(q, alpha / 2.0)
+    stored_n = baseline.n if isinstance(baseline, SideBounds) else 0
+    schedule = LookSchedule(q, alpha / 2.0, max(FIRST_FAIL_LOOK, stored_n))
     n = start
     while n <= max(start, 1) * 1000:
         n = schedule.next_look_after(n)

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 
 from ..plan import Threshold
 from ..records import StoredMeasurementDict
+from ..stats.bounds import nearest_rank
 from ..stats.stored import OrderWindow, order_window
 from .result import ComparisonResult, LatencyResult
 
@@ -32,6 +33,9 @@ def stored_record(
         return None
     ordered = measured._sorted()
     wanted = sorted({*STORED_PERCENTILES, *(float(p) for p in percentiles)})
+    # a percentile of 0 ns (a call below the clock's resolution) is no denominator: left out,
+    # so those percentiles are not compared later (``regression_thresholds``)
+    wanted = [p for p in wanted if ordered[nearest_rank(len(ordered), p) - 1] > 0]
     return {
         "n": measured.n,
         "quantiles_s": measured.summary()["quantiles_s"],
