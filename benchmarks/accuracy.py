@@ -55,7 +55,7 @@ def run(repeats: int, quick: bool) -> list[Row]:
     for label, limit in (("50", 0.03), ("99", 0.10)):
         # the ratio within each interleaved pair, then the median over pairs: the machine's
         # load changes between pairs more than within one
-        ratio = median([p / b for p, b in zip(plugin[label], bare[label])])
+        ratio = median([p / b for p, b in zip(plugin[label], bare[label], strict=True)])
         p, b = median(plugin[label]), median(bare[label])
         rows.append(
             Row(

@@ -228,7 +228,7 @@ def _rows(seen: dict[str, list[Any]], capacity_time: float, repeats: int) -> lis
             wall <= capacity_time * 1.02,
         ),
     ]
-    brackets = [m / h for h, m in zip(seen["holds"], seen["misses"]) if h and m]
+    brackets = [m / h for h, m in zip(seen["holds"], seen["misses"], strict=True) if h and m]
     bracket = median(brackets) if brackets else None
     rows.append(
         Row(

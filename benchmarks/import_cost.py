@@ -52,7 +52,7 @@ def run(repeats: int, quick: bool) -> list[Row]:
     rows = []
     for label, times in (("wall", wall), ("CPU", cpu)):
         a, b = median(times[True]), median(times[False])
-        ratio = median([x / y for x, y in zip(times[True], times[False])])
+        ratio = median([x / y for x, y in zip(times[True], times[False], strict=True)])
         rows.append(
             Row(
                 f"import cost: {TESTS:,} tests that never use the plugin ({label} time)",

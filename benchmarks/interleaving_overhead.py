@@ -88,7 +88,7 @@ def run(repeats: int, quick: bool) -> list[Row]:
         ("p50 of a no-op candidate + baseline", _p50s(repeats)),
         ("CPU time per timed no-op call", _cpu_ns_per_call(10 * repeats)),
     ):
-        ratio = median([p / s for s, p in zip(singles, pairs)])
+        ratio = median([p / s for s, p in zip(singles, pairs, strict=True)])
         rows.append(
             Row(
                 f"interleaving overhead: {what}",

@@ -5,7 +5,8 @@ and the few lines of notice that go with them. ``write_files`` also serves the S
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 

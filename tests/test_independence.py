@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import itertools
 import json
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import Protocol
 
 from ..records import CapacityStop, ProbeOutcome
@@ -93,7 +94,7 @@ def _gaps(
     ends: list[float | None] = [lo, *unsure, hi]
     passes = {p.rate: p.point_passes for p in probes}
     found: list[tuple[int, float, float | None, float | None, float]] = []
-    for index, (low, high) in enumerate(zip(ends, ends[1:])):
+    for index, (low, high) in enumerate(pairwise(ends)):
         between_unsure = 0 < index < len(ends) - 2
         if low is None and high is None:
             continue

@@ -14,10 +14,9 @@ when a scripted call or a wait moves it, so verdicts come out exact instead of t
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import Callable
 
 __all__ = [
     "CLOCK",

@@ -18,7 +18,8 @@ import sys
 import tempfile
 import traceback
 import warnings
-from typing import IO, TYPE_CHECKING, Any, Callable, NoReturn
+from collections.abc import Callable
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from ..messages.errors import child_timed_out, crash_with_trace, crashed, isolation_unavailable
 from .clock import REAL_SLEEP, Deadline

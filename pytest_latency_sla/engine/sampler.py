@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import gc
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..records import GcMode, Stopped, Verdict
 from ..stats.looks import FAIL, PASS, UNDECIDED, Looks
@@ -167,7 +167,8 @@ def decided(looks: Looks, ratio_looks: RatioLooks) -> bool:
 def decisions(looks: Looks | RatioLooks) -> list[Decision]:
     """A single run's decision per gate."""
     return [
-        Decision(_VERDICT_NAMES[int(v)], int(at)) for v, at in zip(looks.verdicts[0], looks.at_n[0])
+        Decision(_VERDICT_NAMES[int(v)], int(at))
+        for v, at in zip(looks.verdicts[0], looks.at_n[0], strict=True)
     ]
 
 

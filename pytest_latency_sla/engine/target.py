@@ -5,8 +5,9 @@ generator), a plain function that returns an awaitable, a generator or an async 
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Any
 
 from ..messages.errors import awaitable_returned, generator_function, generator_returned
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..records import BaselineDict, MachineDict, StoredMeasurementDict
@@ -22,7 +22,7 @@ def build_baseline(
     """The file's record: the machine fingerprint and every stored measurement by name."""
     return {
         "schema": BASELINE_SCHEMA,
-        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": machine,
         "measurements": dict(measurements),
     }

@@ -6,7 +6,7 @@ import json
 import math
 import os
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,7 +21,7 @@ __all__ = ["SCHEMA", "build_report", "write_json"]
 def build_report(results: Sequence[ResultDict], environment: EnvironmentDict) -> ReportDict:
     return {
         "schema": SCHEMA,
-        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "environment": environment,
         "results": [_ordered(r) for r in results],
     }

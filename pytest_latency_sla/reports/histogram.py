@@ -10,6 +10,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
+from itertools import pairwise
 
 from ..messages.charts import (
     bin_tooltip,
@@ -185,7 +186,7 @@ def _bars(
 ) -> tuple[str, bool]:
     """The bars, in two groups (under and over the budget); whether any is over."""
     groups: dict[bool, list[str]] = {False: [], True: []}
-    for lo, hi, count in zip(edges, edges[1:], counts):
+    for (lo, hi), count in zip(pairwise(edges), counts, strict=True):
         if not count:
             continue
         x0, x1 = scale(lo), scale(hi)
@@ -212,7 +213,7 @@ def _outline(
     base = top + _PLOT
     lines = []
     previous = base
-    for lo, hi, count in zip(edges, edges[1:], counts):
+    for (lo, hi), count in zip(pairwise(edges), counts, strict=True):
         y = base - (max(_PLOT * count / tallest, 2.0) if count else 0.0)
         x0, x1 = pct(scale(lo)), pct(scale(hi))
         if y != previous:

@@ -12,7 +12,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -88,7 +88,7 @@ def merge_reports(reports: Sequence[tuple[str, ReportDict]]) -> ReportDict:
     merged.sort(key=lambda r: (str(r.get("nodeid", "")), str(r.get("source", ""))))
     return {
         "schema": SCHEMA,
-        "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "environment": _environment([report for _, report in reports], [s for s, _ in reports]),
         "results": merged,
     }

@@ -15,6 +15,7 @@ The window is written as the first value and the steps between consecutive order
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from ..messages.files import stored_percentile_not_positive
@@ -61,7 +62,7 @@ class OrderWindow:
 
     def to_dict(self) -> OrderWindowDict:
         first = self.values_ns[0]
-        steps = [b - a for a, b in zip(self.values_ns, self.values_ns[1:])]
+        steps = [b - a for a, b in pairwise(self.values_ns)]
         return {
             "percentile": float(self.percentile),
             "first_rank": int(self.first_rank),

@@ -227,7 +227,7 @@ class RatioLooks:
         self.n = n
         target = np.arange(self.verdicts.shape[0]) if rows is None else np.asarray(rows)
         live = self.running[target]
-        for j, (gate, schedule) in enumerate(zip(self.gates, self.schedules)):
+        for j, (gate, schedule) in enumerate(zip(self.gates, self.schedules, strict=True)):
             open_ = live & (self.verdicts[target, j] == UNDECIDED) & ~self.hopeless[target, j]
             looks = schedule.looks_at(n)
             for look in looks:

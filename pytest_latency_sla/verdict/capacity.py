@@ -81,7 +81,7 @@ def _probe_result(probe: Probe, spec: MeasureSpec) -> ProbeResult:
     overloaded = probe.overload is not None
     thresholds = tuple(
         judge(t, probe_bounds(b, overloaded=overloaded))
-        for t, b in zip(spec.thresholds, probe.bounds)
+        for t, b in zip(spec.thresholds, probe.bounds, strict=True)
     )
     return ProbeResult(
         rate=probe.rate,

@@ -274,7 +274,7 @@ def findings(result: LatencyResult | ComparisonResult, spec: MeasureSpec) -> Fin
     record = result.summary()
     warnings: list[tuple[type[Warning], str]] = []
     failed = any(t.confident and t.verdict == "fail" for t in result.thresholds)
-    for t, shown in zip(result.thresholds, record["thresholds"]):
+    for t, shown in zip(result.thresholds, record["thresholds"], strict=True):
         if t.overkill and shown["kind"] == "absolute":
             warnings.append((LatencyOverkillWarning, overkill_message(shown)))
         if t.confident or t.verdict is None or failed:
@@ -290,12 +290,12 @@ def findings(result: LatencyResult | ComparisonResult, spec: MeasureSpec) -> Fin
     overload = overload_message(record)
     missed = [
         shown
-        for t, shown in zip(result.thresholds, record["thresholds"])
+        for t, shown in zip(result.thresholds, record["thresholds"], strict=True)
         if not t.passed and t.against != "stored"
     ]
     regressed = [
         shown
-        for t, shown in zip(result.thresholds, record["thresholds"])
+        for t, shown in zip(result.thresholds, record["thresholds"], strict=True)
         if not t.passed and t.against == "stored" and shown["kind"] == "ratio"
     ]
     regression = ratio_failure_message(record, regressed[0]) if regressed else None

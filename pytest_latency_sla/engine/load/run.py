@@ -13,8 +13,9 @@ threads (``workers``). Every read of time goes through ``clock.CLOCK``.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from ...records import GcMode, Stopped
 from ..clock import CLOCK

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import sys
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from ...plan import Plan
 from ...records import Arrivals, Stopped
@@ -151,8 +152,7 @@ class OverloadDetector:
         if len(recent) <= self.windows:
             return False
         return all(
-            (b1 - b0) > self.growth * (t1 - t0)
-            for (t0, b0, _), (t1, b1, _) in zip(recent, recent[1:])
+            (b1 - b0) > self.growth * (t1 - t0) for (t0, b0, _), (t1, b1, _) in pairwise(recent)
         )
 
     def served_rate(self) -> float:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import itertools
 import threading
 from array import array
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ...records import Stopped
 from ..clock import CLOCK
@@ -166,7 +166,7 @@ def _run_threads(
     it): stop them, keep what they served (``attach_partial``) and re-raise."""
     threads = [
         threading.Thread(target=work, args=(call, record), name=f"latency-sla-worker-{k}")
-        for k, ((call, _), record) in enumerate(zip(callers, per_worker))
+        for k, ((call, _), record) in enumerate(zip(callers, per_worker, strict=True))
     ]
     try:
         for thread in threads:
