@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -15,10 +16,12 @@ from pytest_latency_sla.engine.load.run import run_load
 from pytest_latency_sla.engine.load.schedule import (
     LoadPlan,
     OverloadDetector,
+    QueueBudget,
     intended_offsets,
     precise_sleep,
 )
 from pytest_latency_sla.engine.target import Target
+from pytest_latency_sla.plan import Threshold
 
 
 @pytest.fixture
@@ -108,6 +111,46 @@ def test_overload_detector_needs_growth_in_every_window() -> None:
         True,
     ]
     assert detector.served_rate() == pytest.approx(0.5e9)
+
+
+def test_a_queue_budget_breaks_when_calls_past_it_outnumber_the_tail_of_the_run() -> None:
+    # 1,000 calls 1 ms apart, p99 <= 10 ms: broken with more than 10 calls (1% of the run's
+    # 1,000) past 10 ms. At 100 ms the calls due before 90 ms waited longer than it.
+    offsets = np.arange(1_000, dtype=np.int64) * 1_000_000
+    budget = QueueBudget.of([Threshold(99.0, 0.010, "10 ms")])
+    assert not budget.broken(offsets, 80, 100_000_000)  # calls 80-89 queued past it: 10
+    assert budget.broken(offsets, 79, 100_000_000)  # 11
+    # served calls over the budget count too, once the queue's oldest call is past it
+    served = np.full(80, 20_000_000, dtype=np.int64)
+    assert budget.broken(offsets, 85, 100_000_000, served[:6])  # 5 queued + 6 served
+    assert not budget.broken(offsets, 85, 100_000_000, served[:5])
+    assert not budget.broken(offsets, 95, 100_000_000, served)  # none queued past it
+    # any threshold may break it; a ratio threshold has no budget of its own
+    loose = Threshold(90.0, 0.001, "1 ms")  # broken with more than 100 past 1 ms
+    assert QueueBudget.of([Threshold(99.0, 0.5, "500 ms"), loose]).broken(offsets, 0, 102_000_000)
+    assert QueueBudget.of([Threshold.relative(99.0, 1.2)]).budgets == ()
+
+
+@pytest.mark.slow
+def test_workers_run_on_through_an_overload_until_the_queue_breaks_the_budget() -> None:
+    # two workers of 2 ms calls serve at most 1,000/s: at 1,500/s the queue's wait grows by
+    # a third of a second each second. The load gate stops on the overload rule; a probe with
+    # a budget of 10 s runs to max_time, its queued calls recorded; one with 50 ms stops early.
+    def call() -> None:
+        time.sleep(0.002)
+
+    plan = LoadPlan(rate=1_500, concurrency=2)
+    gate = run_load(Target(call), plan, max_time=2.0, warmup=0)
+    assert gate.overload is not None and gate.duration_s < 1.5
+    long = QueueBudget.of([Threshold(99.0, 10.0, "10 s")])
+    ran = run_load(Target(call), plan, max_time=2.0, warmup=0, queue_budget=long)
+    assert ran.overload is None and ran.stopped == "max_time" and ran.duration_s >= 1.9
+    assert ran.queued_ns is not None and len(ran.queued_ns) > 100
+    tight = QueueBudget.of([Threshold(99.0, 0.050, "50 ms")])
+    stopped = run_load(Target(call), plan, max_time=2.0, warmup=0, queue_budget=tight)
+    assert stopped.overload is not None and stopped.overload.backlog_s > 0.050
+    assert stopped.duration_s < 1.5
+    assert stopped.queued_ns is not None and len(stopped.queued_ns) > 0
 
 
 @pytest.mark.slow

@@ -9,8 +9,8 @@ service rate; then it brackets, stepping away from the last probe by 1.25x, 1.25
 ... while the outcome stays on one side, and bisects in log space (the geometric mean of the
 two ends) until ``misses_at / holds_at <= 1.10`` or the time budget (``capacity_time``) is
 spent. Every probe is a load run of ``max_time`` seconds (less for the last one when the
-budget runs short; an overloaded probe stops early, as any load run does), judged per threshold
-by batch means (``stats.batch_means``). Rates are rounded to three significant digits.
+budget runs short; an overloaded probe stops early), judged per threshold by batch means
+(``stats.batch_means``). Rates are rounded to three significant digits.
 
 **Two claims, alpha spent over the probes.** "Holds at R_h" is a confident pass of every
 threshold at R_h; "misses at R_m" a confident fail of one at R_m. The search plans
@@ -19,16 +19,18 @@ fit, never more than ``MAX_JUDGED``) and stops when they have run. Each claim is
 their verdicts and the closed-loop start's, so each verdict is judged at alpha / (planned + 1)
 (Bonferroni): whichever probe a claim comes from, it is wrong with probability at most alpha.
 
-**An overloaded probe** (the load engine's backlog rule: the backlog grew by more than 5% of
-each check window, three windows in a row) ends early, which saves time far above the capacity,
-but the rule is not a test at a level: one transient on a busy machine trips it. So it is judged
-like any probe, on the latencies it served plus, for each call still queued, its wait so far (a
-lower bound of that call's latency). It misses only when those latencies break a budget: with
-confidence by batch means, or -- when it stopped too early for batch means -- by a backlog at
-the stop over the budget together with a point estimate over it (the queue's oldest call had
-waited longer than the budget, and more than the percentile's share of calls were over it).
-Otherwise it is not confident, its estimate a miss, and the search goes on past it. It never
-holds, and it counts as one of the planned probes.
+**An overloaded probe.** The load engine's backlog rule (the backlog grew by more than 5% of
+each check window, three windows in a row) is not a test at a level: a stall on a busy machine
+trips it while the queue's wait is far under the budget. So a probe ends on it only once the
+calls still queued have broken a budget (``load.schedule.QueueBudget``: more of them waited
+longer than a threshold's budget than its percentile's share of all the probe's calls), and
+runs on until then, up to ``max_time``: a stall drains and the probe is judged on its
+latencies; a real overload breaks the budget within a fraction of ``max_time``. Every probe is
+judged on the calls it served plus, for each call still queued at its end, its wait so far (a
+lower bound of its latency). So a probe stopped on an overload has a backlog over the budget
+and an estimate over it: it misses with confidence (batch means cannot measure the clustering
+of a queue that only grew). One that reached ``max_time`` with the rule still tripping (its
+queue growing) is overloaded too: judged the same way, it never holds.
 
 **A probe that is not confident** is neither end. The search moves past it by its point
 estimate (a rate whose estimate passes is taken as a lower end of where the capacity is, one
@@ -65,7 +67,7 @@ from ..stats.batch_means import MIN_TAIL_CALLS, BlockBounds, block_bounds
 from ..stats.bounds import nearest_rank
 from .bracket import BRACKET, FIRST_STEP, next_rate, round_rate
 from .clock import CLOCK
-from .load.schedule import LoadPlan, LoadRun, Overload
+from .load.schedule import LoadPlan, LoadRun, Overload, QueueBudget
 from .target import Target
 
 if TYPE_CHECKING:
@@ -131,9 +133,9 @@ class Probe:
     @property
     def outcome(self) -> ProbeOutcome:
         """``misses`` on a confident fail of any threshold, ``holds`` on a confident pass of
-        every one, otherwise ``not confident``. An overloaded probe never holds, and misses
-        only when its latencies (the queued calls' waits included) confidently fail: the
-        backlog's growth alone is a rule of thumb, which a transient on a busy machine trips."""
+        every one, otherwise ``not confident``. An overloaded probe (stopped on its queue, or
+        still growing one at its end) never holds, and misses only when its latencies (the
+        queued calls' waits included) confidently fail."""
         if any(b.confident and b.verdict == "fail" for b in self.bounds):
             return "misses"
         if self.overload is not None:
@@ -231,10 +233,13 @@ def search_capacity(
         gc_mode=gc_mode,
     )
     service = service_probe(closed, thresholds, probe_confidence)
+    queue_budget = QueueBudget.of(thresholds)
 
     def run_probe(rate: float, seconds: float, level: float, seed: int) -> Probe:
         load = LoadPlan(rate, plan.arrivals, plan.concurrency, seed)
-        run = run_load(target, load, max_time=seconds, warmup=0, gc_mode=gc_mode)
+        run = run_load(
+            target, load, max_time=seconds, warmup=0, gc_mode=gc_mode, queue_budget=queue_budget
+        )
         return probe_from_run(rate, run, thresholds, level)
 
     found = search(
@@ -255,8 +260,8 @@ def search_capacity(
 def probe_from_run(
     rate: float, run: LoadRun, thresholds: Sequence[Threshold], confidence: float
 ) -> Probe:
-    """A load run at ``rate`` judged per threshold at ``confidence`` (batch means). After an
-    overload the calls still queued count too, each with its wait so far (``run.queued_ns``, a
+    """A load run at ``rate`` judged per threshold at ``confidence`` (batch means). The calls
+    still queued at the run's end count too, each with its wait so far (``run.queued_ns``, a
     lower bound of its latency): exceedances counted on lower bounds are at most the true
     ones, so a confident fail on them is a confident fail."""
     import numpy as np
@@ -265,14 +270,15 @@ def probe_from_run(
     n = int(latency.shape[0])
     ordered = np.sort(latency)
     judged, judged_order = latency, ordered
-    if run.overload is not None and run.queued_ns is not None and len(run.queued_ns):
+    if run.queued_ns is not None and len(run.queued_ns):
         judged = np.concatenate([latency, run.queued_ns])
         judged_order = np.sort(judged)
+    overload = run.overload or run.growing
     bounds = tuple(
         _backed(
             block_bounds(judged, t.percentile / 100.0, t.budget_ns, confidence, judged_order),
             t,
-            run.overload,
+            overload,
         )
         for t in thresholds
     )
@@ -287,7 +293,7 @@ def probe_from_run(
         duration_s=float(run.duration_s),
         confidence=confidence,
         bounds=bounds if n else (),
-        overload=run.overload,
+        overload=overload,
         start_delay_p99_s=delay,
         quantiles_s=_quantiles(ordered) if n else {},
         gc_collections=run.gc_collections,
@@ -297,11 +303,11 @@ def probe_from_run(
 
 def _backed(found: BlockBounds, threshold: Threshold, overload: Overload | None) -> BlockBounds:
     """An overloaded probe's verdict on ``threshold``: a confident fail also when the backlog
-    at the stop was over the budget and the point estimate (queued calls counted at their
-    wait so far) fails: the queue grew window after window, its oldest call had already waited
-    longer than the budget, and more than the percentile's share of calls were over it.
-    Batch means alone cannot say so when an early stop left too few calls to measure their
-    clustering. Otherwise as judged."""
+    at the rule's last trip was over the budget and the point estimate (queued calls counted
+    at their wait so far) fails: the queue grew window after window, its oldest call had
+    already waited longer than the budget, and more than the percentile's share of calls were
+    over it (a probe stops on an overload only then: ``QueueBudget``). Batch means alone cannot
+    say so of a queue that only grew: its exceedances are one cluster. Otherwise as judged."""
     if overload is None or found.confident or found.verdict != "fail":
         return found
     if overload.backlog_s * 1e9 <= threshold.budget_ns:

@@ -37,6 +37,7 @@ from .schedule import (
     LoadRun,
     Overload,
     OverloadDetector,
+    QueueBudget,
     finish_run,
     intended_offsets,
     overload_from,
@@ -60,15 +61,19 @@ def run_load(
     warmup: int | None = None,
     gc_mode: GcMode = "keep",
     max_samples: int = MAX_SAMPLES,
+    queue_budget: QueueBudget | None = None,
 ) -> LoadRun:
-    """Warm up, then load ``target`` for ``max_time`` seconds (less when overloaded)."""
+    """Warm up, then load ``target`` for ``max_time`` seconds (less when overloaded). With a
+    ``queue_budget`` (a capacity probe) an overload ends the run only once the queued calls
+    break it (``schedule.QueueBudget``), and the run records the calls still queued at its end
+    (``LoadRun.queued_ns``) however it ended."""
     callers = [_caller(target) for _ in range(plan.concurrency)]
     warmed = 0
     warm_calls = [0]
     try:
         with heap_frozen():
             warmed = _warm_up(target, callers[0][0], warmup, max_time, warm_calls)
-            run, collections = _run(callers, plan, max_time, max_samples, gc_mode)
+            run, collections = _run(callers, plan, max_time, max_samples, gc_mode, queue_budget)
     except BaseException as error:
         partial = partial_of(error)
         if isinstance(partial, LoadRun):
@@ -94,6 +99,7 @@ def _run(
     max_time: float,
     max_samples: int,
     gc_mode: GcMode,
+    queue_budget: QueueBudget | None,
 ) -> tuple[LoadRun, int]:
     """The load itself, after the warm-up: the run and the collections counted during it."""
     with GcCounter(gc_mode) as gc_counter, precise_sleep():
@@ -104,12 +110,16 @@ def _run(
             truncated = plan.rate * max_time > max_samples
             detector = OverloadDetector(window_ns(max_time))
             if plan.concurrency == 1:
-                run = _open_loop_one(callers[0][0], offsets, max_time, plan.rate, detector)
+                run = _open_loop_one(
+                    callers[0][0], offsets, max_time, plan.rate, detector, queue_budget
+                )
             else:
-                run = workers.open_loop(callers, offsets, max_time, plan.rate, detector)
+                run = workers.open_loop(
+                    callers, offsets, max_time, plan.rate, detector, queue_budget
+                )
             if truncated and run.stopped == "max_time":
                 run.stopped = "max_samples"
-            if run.overload is not None:
+            if run.overload is not None or queue_budget is not None:
                 stopped_after = int(run.duration_s * 1e9)
                 run.queued_ns = queued_waits(offsets, len(run.latency_ns), stopped_after)
     return run, gc_counter.collections
@@ -154,6 +164,7 @@ def _open_loop_one(
     max_time: float,
     rate: float,
     detector: OverloadDetector,
+    queue_budget: QueueBudget | None = None,
 ) -> LoadRun:
     """One worker, in this thread: the tight loop that keeps start delays in microseconds."""
     clock = CLOCK.now_ns
@@ -166,6 +177,7 @@ def _open_loop_one(
     detector.start(t0)
     next_check = detector.next_check
     overload: Overload | None = None
+    growing: Overload | None = None  # the rule tripped at the last check
     stopped: Stopped = "max_time"
     started = 0
     try:
@@ -186,9 +198,15 @@ def _open_loop_one(
                 started += 1
                 if done >= next_check:
                     next_intended = t0 + int(offsets[started]) if started < len(offsets) else done
-                    if detector.observe(done, done - next_intended, started):
-                        overload = overload_from(detector, rate, done - next_intended, done - t0)
-                        break
+                    backlog = done - next_intended
+                    growing = None
+                    if detector.observe(done, backlog, started):
+                        growing = overload_from(detector, rate, backlog, done - t0)
+                        if queue_budget is None or _broken(
+                            queue_budget, offsets, latencies, done - t0
+                        ):
+                            overload = growing
+                            break
                     next_check = detector.next_check
             else:
                 continue
@@ -199,4 +217,17 @@ def _open_loop_one(
         else:
             attach_call(error, FailedCall("scheduled", started + 1, 0))
         raise
-    return finish_run(latencies, delays, t0, clock(), overload, stopped)
+    run = finish_run(latencies, delays, t0, clock(), overload, stopped)
+    run.growing = growing if overload is None else None
+    return run
+
+
+def _broken(
+    queue_budget: QueueBudget, offsets: npt.NDArray[np.int64], latencies: array[int], elapsed: int
+) -> bool:
+    """``queue_budget.broken`` with the served calls' latencies (a view, released on return:
+    the array grows again after it)."""
+    import numpy as np
+
+    served = np.frombuffer(latencies, dtype=np.int64)
+    return queue_budget.broken(offsets, len(served), elapsed, served)

@@ -8,19 +8,31 @@ per window of wall time (``max_time / 20``, clamped to 50-250 ms): the run is
 rate for that long. One stall (a garbage collection, a preempted thread) raises the backlog in
 one window and is drained in the next, so it does not trip the check; a stable queue near
 saturation fluctuates around a mean and does not grow three windows in a row by 5% each.
+
+**A capacity probe's overload** (``QueueBudget``). The rule is cheap and fails a load gate fast,
+but it is a rule of thumb, not a test at a level: a stall of a few windows on a busy machine trips
+it while the queue's wait is far under the budget (calls of microseconds, a budget of 50 ms), and
+the probe then has no latency to back a verdict. A probe given a ``QueueBudget`` ends on the rule
+only once the calls still queued have already broken a budget: for some threshold, more calls
+have waited longer than its budget than its percentile's share of *every* call the probe would
+have had by ``max_time``. Their waits are lower bounds of their latencies, so the probe's point
+estimate fails then, whatever its remaining calls would have taken. Until then it runs on: a
+transient drains and the probe gets a verdict on its latencies; a real overload gets there fast
+(the oldest call's wait grows by 1 - served / target rate seconds per second); a slow one runs to
+``max_time``, the hard cap, as any probe does.
 """
 
 from __future__ import annotations
 
 import sys
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from ...plan import Plan
+from ...plan import Plan, Threshold
 from ...records import Arrivals, Stopped
 from ..sampler import MAX_SAMPLES
 
@@ -33,6 +45,7 @@ __all__ = [
     "LoadRun",
     "Overload",
     "OverloadDetector",
+    "QueueBudget",
     "finish_run",
     "intended_offsets",
     "load_plan",
@@ -105,9 +118,56 @@ class LoadRun:
     stopped: Stopped  # "max_time", "max_samples" or "rate above capacity"
     gc_collections: int
     overload: Overload | None = None
-    # After an overload: how long each call that was due but not yet started had waited when
-    # the run stopped (ns, in intended order), a lower bound of its latency.
+    # After an overload, and at the end of any capacity probe: how long each call that was due
+    # but not yet started had waited when the run stopped (ns, in intended order), a lower
+    # bound of its latency.
     queued_ns: npt.NDArray[np.int64] | None = None
+    # A capacity probe that ran to its end with the overload rule tripped at its last check
+    # (its queue still growing, not yet over its QueueBudget): the rule's record of it.
+    growing: Overload | None = None
+
+
+@dataclass(frozen=True)
+class QueueBudget:
+    """When a capacity probe may end on the overload rule (see the module docstring): per
+    threshold, its budget (ns) and its tail share ``1 - q``."""
+
+    budgets: tuple[tuple[int, float], ...]
+
+    @classmethod
+    def of(cls, thresholds: Sequence[Threshold]) -> QueueBudget:
+        """The budgets of absolute ``thresholds`` (scaled; ratio thresholds have none)."""
+        return cls(
+            tuple(
+                (int(t.budget_ns), 1.0 - t.percentile / 100.0)
+                for t in thresholds
+                if t.kind != "ratio"
+            )
+        )
+
+    def broken(
+        self,
+        offsets: npt.NDArray[np.int64],
+        started: int,
+        elapsed_ns: int,
+        latency_ns: npt.NDArray[np.int64] | None = None,
+    ) -> bool:
+        """Whether, ``elapsed_ns`` after the run's start with the first ``started`` calls
+        started (at most; a larger count is safe), the oldest call queued behind them has
+        waited longer than a budget and the calls over that budget outnumber its threshold's
+        tail share of all ``len(offsets)`` calls of the run: the queued calls that waited
+        longer than it (due before ``elapsed_ns - budget``), and the served calls' latencies
+        over it when given (``latency_ns``)."""
+        import numpy as np
+
+        total = len(offsets)
+        for budget_ns, share in self.budgets:
+            over = int(np.searchsorted(offsets, elapsed_ns - budget_ns, side="left")) - started
+            if over > 0 and latency_ns is not None:
+                over += int(np.count_nonzero(latency_ns > budget_ns))
+            if over > share * total:
+                return True
+        return False
 
 
 def intended_offsets(

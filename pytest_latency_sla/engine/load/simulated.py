@@ -17,8 +17,8 @@ Two models of how latency grows with the arrival rate:
 
 Queues are computed whole with Lindley's recursion (``W[i+1] = max(0, W[i] + S[i] - gap[i])``,
 as running minima of cumulative sums), then cut where the load engine would have stopped: at
-the first overload check that trips ``OverloadDetector``, or at the first call that would start
-late after the run's end.
+the first overload check that trips ``OverloadDetector`` (in a capacity probe, with its
+``QueueBudget`` broken too), or at the first call that would start late after the run's end.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from .schedule import (
     LoadRun,
     Overload,
     OverloadDetector,
+    QueueBudget,
     intended_offsets,
     overload_from,
     queued_waits,
@@ -59,8 +60,15 @@ class LatencyModel(Protocol):
         """Calls per second one worker completes back to back."""
         ...
 
-    def run(self, rate: float, seconds: float, rng: np.random.Generator) -> LoadRun:
-        """A load run of ``seconds`` at ``rate`` arrivals per second."""
+    def run(
+        self,
+        rate: float,
+        seconds: float,
+        rng: np.random.Generator,
+        queue_budget: QueueBudget | None = None,
+    ) -> LoadRun:
+        """A load run of ``seconds`` at ``rate`` arrivals per second (a capacity probe's, with
+        ``queue_budget``)."""
         ...
 
     def service_times_ns(self, rng: np.random.Generator, n: int) -> npt.NDArray[np.int64]:
@@ -82,14 +90,20 @@ class MM1:
     def service_rate(self) -> float:
         return 1e9 / self.mean_service_ns
 
-    def run(self, rate: float, seconds: float, rng: np.random.Generator) -> LoadRun:
+    def run(
+        self,
+        rate: float,
+        seconds: float,
+        rng: np.random.Generator,
+        queue_budget: QueueBudget | None = None,
+    ) -> LoadRun:
         offsets = intended_offsets(rate, "poisson", seconds, int(rng.integers(2**31)))
         service = _ns(Exponential(self.mean_service_ns), rng, len(offsets))
         load = rate / self.service_rate
         first_wait = 0.0
         if load < 1 and rng.random() < load:  # the stationary wait: busy with probability rho
             first_wait = rng.exponential(1e9 / (self.service_rate - rate))
-        return queue_run(offsets, service, seconds, rate, int(first_wait))
+        return queue_run(offsets, service, seconds, rate, int(first_wait), queue_budget)
 
     def service_times_ns(self, rng: np.random.Generator, n: int) -> npt.NDArray[np.int64]:
         return _ns(Exponential(self.mean_service_ns), rng, n)
@@ -106,7 +120,13 @@ class Slowdown:
     latency: Distribution
     service_rate: float
 
-    def run(self, rate: float, seconds: float, rng: np.random.Generator) -> LoadRun:
+    def run(
+        self,
+        rate: float,
+        seconds: float,
+        rng: np.random.Generator,
+        queue_budget: QueueBudget | None = None,
+    ) -> LoadRun:
         offsets = intended_offsets(rate, "constant", seconds)
         n = len(offsets)
         if rate >= self.service_rate:
@@ -114,7 +134,7 @@ class Slowdown:
             # the rate it would need, so the backlog grows by more than the detector's 5%)
             slower = int(math.ceil(1.1e9 / max(rate, self.service_rate)))
             service = np.full(n, slower, dtype=np.int64)
-            return queue_run(offsets, service, seconds, rate)
+            return queue_run(offsets, service, seconds, rate, 0, queue_budget)
         factor = 1.0 / (1.0 - rate / self.service_rate)
         latency = _ns(self.latency.scaled(factor), rng, n)
         return LoadRun(
@@ -160,10 +180,12 @@ def queue_run(
     seconds: float,
     rate: float,
     first_wait_ns: int = 0,
+    queue_budget: QueueBudget | None = None,
 ) -> LoadRun:
     """One worker serving calls due at ``offsets`` (ns) that take ``service_ns``, first come
     first served, the first call waiting ``first_wait_ns`` behind work already queued; cut
-    where the load engine would stop (overload, or a late start after ``seconds``)."""
+    where the load engine would stop (overload -- with ``queue_budget`` broken too, as in a
+    capacity probe -- or a late start after ``seconds``)."""
     gaps = np.diff(offsets)
     # U[i] = sum over j < i of (S[j] - gap[j]); W[i] = U[i] - min(-W[0], min U[1..i])
     drift = np.zeros(len(offsets), dtype=np.int64)
@@ -175,14 +197,19 @@ def queue_run(
     end = int(seconds * 1e9)
     late_after_end = np.flatnonzero((wait > 0) & (offsets + wait >= end))
     count = int(late_after_end[0]) if len(late_after_end) else len(offsets)
-    overload, checked = _first_overload(offsets, done, count, seconds, rate)
+    latency = wait + service_ns
+    overload, checked, growing = _first_overload(
+        offsets, done, latency, count, seconds, rate, queue_budget
+    )
     if overload is not None:
         count = checked
     stopped: Stopped = "rate above capacity" if overload is not None else "max_time"
     duration = float(done[count - 1]) / 1e9 if count else seconds
-    queued = queued_waits(offsets, count, int(done[count - 1])) if overload is not None else None
+    queued = None
+    if overload is not None or queue_budget is not None:
+        queued = queued_waits(offsets, count, int(done[count - 1]))
     return LoadRun(
-        latency_ns=(wait + service_ns)[:count].copy(),
+        latency_ns=latency[:count].copy(),
         start_delay_ns=wait[:count].copy(),
         duration_s=duration,
         achieved_rate=count / duration if duration > 0 else 0.0,
@@ -191,29 +218,39 @@ def queue_run(
         gc_collections=0,
         overload=overload,
         queued_ns=queued,
+        growing=growing,
     )
 
 
 def _first_overload(
     offsets: npt.NDArray[np.int64],
     done: npt.NDArray[np.int64],
+    latency: npt.NDArray[np.int64],
     count: int,
     seconds: float,
     rate: float,
-) -> tuple[Overload | None, int]:
+    queue_budget: QueueBudget | None,
+) -> tuple[Overload | None, int, Overload | None]:
     """The overload checks the load engine makes after the first call done past each window:
-    the overload and how many calls ran by then, or ``None``."""
+    the overload and how many calls ran by then (``None`` and ``count`` when none), and
+    whether the rule tripped at the last check (``LoadRun.growing``)."""
     detector = OverloadDetector(window_ns(seconds))
     detector.start(0)
+    growing = None
     while True:
         i = int(np.searchsorted(done[:count], detector.next_check))
         if i >= count:
-            return None, count
+            return None, count, growing
         started = i + 1
         next_due = int(offsets[started]) if started < len(offsets) else int(done[i])
         backlog = int(done[i]) - next_due
+        growing = None
         if detector.observe(int(done[i]), backlog, started):
-            return overload_from(detector, rate, backlog, int(done[i])), started
+            growing = overload_from(detector, rate, backlog, int(done[i]))
+            if queue_budget is None or queue_budget.broken(
+                offsets, started, int(done[i]), latency[:started]
+            ):
+                return growing, started, None
 
 
 def simulated_search(
@@ -236,6 +273,7 @@ def simulated_search(
     clock = ScriptedClock()
     planned = planned_probes(plan.capacity_time, max_time)
     level = 1.0 - (1.0 - confidence) / (planned + 1)
+    queue_budget = QueueBudget.of(thresholds)
     rng = np.random.default_rng(seed)
     with clock.installed():
         started = clock.now
@@ -245,7 +283,7 @@ def simulated_search(
         service = service_probe(closed, thresholds, level)
 
         def run_probe(rate: float, seconds: float, at: float, probe_seed: int) -> Probe:
-            run = model.run(rate, seconds, rng)
+            run = model.run(rate, seconds, rng, queue_budget)
             clock.advance(run.duration_s * 1e9)
             return probe_from_run(rate, run, thresholds, at)
 

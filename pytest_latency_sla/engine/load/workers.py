@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any
 from ...records import Stopped
 from ..clock import CLOCK
 from ..sampler import FailedCall, attach_call, attach_partial
-from .schedule import LoadRun, Overload, OverloadDetector, finish_run, overload_from
+from .schedule import (
+    LoadRun,
+    Overload,
+    OverloadDetector,
+    QueueBudget,
+    finish_run,
+    overload_from,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -37,20 +44,30 @@ def open_loop(
     max_time: float,
     rate: float,
     detector: OverloadDetector,
+    queue_budget: QueueBudget | None = None,
 ) -> LoadRun:
     """N workers take the calls in intended order, each as soon as it is free and due (an
-    M/G/N queue with one shared line); a call waits for a free worker, and that wait counts."""
+    M/G/N queue with one shared line); a call waits for a free worker, and that wait counts.
+    With a ``queue_budget`` an overload ends the run only once the queue breaks it."""
     clock = CLOCK.now_ns
     schedule = offsets.tolist()
     total = len(schedule)
     claim = itertools.count()
     check_lock = threading.Lock()
     state: dict[str, Any] = {"overload": None, "stopped": "max_time", "error": None}
+    state["growing"] = None  # the rule tripped at the last check
     stop = threading.Event()
     t0 = clock() + 2_000_000  # let every thread reach its first wait
     end = t0 + int(max_time * 1e9)
     detector.start(t0)
     per_worker = [(array("q"), array("q"), array("q")) for _ in callers]
+    latest = [0]  # the newest call a worker claimed (a write may lose a race: see below)
+
+    def overloaded(done: int, i: int) -> bool:
+        # calls started: up to the newest claimed, give or take a call per worker racing to
+        # record its claim; the judge counts the calls actually left queued at the end
+        started = max(latest[0], i) + len(callers)
+        return queue_budget is None or queue_budget.broken(offsets, started, done - t0)
 
     def work(call: Callable[[], Any], record: Record) -> None:
         indices, delays, latencies = record
@@ -60,6 +77,7 @@ def open_loop(
                 i = next(claim)
                 if i >= total:
                     return
+                latest[0] = i
                 intended = t0 + schedule[i]
                 now = clock()
                 if now < intended:
@@ -76,7 +94,9 @@ def open_loop(
                 latencies.append(done - intended)
                 if done >= detector.next_check and check_lock.acquire(blocking=False):
                     try:
-                        _check_threads(detector, done, i, schedule, t0, rate, state, stop)
+                        _check_threads(
+                            detector, done, i, schedule, t0, rate, state, stop, overloaded
+                        )
                     finally:
                         check_lock.release()
         except BaseException as error:  # re-raised unchanged in the calling thread
@@ -88,7 +108,9 @@ def open_loop(
     _run_threads(work, callers, per_worker, stop, t0)
     if state["error"] is not None:
         raise state["error"]
-    return _merge(per_worker, t0, clock(), state["overload"], state["stopped"])
+    run = _merge(per_worker, t0, clock(), state["overload"], state["stopped"])
+    run.growing = state["growing"] if state["overload"] is None else None
+    return run
 
 
 def _check_threads(
@@ -100,15 +122,21 @@ def _check_threads(
     rate: float,
     state: dict[str, Any],
     stop: threading.Event,
+    overloaded: Callable[[int, int], bool],
 ) -> None:
     # ``i`` is at most the newest claimed call; the next unclaimed one is a little later, so
     # this backlog is an upper estimate by at most ``concurrency`` calls' worth of schedule.
     started = i + 1
     next_intended = t0 + schedule[started] if started < len(schedule) else done
     backlog = done - next_intended
-    if detector.observe(done, backlog, started) and state["overload"] is None:
-        state["overload"] = overload_from(detector, rate, backlog, done - t0)
-        stop.set()
+    if state["overload"] is not None:
+        return
+    state["growing"] = None
+    if detector.observe(done, backlog, started):
+        state["growing"] = overload_from(detector, rate, backlog, done - t0)
+        if overloaded(done, i):
+            state["overload"] = state["growing"]
+            stop.set()
 
 
 def closed_loop(
