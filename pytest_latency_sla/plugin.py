@@ -90,14 +90,29 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    if any(
-        MARKER in getattr(item, "fixturenames", ()) or item.get_closest_marker(MARKER)
-        for item in session.items
-    ):
+    if _any_measured(session.items):
         measure_tests(session.config)
         collector = session.config.stash.get(collector_key, None)
         if collector is not None:  # the report's order (under xdist: see ``Collector``)
             collector.order_by(item.nodeid for item in session.items)
+
+
+def _any_measured(items: list[pytest.Item]) -> bool:
+    """Whether a collected test requests the fixture or carries the marker (its own, or its
+    class's or module's: what ``get_closest_marker`` finds). Each parent node is looked at once,
+    not once per test under it: this runs in every suite that has the plugin installed."""
+    marked: dict[int, bool] = {}
+
+    def has_marker(node: pytest.Item | pytest.Collector) -> bool:
+        found = marked.get(id(node))
+        if found is None:
+            found = any(mark.name == MARKER for mark in node.own_markers) or (
+                node.parent is not None and has_marker(node.parent)
+            )
+            marked[id(node)] = found
+        return found
+
+    return any(MARKER in getattr(item, "fixturenames", ()) or has_marker(item) for item in items)
 
 
 def measure_tests(config: pytest.Config) -> None:

@@ -193,3 +193,43 @@ def test_a_fixture_requested_at_run_time_still_measures_and_reports(
     result.assert_outcomes(passed=1)
     (record,) = json.loads((scripted_pytester.path / "out.json").read_text())["results"]
     assert record["nodeid"].endswith("::test_dynamic") and record["n"] == 3000
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "pytestmark = pytest.mark.latency_sla(ms=50)\n\ndef test_a():\n    pass\n",
+        "@pytest.mark.latency_sla(ms=50)\nclass TestA:\n    def test_a(self):\n        pass\n",
+        "class TestA:\n    @pytest.mark.latency_sla(ms=50)\n    def test_a(self):\n        pass\n",
+        "@pytest.mark.latency_sla(ms=50)\n@pytest.mark.parametrize('x', [1])\ndef test_a(x):\n    pass\n",
+    ],
+    ids=["module", "class", "method", "parametrized"],
+)
+def test_a_marker_at_any_level_registers_the_per_test_hooks(
+    pytester: pytest.Pytester, source: str
+) -> None:
+    # without the hooks the marker-only body would run once, unmeasured
+    pytester.makepyfile("import pytest\n\n" + source)
+    result = pytester.runpytest("--latency-json=out.json", "--latency-max-time=0.05")
+    result.assert_outcomes(passed=1)
+    (record,) = json.loads((pytester.path / "out.json").read_text())["results"]
+    assert record["n"] > 1
+
+
+def test_a_marker_added_at_collection_registers_the_per_test_hooks(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeconftest(
+        """
+        import pytest
+
+        def pytest_collection_modifyitems(items):
+            for item in items:
+                item.add_marker(pytest.mark.latency_sla(ms=50))
+        """
+    )
+    pytester.makepyfile("def test_a():\n    pass\n")
+    result = pytester.runpytest("--latency-json=out.json", "--latency-max-time=0.05")
+    result.assert_outcomes(passed=1)
+    (record,) = json.loads((pytester.path / "out.json").read_text())["results"]
+    assert record["n"] > 1
