@@ -8,7 +8,9 @@ import pytest
 RATE = 2_000
 
 
-@pytest.mark.latency_sla(ms=50, rate=RATE, max_time=2, overkill=None)
+# 4 s: latencies under load are correlated, so the bounds count blocks of calls, not calls;
+# 8,000 calls make enough blocks for a confident verdict.
+@pytest.mark.latency_sla(ms=50, rate=RATE, max_time=4, overkill=None)
 def test_funnel_p99_within_50ms_under_load(latency_sla, funnel_predict):
     """Latency counts from each call's intended start, so queueing behind a slow call counts.
     A machine that cannot serve the rate fails fast ("rate above capacity: target 2,000/s,

@@ -184,8 +184,8 @@ def capacity_inconclusive(capacity: CapacityDict, *, max_time: float) -> str | N
     return (
         f"capacity search: no confident verdict at {rates} (latencies under load are "
         f"correlated: a probe's bounds count blocks of calls, not calls); the search claims "
-        f"nothing there; raise max_time above {max_time:g} s for probes long enough to decide "
-        "rates this close to the capacity"
+        f"nothing there; raise max_time above {max_time:g} s for probes with enough blocks of calls to "
+        "decide those rates"
     )
 
 
