@@ -239,15 +239,17 @@ def test_a_model_that_cannot_run_is_one_line_and_exit_2(
     assert "Traceback" not in done.stderr and done.stdout == ""
 
 
-def test_find_rate_prints_each_probe_and_the_capacity_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_find_rate_prints_each_probe_and_the_capacity_line(tmp_path: Path, workers: int) -> None:
     path = tmp_path / "r.json"
     done = run(
         str(FUNNEL), "--ms", "50", "--find-rate", "--max-time", "0.5", "--capacity-time", "4",
-        "--json", str(path),
+        "--concurrency", str(workers), "--json", str(path),
     )  # fmt: skip
     assert done.returncode in (0, 1), done.stdout + done.stderr  # 1: a busy machine held no rate
     lines = done.stdout.splitlines()
-    assert "closed loop: 1 worker serves " in done.stdout
+    served = "1 worker serves " if workers == 1 else f"{workers} workers serve "
+    assert f"closed loop: {served}" in done.stdout
     header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["rate", "served"])
     assert "p99 <= 50 ms" in lines[header] and lines[header].rstrip().endswith("verdict")
     (result,) = json.loads(path.read_text())["results"]
