@@ -159,7 +159,7 @@ def test_a_regression_fails_only_with_confidence(
     # a stored ratio above the limit without confidence is not counted as missed
     assert any(t["verdict"] == "fail" for t in stored)
     assert (
-        ":white_check_mark: 2 measurements, 8 budgets: 8 met, 0 missed, 6 not confident"
+        ":white_check_mark: 2 measurements, 8 budgets: 8 met, 0 missed; of the budgets, 6 not confident"
         in (scripted_pytester.path / "r.md").read_text()
     )
 

@@ -488,7 +488,7 @@ def test_without_min_rate_an_undecided_search_warns_and_a_clear_miss_fails(
     result.assert_outcomes(failed=2, warnings=1)
     result.stdout.fnmatch_lines(
         [
-            "E       Failed: capacity missed: p99 <= 50 ms holds at no rate probed",
+            "E       Failed: capacity missed: p99 <= 50 ms holds at none of the 6 rates probed with confidence",
             "*LatencyInconclusiveWarning: capacity search: no confident verdict at *",
             "*::test_undecided  *capacity p99 <= 50 ms  holds -, misses *~FAIL",
             "*::test_clear_miss *capacity p90 <= 1 ms *holds -, misses -*FAIL",

@@ -158,6 +158,14 @@ def test_min_rate_is_probed_right_after_the_start_rate() -> None:
     assert 30_000 not in [p.rate for p in missed.probes]
 
 
+def test_a_min_rate_too_low_for_a_probe_to_decide_is_not_probed() -> None:
+    # at 1,000/s a probe of max_time holds too few calls over the p99 to be confident: the gate
+    # is decided by a higher rate that holds instead of a probe that can only be unsure
+    started = [probe(100_000, "misses")]
+    assert next_rate(started, 100_000, 2_000.0, 1_000.0) == 80_000  # a step down, not 1,000
+    assert next_rate(started, 100_000, 500.0, 1_000.0) == 1_000  # decidable: probed first
+
+
 def test_a_call_over_budget_by_itself_ends_the_search_before_any_probe() -> None:
     found = run_search(31_000, 40_000, service=probe(40_000, "misses"))
     assert found.probes == [] and found.stopped == "no rate holds"

@@ -202,7 +202,7 @@ def test_markdown_file_is_the_table_as_gfm(scripted_pytester: pytest.Pytester) -
     text = (scripted_pytester.path / "md" / "summary.md").read_text()
     lines = text.splitlines()
     assert lines[0] == "## Latency SLA report"
-    assert ":x: 3 measurements, 4 budgets: 2 met, 2 missed, 1 overkill" in text
+    assert ":x: 3 measurements, 4 budgets: 2 met, 2 missed; of the budgets, 1 overkill" in text
     header = lines.index(
         "| test | threshold | estimate [bounds] | p50 | max | n | margin | verdict |"
     )
@@ -373,7 +373,9 @@ def test_summary_counts_a_miss_in_an_xfail_test_apart() -> None:
     real_miss = [*expected_miss, result("passed", "fail", confident=False)]
     assert summary_status(tally(real_miss), "enforce") == "bad"
     assert summary_status(tally(real_miss), "warn") == "warn"
-    assert summary_text(tally(real_miss)).endswith("2 missed (1 in xfail tests), 1 not confident")
+    assert summary_text(tally(real_miss)).endswith(
+        "2 missed (1 in xfail tests); of the budgets, 1 not confident"
+    )
     crashed = cast(ResultDict, {"outcome": "crashed", "thresholds": []})
     assert summary_status(tally([crashed]), "warn") == "bad"
 

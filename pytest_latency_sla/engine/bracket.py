@@ -59,9 +59,11 @@ def next_rate(
     if not probes:
         return round_rate(start)
     probed = [p.rate for p in probes]
-    if min_rate is not None and min_rate not in probed:
+    # the gate decided by a probe at its own rate, early; not below the lowest rate a probe
+    # can decide, where the gate is decided by any higher rate that holds
+    if min_rate is not None and min_rate not in probed and min_rate >= lowest:
         if (lo is None or lo < min_rate) and (hi is None or min_rate < hi):
-            return min_rate  # the gate decided by a probe at its own rate, early
+            return min_rate
     unsure = sorted(
         p.rate
         for p in probes

@@ -42,8 +42,8 @@ def capacity_line(capacity: CapacityDict, confidence: float) -> str:
         )
     if misses is not None:
         return (
-            f"capacity: {budgets} {verb} at no rate probed; {'not' if several else 'misses'} "
-            f"at {per_second(misses)} ({level})"
+            f"capacity: {budgets} {verb} at {_none_of(len(rates))}; "
+            f"{'not' if several else 'misses'} at {per_second(misses)} ({level})"
         )
     if not rates and capacity["stopped"] == "no rate holds":
         return f"capacity: {budgets} {verb} at no rate: the call alone, back to back, misses it"
@@ -115,7 +115,7 @@ def capacity_missed(result: ResultDict, *, max_time: float) -> str:
             f"{per_second(required)}"
         )
     else:
-        head = f"capacity missed: {budgets} {verb} at no rate probed"
+        head = f"capacity missed: {budgets} {verb} at {_none_of(len(capacity['probes']))}"
         if required is not None:
             head += f" (required: {per_second(required)})"
     lines = [head, capacity_line(capacity, result["confidence"])]
@@ -231,3 +231,13 @@ def capacity_verdict_label(capacity: CapacityDict) -> str:
 def capacity_failed(capacity: CapacityDict) -> bool:
     """Whether a capacity search fails its test (and exits the command with 1)."""
     return capacity_verdict_label(capacity) in ("FAIL", "~FAIL")
+
+
+def _none_of(probed: int) -> str:
+    """Where nothing held: ``no rate probed``, or ``none of the 6 rates probed, with confidence``
+    (a probe that was not confident claims nothing either way)."""
+    if probed == 0:
+        return "no rate probed"
+    if probed == 1:
+        return "the one rate probed not with confidence"
+    return f"none of the {probed} rates probed with confidence"

@@ -30,17 +30,21 @@ def test_label(result: ResultDict) -> str:
 def summary_text(
     counts: Mapping[str, int], exitstatus: int | None = None, signal: str | None = None
 ) -> str:
-    """``7 measurements, 8 budgets: 6 met, 2 missed (1 in xfail tests), 1 overkill``, then what
-    else made the run fail: a crash, an interrupted measurement, pytest's exit status, a signal."""
+    """``7 measurements, 8 budgets: 6 met, 2 missed (1 in xfail tests); of the budgets, 1
+    overkill``, then what else made the run fail: a crash, an interrupted measurement, pytest's
+    exit status, a signal. Not confident and overkill verdicts are among the met and missed, so
+    they come apart, after the other counts."""
     text = (
         f"{plural(counts['measurements'], 'measurement')}, "
         f"{plural(counts['budgets'], 'budget')}: {counts['met']} met, {counts['missed']} missed"
     )
     if counts["missed_expected"]:
         text += f" ({counts['missed_expected']} in xfail tests)"
-    for key, label in (("not_confident", "not confident"), ("overkill", "overkill")):
-        if counts[key]:
-            text += f", {counts[key]} {label}"
+    among = [
+        f"{counts[key]} {label}"
+        for key, label in (("not_confident", "not confident"), ("overkill", "overkill"))
+        if counts[key]
+    ]
     if counts["crashed"]:
         text += f", {counts['crashed']} crashed"
         if counts["crashed_expected"]:
@@ -49,6 +53,8 @@ def summary_text(
         text += f", {counts['new']} new (not in the stored baseline)"
     if counts.get("interrupted"):
         text += f", {counts['interrupted']} interrupted"
+    if among:
+        text += f"; of the budgets, {', '.join(among)}"
     if signal:
         text += f"; the run was stopped by {signal}: finished tests only"
     elif exitstatus:
