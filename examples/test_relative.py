@@ -45,7 +45,7 @@ def int8_predict():
 @pytest.mark.latency_sla(ratio=0.8, percentile=50)
 def test_int8_is_at_least_20_percent_faster_than_fp32(latency_sla, int8_predict, fp32_predict):
     """The question behind quantizing the funnel: is INT8 worth it? Asked as a gate, it fails
-    (a confident fail after a few dozen pairs, busy runner or not)."""
+    (a confident fail at the first looks, 10 pairs, busy runner or not)."""
     result = latency_sla.compare(int8_predict, fp32_predict)  # enforce: the miss fails here
     # The assert keeps it failing in every mode: --latency-mode=warn turns the miss into a
     # LatencyMissWarning and the verdict stays "fail"; --latency-mode=off judges nothing.
