@@ -3,8 +3,9 @@
 ``t0``, first call, ``t1``, second call, ``t2``: each interval holds one call and one clock
 read, as in the sampler. An empty ``**kwargs`` still costs a dict per call, hence one loop per
 shape. A call that raises notes on its exception which side it was (``side_of``), so the report
-can say whether the candidate or the baseline raised; ``try`` costs nothing until something is
-raised (CPython 3.11+), so the timed intervals are unchanged.
+can say whether the candidate or the baseline raised: one ``try`` around each loop (it costs
+nothing until something is raised, CPython 3.11+), and which call of the pair raised is read
+from ``t1``, reset before each pair, outside the timed intervals.
 """
 
 from __future__ import annotations
@@ -40,6 +41,11 @@ def side_of(error: BaseException) -> str:
     return found if isinstance(found, str) else ""
 
 
+def _raised(candidate_first: bool, t1: int) -> str:
+    """The side whose call raised: the pair's first call when ``t1`` was not read yet."""
+    return CANDIDATE if (t1 < 0) == candidate_first else BASELINE
+
+
 def run_bare(
     a: Any, b: Any, order: list[bool], x: array[int], y: array[int], deadline: int
 ) -> bool:
@@ -47,41 +53,31 @@ def run_bare(
     arguments into ``x`` and ``y`` (ns); return True when the deadline passed."""
     clock = CLOCK.now_ns
     x_append, y_append = x.append, y.append
-    for candidate_first in order:
-        if candidate_first:
-            t0 = clock()
-            try:
+    candidate_first, t1 = True, -1
+    try:
+        for candidate_first in order:
+            t1 = -1
+            if candidate_first:
+                t0 = clock()
                 a()
-            except BaseException as error:
-                note_side(error, CANDIDATE)
-                raise
-            t1 = clock()
-            try:
+                t1 = clock()
                 b()
-            except BaseException as error:
-                note_side(error, BASELINE)
-                raise
-            t2 = clock()
-            x_append(t1 - t0)
-            y_append(t2 - t1)
-        else:
-            t0 = clock()
-            try:
+                t2 = clock()
+                x_append(t1 - t0)
+                y_append(t2 - t1)
+            else:
+                t0 = clock()
                 b()
-            except BaseException as error:
-                note_side(error, BASELINE)
-                raise
-            t1 = clock()
-            try:
+                t1 = clock()
                 a()
-            except BaseException as error:
-                note_side(error, CANDIDATE)
-                raise
-            t2 = clock()
-            y_append(t1 - t0)
-            x_append(t2 - t1)
-        if t2 > deadline:
-            return True
+                t2 = clock()
+                y_append(t1 - t0)
+                x_append(t2 - t1)
+            if t2 > deadline:
+                return True
+    except BaseException as error:
+        note_side(error, _raised(candidate_first, t1))
+        raise
     return clock() > deadline
 
 
@@ -97,41 +93,31 @@ def run_args(
     """``run_bare`` for two calls with the same positional ``args``."""
     clock = CLOCK.now_ns
     x_append, y_append = x.append, y.append
-    for candidate_first in order:
-        if candidate_first:
-            t0 = clock()
-            try:
+    candidate_first, t1 = True, -1
+    try:
+        for candidate_first in order:
+            t1 = -1
+            if candidate_first:
+                t0 = clock()
                 a(*args)
-            except BaseException as error:
-                note_side(error, CANDIDATE)
-                raise
-            t1 = clock()
-            try:
+                t1 = clock()
                 b(*args)
-            except BaseException as error:
-                note_side(error, BASELINE)
-                raise
-            t2 = clock()
-            x_append(t1 - t0)
-            y_append(t2 - t1)
-        else:
-            t0 = clock()
-            try:
+                t2 = clock()
+                x_append(t1 - t0)
+                y_append(t2 - t1)
+            else:
+                t0 = clock()
                 b(*args)
-            except BaseException as error:
-                note_side(error, BASELINE)
-                raise
-            t1 = clock()
-            try:
+                t1 = clock()
                 a(*args)
-            except BaseException as error:
-                note_side(error, CANDIDATE)
-                raise
-            t2 = clock()
-            y_append(t1 - t0)
-            x_append(t2 - t1)
-        if t2 > deadline:
-            return True
+                t2 = clock()
+                y_append(t1 - t0)
+                x_append(t2 - t1)
+            if t2 > deadline:
+                return True
+    except BaseException as error:
+        note_side(error, _raised(candidate_first, t1))
+        raise
     return clock() > deadline
 
 
@@ -143,39 +129,29 @@ def run_general(
     x_append, y_append = x.append, y.append
     fa, aa, ka = a.fn, a.args, a.kwargs
     fb, ab, kb = b.fn, b.args, b.kwargs
-    for candidate_first in order:
-        if candidate_first:
-            t0 = clock()
-            try:
+    candidate_first, t1 = True, -1
+    try:
+        for candidate_first in order:
+            t1 = -1
+            if candidate_first:
+                t0 = clock()
                 fa(*aa, **ka)
-            except BaseException as error:
-                note_side(error, CANDIDATE)
-                raise
-            t1 = clock()
-            try:
+                t1 = clock()
                 fb(*ab, **kb)
-            except BaseException as error:
-                note_side(error, BASELINE)
-                raise
-            t2 = clock()
-            x_append(t1 - t0)
-            y_append(t2 - t1)
-        else:
-            t0 = clock()
-            try:
+                t2 = clock()
+                x_append(t1 - t0)
+                y_append(t2 - t1)
+            else:
+                t0 = clock()
                 fb(*ab, **kb)
-            except BaseException as error:
-                note_side(error, BASELINE)
-                raise
-            t1 = clock()
-            try:
+                t1 = clock()
                 fa(*aa, **ka)
-            except BaseException as error:
-                note_side(error, CANDIDATE)
-                raise
-            t2 = clock()
-            y_append(t1 - t0)
-            x_append(t2 - t1)
-        if t2 > deadline:
-            return True
+                t2 = clock()
+                y_append(t1 - t0)
+                x_append(t2 - t1)
+            if t2 > deadline:
+                return True
+    except BaseException as error:
+        note_side(error, _raised(candidate_first, t1))
+        raise
     return clock() > deadline
