@@ -3,12 +3,14 @@ No load runs: each probe's verdict is scripted from the rate, on a scripted cloc
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
 
-from pytest_latency_sla.engine.bracket import BRACKET, REACH, next_rate, round_rate
+from pytest_latency_sla.engine.bracket import BRACKET, REACH, next_probe, next_rate, round_rate
 from pytest_latency_sla.engine.capacity import (
     MAX_PROBES,
     CapacitySearch,
@@ -54,10 +56,12 @@ def curve(
         if rate > 1.2 * capacity:
             return overloaded(rate)
         if rate * unsure <= capacity:
-            return probe(rate, "holds")
-        if rate >= capacity * unsure:
-            return probe(rate, "misses")
-        return probe(rate, "not confident", passes=rate <= capacity)
+            found = probe(rate, "holds")
+        elif rate >= capacity * unsure:
+            found = probe(rate, "misses")
+        else:
+            found = probe(rate, "not confident", passes=rate <= capacity)
+        return replace(found, duration_s=seconds)
 
     return run
 
@@ -126,7 +130,71 @@ def test_not_confident_probes_are_never_claimed_and_the_search_goes_past_them() 
     # the confident ends are pushed up against the zone where probes cannot decide
     assert found.holds_at >= 31_000 / 1.08 / BRACKET
     assert found.misses_at <= 31_000 * 1.08 * BRACKET
-    assert found.stopped in ("bracket", "not confident")
+    # with no new rate left to try, not-confident rates ran again, each time twice as long;
+    # this curve never decides them: the search ends when its probes or its time are spent,
+    # or when too little time is left for a probe twice as long as the last at that rate
+    again = [p for p in found.probes if p.duration_s > MAX_TIME]
+    assert again and all(p.rate in unsure for p in again)
+    for rate in {p.rate for p in again}:
+        lengths = [p.duration_s for p in found.probes if p.rate == rate]
+        assert all(b >= 1.5 * a for a, b in itertools.pairwise(lengths))
+    assert found.stopped in ("probe limit", "time budget", "not confident")
+    assert len(found.probes) == MAX_PROBES or found.duration_s > 30.0 - 2 * max(
+        p.duration_s for p in again
+    )
+
+
+def test_a_not_confident_rate_probed_again_for_longer_can_hold() -> None:
+    # probes within 8% of the capacity of 31,000/s are unsure when 1 s long, and decided when
+    # 2 s or longer: the search, out of new rates, runs the lowest not-confident rate whose
+    # estimate passed again for 2 s, and it holds there
+    clock = ScriptedClock()
+    short = curve(31_000, unsure=1.08, clock=clock)
+    exact = curve(31_000, clock=clock)
+
+    def run(rate: float, seconds: float, confidence: float, seed: int) -> Probe:
+        return (exact if seconds >= 2 * MAX_TIME else short)(rate, seconds, confidence, seed)
+
+    with clock.installed():
+        found = search(
+            run, probe(40_000, "holds"), percentiles=[99.0], max_time=MAX_TIME,
+            capacity_time=30.0, min_rate=None, probe_confidence=0.99,
+            planned=planned_probes(30.0, MAX_TIME), started_ns=clock.now,
+        )  # fmt: skip
+    first_unsure = [p.rate for p in found.probes if p.outcome == "not confident"]
+    longer = [p for p in found.probes if p.duration_s == 2 * MAX_TIME]
+    assert longer and longer[0].rate in first_unsure and longer[0].outcome == "holds"
+    assert found.holds_at is not None and found.misses_at is not None
+    assert found.holds_at <= 31_000 <= found.misses_at <= found.holds_at * BRACKET
+    assert found.stopped == "bracket"
+
+
+def test_next_probe_runs_a_not_confident_rate_again_only_when_no_new_rate_is_left() -> None:
+    # 30,000/s holds, 34,000/s misses, 31,000/s and 33,000/s were not confident (estimate
+    # passed, failed): every rate between is within 2% of one probed
+    probes = [
+        probe(30_000, "holds"),
+        probe(34_000, "misses"),
+        probe(31_000, "not confident", passes=True),
+        probe(33_000, "not confident", passes=False),
+        probe(32_000, "not confident", passes=True),
+        probe(32_500, "not confident", passes=False),
+        probe(31_500, "not confident", passes=True),
+        probe(30_500, "not confident", passes=True),
+        probe(33_500, "not confident", passes=False),
+    ]
+    assert next_rate(probes, 40_000, 1.0, None) == "not confident"
+    # the lowest rate whose estimate passed (would leave 34,000 / 30,500) against the highest
+    # whose estimate failed (33,500 / 30,000): the first leaves the narrower bracket
+    step = next_probe(probes, 40_000, 1.0, None, max_time=MAX_TIME, left=10.0)
+    assert step == (30_500, 2 * MAX_TIME)
+    # too little time left for a probe that adds much: the search stops, not confident
+    assert next_probe(probes, 40_000, 1.0, None, max_time=MAX_TIME, left=1.2) == "not confident"
+    # a new rate left to try is tried first, at max_time
+    assert next_probe(probes[:3], 40_000, 1.0, None, max_time=MAX_TIME, left=10.0) == (
+        round_rate(math.sqrt(31_000 * 34_000)),
+        MAX_TIME,
+    )
 
 
 def test_the_search_keeps_to_its_time_budget() -> None:

@@ -1,6 +1,7 @@
 """Where a capacity search probes next (``engine.capacity``): bracketing from the start rate,
 then bisection in log space between the rate that holds and the rate that misses, past the rates
-whose probes were not confident. Plain arithmetic on the probes so far; no measuring here.
+whose probes were not confident, and a not-confident rate probed again for longer when that is
+what would close the bracket. Plain arithmetic on the probes so far; no measuring here.
 """
 
 from __future__ import annotations
@@ -12,7 +13,17 @@ from typing import Protocol
 
 from ..records import CapacityStop, ProbeOutcome
 
-__all__ = ["BRACKET", "FIRST_STEP", "NEAR", "REACH", "Verdicted", "next_rate", "round_rate"]
+__all__ = [
+    "AGAIN",
+    "BRACKET",
+    "FIRST_STEP",
+    "NEAR",
+    "REACH",
+    "Verdicted",
+    "next_probe",
+    "next_rate",
+    "round_rate",
+]
 
 # The search ends when misses_at / holds_at is at most this.
 BRACKET = 1.10
@@ -20,8 +31,10 @@ BRACKET = 1.10
 FIRST_STEP = 1.25
 # No probe further than this factor from the start rate.
 REACH = 1024.0
-# A rate within this factor of one already probed is not probed again.
+# A rate within this factor of one already probed is not probed again (at the same length).
 NEAR = 1.02
+# A not-confident rate probed again runs this many times as long as its longest probe so far.
+AGAIN = 2.0
 
 
 class Verdicted(Protocol):
@@ -36,6 +49,9 @@ class Verdicted(Protocol):
 
     @property
     def point_passes(self) -> bool: ...
+
+    @property
+    def duration_s(self) -> float: ...
 
 
 def round_rate(rate: float) -> float:
@@ -83,6 +99,62 @@ def next_rate(
     if not unsure_at_all and hi is None:
         return "no rate misses"  # every rate up to the highest worth probing held
     return "not confident"
+
+
+def next_probe(
+    probes: Sequence[Verdicted],
+    start: float,
+    lowest: float,
+    min_rate: float | None,
+    *,
+    max_time: float,
+    left: float,
+) -> tuple[float, float] | CapacityStop:
+    """The next probe, ``(rate, seconds)``, or why the search is over; ``left`` is the time
+    budget still unspent (seconds). A new rate (``next_rate``) runs for ``max_time``. A rate
+    whose probe was not confident runs again for ``AGAIN`` x its longest probe so far (at most
+    ``left``), as STATS.md allows: when its verdict alone would close the bracket (a hold
+    within ``BRACKET`` of the rate that misses, or a miss within it of the rate that holds),
+    or when no new rate is left to try. More calls at the same rate narrow its bounds, where a
+    new rate in the same not-confident region would likely be unsure again."""
+    step = next_rate(probes, start, lowest, min_rate)
+    if step in ("bracket", "no rate holds", "no rate misses") or not probes:
+        return step if isinstance(step, str) else (step, max_time)
+    again = _again(probes) if step == "not confident" else None
+    if again is not None:
+        rate, longest = again
+        seconds = min(AGAIN * max(longest, max_time), left)
+        if seconds >= 1.5 * longest:  # shorter would add little to what it already showed
+            return rate, seconds
+    return step if isinstance(step, str) else (step, max_time)
+
+
+def _again(probes: Sequence[Verdicted]) -> tuple[float, float] | None:
+    """The not-confident rate between the confident ends best worth probing again, and its
+    longest probe so far (seconds). Of the rates whose estimate passed, the lowest (the likeliest
+    to hold: the next above the rate that holds); of those whose estimate failed, the highest;
+    of the two, the one whose verdict would leave the narrower bracket."""
+    holds = [p.rate for p in probes if p.outcome == "holds"]
+    misses = [p.rate for p in probes if p.outcome == "misses"]
+    lo, hi = max(holds, default=None), min(misses, default=None)
+    unsure = [
+        p
+        for p in probes
+        if p.outcome == "not confident"
+        and (lo is None or p.rate > lo)
+        and (hi is None or p.rate < hi)
+    ]
+    passing = min((p.rate for p in unsure if p.point_passes), default=None)
+    failing = max((p.rate for p in unsure if not p.point_passes), default=None)
+    found: list[tuple[float, float]] = []  # (bracket it would leave, rate)
+    if passing is not None:
+        found.append((math.inf if hi is None else hi / passing, passing))
+    if failing is not None:
+        found.append((math.inf if lo is None else failing / lo, failing))
+    if not found:
+        return None
+    rate = min(found)[1]
+    return rate, max(p.duration_s for p in probes if p.rate == rate)
 
 
 def _gaps(

@@ -35,8 +35,13 @@ queue growing) is overloaded too: judged the same way, it never holds.
 **A probe that is not confident** is neither end. The search moves past it by its point
 estimate (a rate whose estimate passes is taken as a lower end of where the capacity is, one
 whose estimate fails as an upper end) without claiming anything from it, and when only such
-rates are left to try it probes the gaps between them and the confident ends; when there is no
-gap left it stops (``"not confident"``): a longer ``max_time`` would decide those rates.
+rates are left to try it probes the gaps between them and the confident ends. When there is no
+gap left, it probes a not-confident rate again, twice as long as before (``bracket.AGAIN``: more
+calls narrow the bounds of correlated latencies, where a new rate nearby would be as unsure):
+the lowest one whose estimate passed or the highest whose estimate failed, whichever would leave
+the narrower bracket. It stops (``"not confident"``) when too little of ``capacity_time`` is left
+for that; a longer ``max_time`` or ``capacity_time`` would decide those rates. A probe run again
+is one more verdict among the planned ones: the split of alpha does not change.
 
 **A service rate too low to decide.** A probe of ``max_time`` at rate R has about
 R x max_time x (1 - q) calls over the q percentile; below ``MIN_TAIL_CALLS`` of them it cannot
@@ -65,7 +70,7 @@ from ..plan import CAPACITY_TIME, Threshold
 from ..records import Arrivals, CapacityStop, GcMode, ProbeOutcome, Stopped, Verdict
 from ..stats.batch_means import MIN_TAIL_CALLS, BlockBounds, block_bounds
 from ..stats.bounds import nearest_rank
-from .bracket import BRACKET, FIRST_STEP, next_rate, round_rate
+from .bracket import BRACKET, FIRST_STEP, next_probe, round_rate
 from .clock import CLOCK
 from .load.schedule import LoadPlan, LoadRun, Overload, QueueBudget
 from .target import Target
@@ -403,16 +408,16 @@ def search(
             if len(probes) >= min(planned, MAX_PROBES):
                 stopped = "probe limit"
                 break
-            step = next_rate(probes, start, lowest, min_rate)
+            left = capacity_time - (CLOCK.now_ns() - started_ns) / 1e9
+            step = next_probe(probes, start, lowest, min_rate, max_time=max_time, left=left)
             if isinstance(step, str):
                 stopped = step
                 break
-            left = capacity_time - (CLOCK.now_ns() - started_ns) / 1e9
-            seconds = min(max_time, left)
+            rate, seconds = step[0], min(step[1], left)
             if seconds <= 0 or (probes and seconds < max_time / 2):
                 stopped = "time budget"
                 break
-            probes.append(run_probe(step, seconds, probe_confidence, len(probes)))
+            probes.append(run_probe(rate, seconds, probe_confidence, len(probes)))
     return CapacitySearch(
         service=service,
         probes=probes,
