@@ -162,6 +162,9 @@ class ProbeDict(TypedDict):
     start_delay_p99_s: float | None
     quantiles_s: dict[str, float]
     thresholds: list[ThresholdDict]
+    # the mean duration of its calls, queueing left out (seconds): 1 / it is the most one worker
+    # could serve while the probe ran; absent from reports written before it was recorded
+    service_time_s: NotRequired[float | None]
 
 
 class CapacityDict(TypedDict):

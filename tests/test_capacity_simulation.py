@@ -67,6 +67,26 @@ def test_a_simulated_queue_is_the_load_engine_call_for_call(scripted_clock: Scri
     assert np.array_equal(run.start_delay_ns, simulated.start_delay_ns)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("rate", [1_000.0, 8_000.0])
+def test_a_probe_records_the_mean_duration_of_its_calls(
+    scripted_clock: ScriptedClock, rate: float
+) -> None:
+    # calls of 100 us and 300 us in turn: at 1,000/s nothing queues; at 8,000/s (capacity
+    # 5,000/s) the queue grows and latencies with it, but each call still takes what it takes:
+    # the mean service time is 200 us either way, and 1 / it is what one worker can serve
+    threshold = Threshold(99.0, 0.050, "50 ms")
+    run = run_load(
+        Target(scripted_clock.calls([100_000, 300_000] * 10_000)),
+        LoadPlan(rate, "constant"),
+        max_time=1.0,
+        warmup=0,
+        queue_budget=QueueBudget.of([threshold]),
+    )
+    probe = probe_from_run(rate, run, [threshold], 0.99)
+    assert probe.service_time_s == pytest.approx(200e-6, rel=1e-3)
+    assert (probe.quantiles_s["99"] > 0.010) is (rate > 5_000)
+
+
 @pytest.mark.parametrize("budget_s", [None, 0.020, 0.200, 1.0])
 def test_a_simulated_overload_stops_where_the_load_engine_stops(
     scripted_clock: ScriptedClock, budget_s: float | None

@@ -263,6 +263,9 @@ def test_find_rate_prints_each_probe_and_the_capacity_line(tmp_path: Path, worke
         assert result["capacity"]["holds_at"] is not None
     assert result["capacity"]["budgets"] == ["p99 <= 50 ms"]
     assert probes[0]["rate"] > 0 and all(p["thresholds"] for p in probes)
+    # each probe's mean service time: the funnel's call takes microseconds, whatever the queue
+    assert " service " in lines[header]
+    assert all(1e-7 < p["service_time_s"] < 1e-3 for p in probes)
 
 
 def test_find_rate_with_an_impossible_min_rate_exits_1() -> None:

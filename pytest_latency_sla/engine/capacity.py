@@ -134,6 +134,9 @@ class Probe:
     quantiles_s: dict[str, float] = field(default_factory=dict)
     gc_collections: int = 0
     stopped: Stopped = "max_time"
+    # the mean duration of its calls (completion - start, queueing left out): one worker serves
+    # at most 1 / this per second while the probe ran; None without calls
+    service_time_s: float | None = None
 
     @property
     def outcome(self) -> ProbeOutcome:
@@ -303,7 +306,20 @@ def probe_from_run(
         quantiles_s=_quantiles(ordered) if n else {},
         gc_collections=run.gc_collections,
         stopped=run.stopped,
+        service_time_s=_mean_service(run),
     )
+
+
+def _mean_service(run: LoadRun) -> float | None:
+    """The mean duration of a run's calls (seconds): latency less start delay (the wait for the
+    call's turn), or the latency itself where calls ran back to back."""
+    n = len(run.latency_ns)
+    if not n:
+        return None
+    total = int(run.latency_ns.sum())
+    if run.start_delay_ns is not None and len(run.start_delay_ns) == n:
+        total -= int(run.start_delay_ns.sum())
+    return total / n / 1e9
 
 
 def _backed(found: BlockBounds, threshold: Threshold, overload: Overload | None) -> BlockBounds:
@@ -367,6 +383,7 @@ def service_probe(run: LoadRun, thresholds: Sequence[Threshold], confidence: flo
         quantiles_s=_quantiles(ordered) if n else {},
         gc_collections=run.gc_collections,
         stopped=run.stopped,
+        service_time_s=_mean_service(run),
     )
 
 

@@ -233,9 +233,10 @@ def terminal_id(test_id: str) -> str:
 def probe_table(capacity: CapacityDict) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
     """The probes of a capacity search, one row each in the order they ran: the rate, the rate
     served, each threshold's estimate with its bounds (at the probe's own confidence), the p50,
-    the start delay's p99, the calls, and the verdict. Returns the header and the rows."""
+    the start delay's p99, the mean service time (the call's own duration: a machine that slows
+    during the search shows here), the calls, and the verdict. Returns the header and the rows."""
     budgets = tuple(capacity["budgets"])
-    header = ("rate", "served", *budgets, "p50", "start delay p99", "n", "verdict")
+    header = ("rate", "served", *budgets, "p50", "start delay p99", "service", "n", "verdict")
     table = []
     for probe in capacity["probes"]:
         estimates = [estimate_text(t) for t in probe["thresholds"]]
@@ -247,6 +248,7 @@ def probe_table(capacity: CapacityDict) -> tuple[tuple[str, ...], list[tuple[str
                 *estimates,
                 format_duration(probe["quantiles_s"].get("50")),
                 format_duration(probe["start_delay_p99_s"]),
+                format_duration(probe.get("service_time_s")),
                 f"{probe['n']:,}",
                 probe_verdict(probe),
             )

@@ -94,6 +94,7 @@ def _probe_result(probe: Probe, spec: MeasureSpec) -> ProbeResult:
         overloaded=overloaded,
         start_delay_p99=probe.start_delay_p99_s,
         quantiles=dict(probe.quantiles_s),
+        service_time=probe.service_time_s,
     )
 
 

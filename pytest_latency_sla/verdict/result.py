@@ -275,6 +275,7 @@ class ProbeResult:
     overloaded: bool = False
     start_delay_p99: float | None = None
     quantiles: dict[str, float] = field(default_factory=dict)
+    service_time: float | None = None  # the mean duration of its calls, queueing left out
 
     @property
     def passed(self) -> bool:
@@ -292,6 +293,7 @@ class ProbeResult:
             "start_delay_p99_s": _opt(self.start_delay_p99),
             "quantiles_s": {k: float(v) for k, v in self.quantiles.items()},
             "thresholds": [_absolute(t.to_dict()) for t in self.thresholds],
+            "service_time_s": _opt(self.service_time),
         }
 
 
