@@ -13,7 +13,12 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from pytest_latency_sla.stats.batch_means import block_bounds, design_effect
+from pytest_latency_sla.stats.batch_means import (
+    BlockBounds,
+    block_bounds,
+    decided_if_longer,
+    design_effect,
+)
 
 RUNS = 400
 CALLS = 20_000
@@ -125,3 +130,41 @@ def test_bounds_match_the_verdict() -> None:
     above = block_bounds(samples, 0.99, result.upper * 1e9, 0.95)
     assert (below.verdict, below.confident) == ("fail", True)
     assert (above.verdict, above.confident) == ("pass", True)
+
+
+def test_a_longer_run_is_forecast_from_the_effective_sample() -> None:
+    # no call over the budget: a p99 passes with confidence 1 - 0.0042 once 0.99^n_eff <= 0.0042,
+    # from n_eff = 545. 477 is not enough; a run twice as long (954) would be, if its design
+    # effect stayed the same
+    level = 1 - 0.0042
+    clean = BlockBounds("pass", False, 0.0002, None, None, 680.0, 477, 0, 0.99)
+    assert not decided_if_longer(clean, level, 1.0)
+    assert not decided_if_longer(clean, level, 1.1)  # 524
+    assert decided_if_longer(clean, level, 1.2)  # 572
+    assert decided_if_longer(clean, level, 2.0)
+    # 2% of calls over a p99's budget, in clusters (design effect 1,000): 6 exceedances in an
+    # effective 300 is not yet a confident fail; in 4x (24 in 1,200) it is
+    over = BlockBounds("fail", False, 0.08, None, None, 1000.0, 300, 6000, 0.99)
+    assert not decided_if_longer(over, level, 1.0)
+    assert decided_if_longer(over, level, 4.0)
+    # at the budget's share (1%) no length decides it: the forecast says so
+    edge = BlockBounds("fail", False, 0.05, None, None, 1000.0, 300, 3000, 0.99)
+    assert not any(decided_if_longer(edge, level, f) for f in (2.0, 8.0, 64.0))
+    # a run too short to measure its design effect forecasts nothing
+    short = BlockBounds("pass", False, 0.0002, None, None, math.nan, 0, 0, 0.99)
+    assert not decided_if_longer(short, level, 100.0)
+    # a confident verdict is decided at any length
+    assert decided_if_longer(BlockBounds("pass", True, 0.0002, None, None, 1.0, 9000), level, 1)
+
+
+def test_the_forecast_agrees_with_block_bounds_on_the_run_itself() -> None:
+    # the forecast at factor 1 is the verdict block_bounds gave, on real M/M/1 runs
+    rng = np.random.default_rng(5)
+    decided = 0
+    for latency in mm1_sojourn(40, 20_000, 0.8, seed=5):
+        budget = float(np.quantile(latency, rng.uniform(0.97, 0.999)))
+        found = block_bounds(latency, 0.99, budget, 0.99)
+        assert found.effective_n > 0
+        assert decided_if_longer(found, 0.99, 1.0) == found.confident
+        decided += found.confident
+    assert 0 < decided < 40  # both kinds were checked

@@ -463,18 +463,19 @@ def _probes(found: object) -> str:
 def test_without_min_rate_an_undecided_search_warns_and_a_clear_miss_fails(
     capacity_pytester: pytest.Pytester,
 ) -> None:
-    # p99 over 1 s at 1,330-10,000/s: 13-100 calls over the p99, and a tenth of a second's
-    # calls all at 5 ms every second: no probe is confident, every estimate passes
+    # 100 us calls, every thousandth 20 ms: each stall queues the calls behind it, one long
+    # cluster per thousand calls. A probe of 0.5 s holds too few clusters to decide, and in a
+    # budget of 1.2 s no longer probe fits: every estimate passes, no probe holds
     capacity_pytester.makepyfile(
         """
         import itertools, pytest
 
         def durations():
             while True:
-                yield from [100_000] * 900
-                yield from [5_000_000] + [1] * 99
+                yield from [100_000] * 999
+                yield from [20_000_000]
 
-        @pytest.mark.latency_sla(ms=50, max_time=0.5, capacity_time=3)
+        @pytest.mark.latency_sla(ms=50, max_time=0.5, capacity_time=1.2)
         def test_undecided(latency_sla, scripted):
             latency_sla.capacity(scripted(durations()))
 
@@ -488,7 +489,7 @@ def test_without_min_rate_an_undecided_search_warns_and_a_clear_miss_fails(
     result.assert_outcomes(failed=2, warnings=1)
     result.stdout.fnmatch_lines(
         [
-            "E       Failed: capacity missed: p99 <= 50 ms holds at none of the 6 rates probed with confidence",
+            "E       Failed: capacity missed: p99 <= 50 ms holds at none of the 2 rates probed with confidence",
             "*LatencyInconclusiveWarning: capacity search: no confident verdict at *",
             "*::test_undecided  *capacity p99 <= 50 ms  holds -, misses *~FAIL",
             "*::test_clear_miss *capacity p90 <= 1 ms *holds -, misses -*FAIL",

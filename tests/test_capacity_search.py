@@ -288,3 +288,43 @@ def test_below_a_not_confident_pass_the_search_steps_down_gently() -> None:
     assert next_rate(far, 100_000, 1.0, None) == 51_200  # 80,000 / 1.25^2
     far.append(probe(51_200, "misses"))
     assert next_rate(far, 100_000, 1.0, None) == 21_000  # 51,200 / 1.25^4
+
+
+def forecast(rate: float, *, passes: bool, effective_n: int) -> Probe:
+    """A not-confident probe whose own effective sample forecasts (or not) a decision when
+    twice as long: no call over the budget for a passing estimate, 2.5% of calls for a failing
+    one, a design effect of 1,000."""
+    over = 0 if passes else 25 * effective_n
+    bounds = BlockBounds(
+        "pass" if passes else "fail", False, 0.001 if passes else 0.08, None, None, 1000.0,
+        effective_n, over, 0.99,
+    )  # fmt: skip
+    return Probe(rate, rate, effective_n * 1000, MAX_TIME, 1 - 0.0042, (bounds,))
+
+
+def test_a_rate_a_longer_probe_would_decide_runs_again_before_new_rates() -> None:
+    # 70,000/s holds and 150,000/s misses. Not confident: 110,000/s, whose 477 effective calls
+    # forecast a hold in a probe twice as long (954 >= 545), and 90,000/s, whose 200 do not
+    probes = [
+        probe(70_000, "holds"),
+        probe(150_000, "misses"),
+        forecast(90_000, passes=True, effective_n=200),
+        forecast(110_000, passes=True, effective_n=477),
+    ]
+    assert isinstance(next_rate(probes, 150_000, 1.0, None), float)  # new rates are left
+    assert next_probe(probes, 150_000, 1.0, None, max_time=MAX_TIME, left=10.0) == (
+        110_000,
+        2 * MAX_TIME,
+    )
+    # of two that would be decided, the one that leaves the narrower bracket: a miss at
+    # 120,000/s (120,000 / 70,000) against a hold at 110,000/s (150,000 / 110,000)
+    with_miss = [*probes, forecast(120_000, passes=False, effective_n=300)]
+    assert with_miss[-1].decided_if_longer(2.0) and not with_miss[-1].decided_if_longer(1.0)
+    step = next_probe(with_miss, 150_000, 1.0, None, max_time=MAX_TIME, left=10.0)
+    assert step == (110_000, 2 * MAX_TIME)
+    # the gate's own rate is probed first, then the forecast
+    gated = next_probe(probes, 150_000, 1.0, 100_000.0, max_time=MAX_TIME, left=10.0)
+    assert gated == (100_000, MAX_TIME)
+    # with too little time left for a longer probe, the search goes on with new rates
+    short = next_probe(probes, 150_000, 1.0, None, max_time=MAX_TIME, left=1.2)
+    assert isinstance(short, tuple) and short[1] == MAX_TIME and short[0] != 110_000

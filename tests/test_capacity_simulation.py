@@ -276,7 +276,8 @@ def test_a_transient_stall_under_the_budget_is_not_a_miss() -> None:
     for probe in stalled:
         plain = model.run(probe.rate, 1.0, np.random.default_rng(0))
         assert plain.overload is not None  # the load engine's rule alone trips on the stall
-        assert probe.overload is None and probe.stopped == "max_time" and probe.duration_s > 0.99
+        # it ran to the end of its window (max_time, or what was left of the budget)
+        assert probe.overload is None and probe.stopped == "max_time" and probe.duration_s > 0.5
         assert probe.outcome != "misses" and probe.point_passes
         assert probe.quantiles_s["99"] < 0.020
     assert found.misses_at is not None and found.misses_at > capacity

@@ -53,6 +53,8 @@ class Verdicted(Protocol):
     @property
     def duration_s(self) -> float: ...
 
+    def decided_if_longer(self, factor: float) -> bool: ...
+
 
 def round_rate(rate: float) -> float:
     """``rate`` to three significant digits: ``32,374.1`` -> ``32,400``."""
@@ -112,21 +114,72 @@ def next_probe(
 ) -> tuple[float, float] | CapacityStop:
     """The next probe, ``(rate, seconds)``, or why the search is over; ``left`` is the time
     budget still unspent (seconds). A new rate (``next_rate``) runs for ``max_time``. A rate
-    whose probe was not confident runs again for ``AGAIN`` x its longest probe so far (at most
-    ``left``), as STATS.md allows: when its verdict alone would close the bracket (a hold
-    within ``BRACKET`` of the rate that misses, or a miss within it of the rate that holds),
-    or when no new rate is left to try. More calls at the same rate narrow its bounds, where a
-    new rate in the same not-confident region would likely be unsure again."""
+    whose probe was not confident runs again, for ``AGAIN`` x its longest probe so far (at most
+    ``left``), as STATS.md allows:
+
+    * first, when its own effective sample forecasts that the longer probe decides it
+      (``Verdicted.decided_if_longer``): of those, the one whose verdict would leave the
+      narrowest bracket (the gate's own rate, ``min_rate``, is probed before it);
+    * otherwise only when no new rate is left to try (``_again``).
+
+    More calls at the same rate narrow its bounds, where a new rate in the same not-confident
+    region would likely be unsure again."""
     step = next_rate(probes, start, lowest, min_rate)
     if step in ("bracket", "no rate holds", "no rate misses") or not probes:
         return step if isinstance(step, str) else (step, max_time)
+    if step != min_rate:
+        decisive = _decisive(probes, max_time=max_time, left=left)
+        if decisive is not None:
+            return decisive
     again = _again(probes) if step == "not confident" else None
     if again is not None:
         rate, longest = again
-        seconds = min(AGAIN * max(longest, max_time), left)
-        if seconds >= 1.5 * longest:  # shorter would add little to what it already showed
+        seconds = _longer(longest, max_time, left)
+        if seconds is not None:
             return rate, seconds
     return step if isinstance(step, str) else (step, max_time)
+
+
+def _longer(longest: float, max_time: float, left: float) -> float | None:
+    """How long a rate whose longest probe so far was ``longest`` seconds runs again: ``AGAIN``
+    times that (at most ``left``), or None when what is left would add little to it."""
+    seconds = min(AGAIN * max(longest, max_time), left)
+    return seconds if seconds >= 1.5 * longest else None
+
+
+def _decisive(
+    probes: Sequence[Verdicted], *, max_time: float, left: float
+) -> tuple[float, float] | None:
+    """The not-confident rate between the confident ends that a longer probe is forecast to
+    decide, and that probe's length; of several, the one whose verdict would leave the narrowest
+    bracket (a hold at the highest rate, a miss at the lowest)."""
+    lo, hi = _ends(probes)
+    best: tuple[tuple[float, float], float, float] | None = None  # (order, rate, seconds)
+    for rate in sorted({p.rate for p in probes}):
+        at = [p for p in probes if p.rate == rate]
+        last = at[-1]
+        if last.outcome != "not confident" or any(p.outcome != "not confident" for p in at):
+            continue
+        if (lo is not None and rate <= lo) or (hi is not None and rate >= hi):
+            continue
+        longest = max(p.duration_s for p in at)
+        seconds = _longer(longest, max_time, left)
+        if seconds is None or not last.decided_if_longer(seconds / last.duration_s):
+            continue
+        if last.point_passes:
+            order = (math.inf, -rate) if hi is None else (hi / rate, 0.0)
+        else:
+            order = (math.inf, rate) if lo is None else (rate / lo, 0.0)
+        if best is None or order < best[0]:
+            best = (order, rate, seconds)
+    return None if best is None else (best[1], best[2])
+
+
+def _ends(probes: Sequence[Verdicted]) -> tuple[float | None, float | None]:
+    """The highest rate that held and the lowest that missed, with confidence."""
+    holds = [p.rate for p in probes if p.outcome == "holds"]
+    misses = [p.rate for p in probes if p.outcome == "misses"]
+    return max(holds, default=None), min(misses, default=None)
 
 
 def _again(probes: Sequence[Verdicted]) -> tuple[float, float] | None:
@@ -134,9 +187,7 @@ def _again(probes: Sequence[Verdicted]) -> tuple[float, float] | None:
     longest probe so far (seconds). Of the rates whose estimate passed, the lowest (the likeliest
     to hold: the next above the rate that holds); of those whose estimate failed, the highest;
     of the two, the one whose verdict would leave the narrower bracket."""
-    holds = [p.rate for p in probes if p.outcome == "holds"]
-    misses = [p.rate for p in probes if p.outcome == "misses"]
-    lo, hi = max(holds, default=None), min(misses, default=None)
+    lo, hi = _ends(probes)
     unsure = [
         p
         for p in probes

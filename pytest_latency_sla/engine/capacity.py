@@ -68,7 +68,7 @@ from typing import TYPE_CHECKING
 
 from ..plan import CAPACITY_TIME, Threshold
 from ..records import Arrivals, CapacityStop, GcMode, ProbeOutcome, Stopped, Verdict
-from ..stats.batch_means import MIN_TAIL_CALLS, BlockBounds, block_bounds
+from ..stats.batch_means import MIN_TAIL_CALLS, BlockBounds, block_bounds, decided_if_longer
 from ..stats.bounds import nearest_rank
 from .bracket import BRACKET, FIRST_STEP, next_probe, round_rate
 from .clock import CLOCK
@@ -156,6 +156,20 @@ class Probe:
     def point_passes(self) -> bool:
         """Whether every threshold's point estimate is within its budget (and no overload)."""
         return self.overload is None and all(b.verdict == "pass" for b in self.bounds)
+
+    def decided_if_longer(self, factor: float) -> bool:
+        """A forecast (``stats.batch_means.decided_if_longer``): whether a probe at this rate
+        ``factor`` times as long would hold (every threshold, when every estimate passed) or
+        miss (a threshold whose estimate failed) with confidence. False for an overloaded
+        probe, whose queue says more than its bounds."""
+        if self.overload is not None or not self.bounds:
+            return False
+        if self.point_passes:
+            return all(decided_if_longer(b, self.confidence, factor) for b in self.bounds)
+        return any(
+            b.verdict == "fail" and decided_if_longer(b, self.confidence, factor)
+            for b in self.bounds
+        )
 
 
 # (rate, seconds, confidence, seed) -> the judged probe

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-__all__ = ["BLOCKS", "BlockBounds", "block_bounds", "design_effect"]
+__all__ = ["BLOCKS", "BlockBounds", "block_bounds", "decided_if_longer", "design_effect"]
 
 BLOCKS = 20
 # Calls expected over the percentile below which the design effect cannot be measured.
@@ -58,6 +58,8 @@ class BlockBounds:
     upper: float | None
     design_effect: float  # nan when the run was too short to measure it
     effective_n: int
+    over: int = 0  # calls over the budget
+    q: float = math.nan  # the percentile judged, as a fraction
 
 
 def design_effect(over: npt.NDArray[np.bool_], blocks: int = BLOCKS) -> float:
@@ -89,7 +91,7 @@ def block_bounds(
     estimate = float(estimate_ns) / 1e9
     point: Verdict = "pass" if estimate_ns <= budget_ns else "fail"
     if n * (1.0 - q) < MIN_TAIL_CALLS:
-        return BlockBounds(point, False, estimate, None, None, math.nan, 0)
+        return BlockBounds(point, False, estimate, None, None, math.nan, 0, 0, q)
     over_budget = latency_ns > budget_ns
     effect = max(
         design_effect(over, blocks)
@@ -100,7 +102,8 @@ def block_bounds(
     alpha = 1.0 - confidence
     pass_at = pass_cutoff(n_eff, q, alpha)  # pass iff E / D <= pass_at
     fail_at = fail_cutoff(n_eff, q, alpha)  # fail iff E / D >= fail_at
-    exceedances = int(np.count_nonzero(over_budget)) / effect
+    exceeding = int(np.count_nonzero(over_budget))
+    exceedances = exceeding / effect
     verdict: Verdict
     if exceedances <= pass_at:
         verdict, confident = "pass", True
@@ -114,4 +117,22 @@ def block_bounds(
     needed = math.ceil(fail_at * effect)
     upper = float(ordered[n - allowed - 1]) / 1e9 if 0 <= allowed < n else None
     lower = float(ordered[n - needed]) / 1e9 if 0 < needed <= n else None
-    return BlockBounds(verdict, confident, estimate, lower, upper, effect, n_eff)
+    return BlockBounds(verdict, confident, estimate, lower, upper, effect, n_eff, exceeding, q)
+
+
+def decided_if_longer(found: BlockBounds, confidence: float, factor: float) -> bool:
+    """Whether a run ``factor`` times as long would give ``found``'s point verdict with
+    confidence, if it kept the same design effect and the same share of calls over the budget:
+    ``factor`` x the effective sample, with ``factor`` x the exceedances. A forecast to choose
+    what to run next, never a verdict: a queue's design effect can grow with a longer run."""
+    if found.confident:
+        return True
+    if not found.effective_n or not math.isfinite(found.design_effect + found.q):
+        return False
+    q = found.q
+    n_eff = int(found.effective_n * factor)
+    exceedances = found.over * factor / found.design_effect
+    alpha = 1.0 - confidence
+    if found.verdict == "pass":
+        return exceedances <= pass_cutoff(n_eff, q, alpha)
+    return exceedances >= fail_cutoff(n_eff, q, alpha)
