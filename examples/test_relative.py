@@ -39,8 +39,8 @@ def int8_predict():
 
 @pytest.mark.xfail(
     strict=True,
-    reason="INT8 is slower than fp32 on this machine: p50 INT8/fp32 = 1.34x measured "
-    "(4.8 us against 3.6 us a prediction), not <= 0.8x",
+    reason="INT8 runs slower than fp32 on CPUs without fast INT8 kernels: the quantize and "
+    "dequantize steps cost more than a 48-parameter model saves (the failure gives the ratio)",
 )
 @pytest.mark.latency_sla(ratio=0.8, percentile=50)
 def test_int8_is_at_least_20_percent_faster_than_fp32(latency_sla, int8_predict, fp32_predict):

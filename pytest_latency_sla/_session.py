@@ -46,6 +46,8 @@ def _build_report(
     if workers:
         environment["xdist_workers"] = workers
     environment["scale"] = settings.scale
+    if settings.scale != 1.0:
+        environment["scale_source"] = settings.sources.get("scale", "--latency-scale")
     environment["confidence"] = settings.confidence
     environment["mode"] = settings.mode
     if exitstatus is not None:
@@ -111,7 +113,8 @@ def _print_table(terminalreporter: Any, config: pytest.Config, exitstatus: int) 
     terminalreporter.write_sep("=", "latency SLA report")
     terminalreporter.write_line(environment_line(report["environment"]))
     if settings.scale != 1.0:
-        terminalreporter.write_line(f"budgets scaled by {settings.scale:g} (--latency-scale)")
+        source = settings.sources.get("scale", "--latency-scale")
+        terminalreporter.write_line(f"budgets scaled by {settings.scale:g} ({source})")
     if settings.mode == "warn":
         terminalreporter.write_line("mode warn: a missed budget warns instead of failing")
     baseline = report["environment"].get("baseline")

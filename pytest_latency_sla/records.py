@@ -279,6 +279,7 @@ class EnvironmentDict(TypedDict, total=False):
     onnxruntime: str
     xdist_workers: int
     scale: float
+    scale_source: str  # where a scale other than 1 came from: "--latency-scale", "ini ...", ...
     confidence: float
     mode: Mode
     baseline: BaselineNoteDict

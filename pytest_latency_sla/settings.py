@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +111,9 @@ class Settings:
     save: Path | None = None
     baseline: Path | None = None
     regression: float = 0.10
+    # where each setting given came from: "--latency-scale", "environment variable
+    # LATENCY_SLA_SCALE", "ini latency_scale"
+    sources: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def defaults(self) -> Defaults:
@@ -307,7 +310,7 @@ def read_settings(config: pytest.Config) -> Settings:
         else:
             values[key] = _PARSERS[option.name](raw, source)
     _check_together(values, sources)
-    return Settings(**values)
+    return Settings(**values, sources=sources)
 
 
 def _a_file(path: Path, *, read: bool) -> bool:

@@ -105,8 +105,11 @@ def test_min_rate_gates_the_capacity(capacity_pytester: pytest.Pytester) -> None
             "E         probes: 10,000/s holds; 20,000/s above capacity; *",
             "E         * probes, * calls in *; stopped: misses_at / holds_at is within 1.10; "
             "closed loop: 1 worker serves 10,000/s back to back",
-            "*::test_holds  *capacity p99 <= 1 ms  holds 10,000/s, misses *  2.0x  pass",
-            "*::test_missed *capacity p99 <= 1 ms  holds 10,000/s, misses *  0.5x  FAIL",
+            # the gate in the threshold cell, the margin holds_at / min_rate
+            "*::test_holds  *capacity p99 <= 1 ms, min_rate 5,000/s *holds 10,000/s, misses * "
+            " 2.0x  pass",
+            "*::test_missed *capacity p99 <= 1 ms, min_rate 20,000/s *holds 10,000/s, misses * "
+            " 0.5x  FAIL",
         ]
     )
     records = json.loads((capacity_pytester.path / "out.json").read_text())["results"]
@@ -404,7 +407,9 @@ def test_capacity_results_cross_xdist_as_plain_values(pytester: pytest.Pytester)
     )
     result.assert_outcomes(passed=2)
     result.stdout.no_fnmatch_line("*INTERNALERROR*")
-    result.stdout.fnmatch_lines(["*capacity p99 <= 1 ms  holds 10,000/s, misses 10,600/s*"] * 2)
+    result.stdout.fnmatch_lines(
+        ["*capacity p99 <= 1 ms, min_rate 5,000/s  holds 10,000/s, misses 10,600/s*"] * 2
+    )
     records = json.loads((pytester.path / "out.json").read_text())["results"]
     assert [r["capacity"]["holds_at"] for r in records] == [10_000, 10_000]
 

@@ -233,6 +233,15 @@ def test_scale_from_environment(
 ) -> None:
     scripted_pytester.makepyfile(MISSES)
     monkeypatch.setenv("LATENCY_SLA_SCALE", "1.5")
-    scripted_pytester.runpytest("--latency-json=r.json").assert_outcomes(passed=1)
-    (record,) = json.loads((scripted_pytester.path / "r.json").read_text())["results"]
+    result = scripted_pytester.runpytest(
+        "--latency-json=r.json", "--latency-md=r.md", "--latency-report"
+    )
+    result.assert_outcomes(passed=1)
+    # the scale is said to come from where it came from
+    result.stdout.fnmatch_lines(["budgets scaled by 1.5 (environment variable LATENCY_SLA_SCALE)"])
+    report = json.loads((scripted_pytester.path / "r.json").read_text())
+    assert report["environment"]["scale_source"] == "environment variable LATENCY_SLA_SCALE"
+    markdown = (scripted_pytester.path / "r.md").read_text()
+    assert "Budgets scaled by **1.5** (environment variable `LATENCY_SLA_SCALE`)." in markdown
+    (record,) = report["results"]
     assert record["thresholds"][0]["budget_s"] == pytest.approx(0.075)

@@ -35,13 +35,15 @@ queue growing) is overloaded too: judged the same way, it never holds.
 **A probe that is not confident** is neither end. The search moves past it by its point
 estimate (a rate whose estimate passes is taken as a lower end of where the capacity is, one
 whose estimate fails as an upper end) without claiming anything from it, and when only such
-rates are left to try it probes the gaps between them and the confident ends. When there is no
-gap left, it probes a not-confident rate again, twice as long as before (``bracket.AGAIN``: more
-calls narrow the bounds of correlated latencies, where a new rate nearby would be as unsure):
-the lowest one whose estimate passed or the highest whose estimate failed, whichever would leave
-the narrower bracket. It stops (``"not confident"``) when too little of ``capacity_time`` is left
-for that; a longer ``max_time`` or ``capacity_time`` would decide those rates. A probe run again
-is one more verdict among the planned ones: the split of alpha does not change.
+rates are left to try it probes the gaps between them and the confident ends. A not-confident
+rate is probed again, twice as long as before (``bracket.AGAIN``: more calls narrow the bounds of
+correlated latencies, where a new rate nearby would be as unsure): first, before any new rate,
+one whose own effective sample forecasts a decision at that length
+(``stats.batch_means.decided_if_longer``); and when no gap is left, the lowest whose estimate
+passed or the highest whose estimate failed. It stops (``"not confident"``) when too little of
+``capacity_time`` is left for that; a longer ``max_time`` or ``capacity_time`` would decide
+those rates. A probe run again is one more verdict among the planned ones: the split of alpha
+does not change.
 
 **A service rate too low to decide.** A probe of ``max_time`` at rate R has about
 R x max_time x (1 - q) calls over the q percentile; below ``MIN_TAIL_CALLS`` of them it cannot

@@ -190,8 +190,11 @@ def capacity_inconclusive(capacity: CapacityDict, *, max_time: float) -> str | N
 
 
 def capacity_threshold_text(capacity: CapacityDict) -> str:
-    """The report's threshold cell: ``capacity p99 <= 50 ms``."""
-    return "capacity " + ", ".join(capacity["budgets"])
+    """The report's threshold cell: ``capacity p99 <= 50 ms``, with the gate when there is one
+    (``capacity p99 <= 50 ms, min_rate 2,000/s``: the margin column is holds_at / min_rate)."""
+    text = "capacity " + ", ".join(capacity["budgets"])
+    required = capacity["min_rate"]
+    return text if required is None else f"{text}, min_rate {per_second(required)}"
 
 
 def capacity_estimate_text(capacity: CapacityDict) -> str:

@@ -78,7 +78,10 @@ def session_notes(environment: EnvironmentDict, strong: str = "", code: str = ""
     notes = []
     scale = environment.get("scale", 1.0)
     if scale != 1.0:
-        notes.append(f"Budgets scaled by {strong}{scale:g}{strong} ({code}--latency-scale{code}).")
+        source = environment.get("scale_source", "--latency-scale")
+        name, _, setting = source.rpartition(" ")  # "environment variable" "LATENCY_SLA_SCALE"
+        where = f"{name} {code}{setting}{code}" if name else f"{code}{setting}{code}"
+        notes.append(f"Budgets scaled by {strong}{scale:g}{strong} ({where}).")
     if environment.get("mode") == "warn":
         notes.append(
             f"Mode {strong}warn{strong}: a missed budget warns instead of failing the test."
