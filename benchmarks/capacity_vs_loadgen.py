@@ -64,14 +64,24 @@ class LoadGenRun:
     rate: float
 
 
-def _bare_rate(call: Any, seconds: float) -> float:
-    """Calls per second of a loop calling ``call`` back to back, timing nothing."""
+SLICE_S = 0.5  # the bare loop's rate is also taken in slices this long, to show its drift
+
+
+def _bare_rate(call: Any, seconds: float, slices: list[float] | None = None) -> float:
+    """Calls per second of a loop calling ``call`` back to back, timing nothing; the rate of
+    each ``SLICE_S`` of it is appended to ``slices``."""
     calls, started = 0, time.perf_counter()
     end = started + seconds
-    while time.perf_counter() < end:
+    slice_calls, slice_start = 0, started
+    while (now := time.perf_counter()) < end:
+        if now - slice_start >= SLICE_S:
+            if slices is not None:
+                slices.append(slice_calls / (now - slice_start))
+            slice_calls, slice_start = 0, now
         for _ in range(100):
             call()
         calls += 100
+        slice_calls += 100
     return calls / (time.perf_counter() - started)
 
 
@@ -165,13 +175,14 @@ def run(repeats: int, quick: bool) -> list[Row]:
     seen: dict[str, list[Any]] = {
         key: []
         for key in (
-            "limit", "limit_after", "during", "during_holds", "bare_p50", "holds", "misses",
+            "limit", "limit_after", "slices", "during", "during_holds", "bare_p50", "holds",
+            "misses",
             "wall", "closed_p50", "closed_p99",
             "lg_ss", "lg_holds", "lg_misses", "lg_light", "light_p50", "light_p99",
         )
     }  # fmt: skip
     for _ in range(repeats):
-        seen["limit"].append(_bare_rate(call, 1.0 if quick else 3.0))
+        seen["limit"].append(_bare_rate(call, 1.0 if quick else 3.0, seen["slices"]))
         p50, p99 = _closed_loop(target, 1.0 if quick else 3.0)
         seen["closed_p50"].append(p50)
         seen["closed_p99"].append(p99)
@@ -184,7 +195,7 @@ def run(repeats: int, quick: bool) -> list[Row]:
             max_time=max_time,
         )
         seen["wall"].append(time.perf_counter() - started)
-        seen["limit_after"].append(_bare_rate(call, 1.0 if quick else 3.0))
+        seen["limit_after"].append(_bare_rate(call, 1.0 if quick else 3.0, seen["slices"]))
         timed = [p for p in found.probes if p.service_time_s is not None]
         busy = sum(p.n * (p.service_time_s or 0.0) for p in timed)
         seen["during"].append(sum(p.n for p in timed) / busy if busy > 0 else None)
@@ -233,6 +244,18 @@ def _rows(seen: dict[str, list[Any]], capacity_time: float, repeats: int) -> lis
             None,
         ),
     ]
+    slices: list[float] = seen["slices"]
+    if slices:
+        rows.append(
+            Row(
+                f"the bare loop in {SLICE_S:g} s slices, before and after each search",
+                f"slowest {min(slices):,.0f}/s",
+                f"fastest {max(slices):,.0f}/s",
+                max(slices) / min(slices),
+                "-",
+                None,
+            )
+        )
     if during:
         rows.append(
             Row(

@@ -7,6 +7,7 @@ import itertools
 import math
 from collections.abc import Callable
 from dataclasses import replace
+from typing import cast
 
 import pytest
 
@@ -20,7 +21,8 @@ from pytest_latency_sla.engine.capacity import (
 )
 from pytest_latency_sla.engine.clock import ScriptedClock
 from pytest_latency_sla.engine.load.schedule import Overload
-from pytest_latency_sla.records import ProbeOutcome, Verdict
+from pytest_latency_sla.messages.capacity import capacity_inconclusive
+from pytest_latency_sla.records import CapacityDict, ProbeOutcome, Verdict
 from pytest_latency_sla.stats.batch_means import BlockBounds
 
 MAX_TIME = 1.0
@@ -328,3 +330,22 @@ def test_a_rate_a_longer_probe_would_decide_runs_again_before_new_rates() -> Non
     # with too little time left for a longer probe, the search goes on with new rates
     short = next_probe(probes, 150_000, 1.0, None, max_time=MAX_TIME, left=1.2)
     assert isinstance(short, tuple) and short[1] == MAX_TIME and short[0] != 110_000
+
+
+def test_the_warning_names_only_rates_no_probe_decided() -> None:
+    # 69,600/s was not confident, then held when probed again for longer; 73,600/s stayed
+    # unsure (twice) and 82,300/s once: the warning names those two, each once
+    probes = [
+        {"rate": 73_600.0, "outcome": "not confident"},
+        {"rate": 69_600.0, "outcome": "not confident"},
+        {"rate": 69_600.0, "outcome": "holds"},
+        {"rate": 73_600.0, "outcome": "not confident"},
+        {"rate": 82_300.0, "outcome": "not confident"},
+        {"rate": 87_000.0, "outcome": "misses"},
+    ]
+    capacity = cast(CapacityDict, {"probes": probes, "stopped": "time budget"})
+    text = capacity_inconclusive(capacity, max_time=3.0)
+    assert text is not None
+    assert text.startswith("capacity search: no confident verdict at 73,600/s, 82,300/s (")
+    decided = cast(CapacityDict, {"probes": probes[1:3], "stopped": "time budget"})
+    assert capacity_inconclusive(decided, max_time=3.0) is None

@@ -176,11 +176,17 @@ def capacity_context(result: ResultDict) -> str:
 
 def capacity_inconclusive(capacity: CapacityDict, *, max_time: float) -> str | None:
     """A warning when probes that were not confident left the bracket wider than 1.10 (or
-    without an end); ``None`` otherwise."""
-    unsure = [p for p in capacity["probes"] if p["outcome"] == "not confident"]
+    without an end), naming the rates no probe decided (a rate probed again and decided is not
+    one of them); ``None`` otherwise."""
+    decided = {p["rate"] for p in capacity["probes"] if p["outcome"] != "not confident"}
+    unsure = {
+        p["rate"]
+        for p in capacity["probes"]
+        if p["outcome"] == "not confident" and p["rate"] not in decided  # not decided later
+    }
     if not unsure or capacity["stopped"] in ("bracket", "mode off"):
         return None
-    rates = ", ".join(per_second(p["rate"]) for p in sorted(unsure, key=lambda p: p["rate"]))
+    rates = ", ".join(per_second(rate) for rate in sorted(unsure))
     return (
         f"capacity search: no confident verdict at {rates} (latencies under load are "
         f"correlated: a probe's bounds count blocks of calls, not calls); the search claims "
