@@ -10,6 +10,9 @@ p99 budget, all in one run.
   Server scenario): ``holds_at`` against the limit (at most it, and at least 70% of it for one
   worker: the engine's own overhead is then at most 30%), the search's wall time against its
   30 s budget, and the bracket ``misses_at / holds_at`` against 1.10.
+* The load engine's own cost, apart from queueing and the machine's drift: the rate its loop
+  serves when always behind (every call starting as the last ends) against a bare loop run just
+  before it, paired several times.
 * MLPerf LoadGen's Server scenario (Poisson arrivals, ``server_target_latency_percentile`` 0.99,
   ``server_target_latency_ns`` the budget) at ``holds_at`` and at ``misses_at``: VALID or
   INVALID, its p99, and its own overhead at p50 (its p50 minus the call's bare p50). LoadGen
@@ -94,6 +97,21 @@ def _closed_loop(target: Target, seconds: float) -> tuple[float, float]:
     return float(p50) / 1e9, float(p99) / 1e9
 
 
+def _engine_share(call: Any, target: Target, pairs: int) -> float:
+    """The load engine's own cost, as the share of the bare loop's rate it serves when it is
+    always behind (Poisson arrivals at 10x the bare rate, one worker: every call starts the
+    moment the last one ends, through the engine's loop): the median over ``pairs`` runs, each
+    paired with a bare loop right before it, so both see the machine at the same speed."""
+    shares = []
+    for _ in range(pairs):
+        bare = _bare_rate(call, SLICE_S)
+        run = run_load(
+            target, LoadPlan(rate=10 * bare, arrivals="poisson"), max_time=SLICE_S, warmup=0
+        )
+        shares.append(len(run.latency_ns) / run.duration_s / bare)
+    return median(shares)
+
+
 def _open_loop(target: Target, rate: float, seconds: float) -> tuple[float, float]:
     """This plugin's p50 and p99 (seconds) of a load run at ``rate``, Poisson arrivals."""
     import numpy as np
@@ -176,12 +194,13 @@ def run(repeats: int, quick: bool) -> list[Row]:
         key: []
         for key in (
             "limit", "limit_after", "slices", "during", "during_holds", "bare_p50", "holds",
-            "misses",
+            "misses", "engine",
             "wall", "closed_p50", "closed_p99",
             "lg_ss", "lg_holds", "lg_misses", "lg_light", "light_p50", "light_p99",
         )
     }  # fmt: skip
     for _ in range(repeats):
+        seen["engine"].append(_engine_share(call, target, 3 if quick else 7))
         seen["limit"].append(_bare_rate(call, 1.0 if quick else 3.0, seen["slices"]))
         p50, p99 = _closed_loop(target, 1.0 if quick else 3.0)
         seen["closed_p50"].append(p50)
@@ -244,6 +263,17 @@ def _rows(seen: dict[str, list[Any]], capacity_time: float, repeats: int) -> lis
             None,
         ),
     ]
+    engine = median(seen["engine"])
+    rows.append(
+        Row(
+            "the load engine's own cost: rate served when always behind / bare loop just before",
+            "bare loop, 0.5 s",
+            f"{engine:.0%} of it",
+            engine,
+            f">= {LEAST_SHARE:.0%} (its overhead <= {1 - LEAST_SHARE:.0%})",
+            engine >= LEAST_SHARE,
+        )
+    )
     slices: list[float] = seen["slices"]
     if slices:
         rows.append(

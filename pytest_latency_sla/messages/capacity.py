@@ -95,7 +95,8 @@ def _stop_reason(capacity: CapacityDict) -> str:
         if rates
         else "the call alone, back to back, misses the budget",
         "no rate misses": "the highest rate worth probing held",
-        "not confident": "only rates whose probes were not confident were left to try",
+        "not confident": "only not-confident rates were left, and too little time to probe "
+        "them again for longer",
         "max_time too short": "a probe of max_time cannot decide any rate up to the service rate",
         "mode off": "--latency-mode=off",
     }
