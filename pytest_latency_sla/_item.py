@@ -433,14 +433,19 @@ def _interruptible(
         if isinstance(error, Exception) and args:
             _note_failed_call(item, args[0], error)
         if _is_interrupt(error):
+            from .engine.capacity import CapacitySearch
             from .engine.compare import Comparison
             from .engine.sampler import partial_of
+            from .verdict.capacity import judge_search
             from .verdict.comparison import interrupted_comparison
             from .verdict.measure import interrupted_result
 
-            # a capacity search keeps no probe of its own: its row says it was interrupted
-            partial = None if spec.capacity is not None else partial_of(error)
-            if isinstance(partial, Comparison):
+            partial = partial_of(error)
+            if isinstance(partial, CapacitySearch):  # its finished probes, their claims
+                kept = judge_search(partial, spec, name, isolated=isolated).to_dict()
+            elif spec.capacity is not None:  # stopped before its first probe
+                kept = interrupted_result(None, spec, name, isolated=isolated).to_dict()
+            elif isinstance(partial, Comparison):
                 kept = interrupted_comparison(partial, spec, name, isolated=isolated).to_dict()
             else:
                 kept = interrupted_result(partial, spec, name, isolated=isolated).to_dict()

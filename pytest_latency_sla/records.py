@@ -66,7 +66,8 @@ Stopped = Literal[
 # time budget (capacity_time) or its planned probes are spent, the lowest rate worth probing
 # misses (or the call alone is over budget), no rate up to the highest worth probing misses,
 # only not-confident rates are left to probe, a probe of max_time is too short to decide any
-# rate below the service rate, or ``--latency-mode=off`` searched nothing.
+# rate below the service rate, ``--latency-mode=off`` searched nothing, or an interrupt (a
+# timeout, Ctrl-C) stopped it (its finished probes kept).
 CapacityStop = Literal[
     "bracket",
     "time budget",
@@ -76,6 +77,7 @@ CapacityStop = Literal[
     "not confident",
     "max_time too short",
     "mode off",
+    "interrupted",
 ]
 # One probe of a capacity search: every threshold passed confidently, one failed confidently
 # (an overloaded run too, when its latencies show it), or neither.

@@ -33,12 +33,17 @@ def _rounded(seconds: float) -> float:
 
 
 def _three_significant(value: float) -> str:
-    magnitude = abs(value)
+    """``value`` to three significant digits, rounded first: 9.996 -> ``10.0``, not ``10.00``."""
+    if value == 0:
+        return "0.00"
+    digits = 2 - int(math.floor(math.log10(abs(value))))
+    rounded = round(value, digits)
+    magnitude = abs(rounded)
     if magnitude >= 100:
-        return f"{value:.0f}"
+        return f"{rounded:.0f}"
     if magnitude >= 10:
-        return f"{value:.1f}"
-    return f"{value:.2f}"
+        return f"{rounded:.1f}"
+    return f"{rounded:.2f}"
 
 
 def format_number(value: float) -> str:

@@ -100,9 +100,12 @@ def test_min_rate_gates_the_capacity(capacity_pytester: pytest.Pytester) -> None
         [
             "E       Failed: capacity missed: p99 <= 1 ms holds up to 10,000/s, below the "
             "required 20,000/s",
-            "E         capacity: p99 <= 1 ms holds at 10,000/s and misses at 10,*/s (95% "
+            "E         capacity: p99 <= 1 ms holds at 10,000/s and misses at 10,600/s (95% "
             "confident each)",
-            "E         probes: 10,000/s holds; 20,000/s above capacity; *",
+            # 20,000/s, twice what one worker serves back to back, is not probed itself: the
+            # search's own miss at 10,600/s decides the gate
+            "E         probes: 10,000/s holds; 12,500/s above capacity; 11,200/s above capacity; "
+            "10,600/s above capacity",
             "E         * probes, * calls in *; stopped: misses_at / holds_at is within 1.10; "
             "closed loop: 1 worker serves 10,000/s back to back",
             # the gate in the threshold cell, the margin holds_at / min_rate
@@ -550,3 +553,80 @@ def test_workers_and_poisson_arrivals_come_from_the_marker(pytester: pytest.Pyte
     assert capacity["probes"] and capacity["stopped"] != "max_time too short"
     # two workers sleeping 0.5 ms serve up to 4,000/s back to back
     assert 500 < capacity["service_rate"] <= 4_000
+
+
+def test_a_call_that_raises_in_a_probe_is_numbered_among_all_the_search_s_calls(
+    capacity_pytester: pytest.Pytester,
+) -> None:
+    # 100 us calls on the scripted clock; the 15,000th call of the whole search raises: after
+    # 100 warm-up calls, the closed-loop run and the probes at 10,000/s (1 s) and 12,500/s
+    # (overloaded, stopped early), it is a call of the third probe, numbered there and among
+    # every call made
+    capacity_pytester.makepyfile(
+        """
+        import itertools, pytest
+
+        @pytest.mark.latency_sla(ms=1, max_time=1, capacity_time=10)
+        def test_raises(latency_sla, call_100us):
+            count = itertools.count(1)
+
+            def call():
+                if next(count) == 15_000:
+                    raise RuntimeError("call 15,000")
+                call_100us()
+
+            latency_sla.capacity(call)
+        """
+    )
+    result = capacity_pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "E *RuntimeError: call 15,000",
+            "the exception above came from scheduled call 900 of probe 3 at 11,200/s, after 100 "
+            "warm-up calls and 14,000 earlier calls of the search (call 15,000 in all), not the "
+            "first call: latency_sla.capacity(fn, ...) calls fn again and again *",
+        ]
+    )
+
+
+def test_an_interrupted_search_keeps_its_finished_probes_and_their_claims(
+    capacity_pytester: pytest.Pytester,
+) -> None:
+    # Ctrl-C at the search's 15,000th call, in its third probe: the probes at 10,000/s (held)
+    # and 12,500/s (missed) are finished and kept, with what they claim; the row says
+    # INTERRUPTED, the run exits 2
+    capacity_pytester.makepyfile(
+        """
+        import itertools, pytest
+
+        @pytest.mark.latency_sla(ms=1, max_time=1, capacity_time=10)
+        def test_interrupted(latency_sla, call_100us):
+            count = itertools.count(1)
+
+            def call():
+                if next(count) == 15_000:
+                    raise KeyboardInterrupt
+                call_100us()
+
+            latency_sla.capacity(call)
+        """
+    )
+    result = capacity_pytester.runpytest_subprocess("--latency-report", "--latency-json=out.json")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(
+        [
+            "*::test_interrupted  capacity p99 <= 1 ms  holds 10,000/s, misses 12,500/s  "
+            "* -  INTERRUPTED",
+        ]
+    )
+    (record,) = json.loads((capacity_pytester.path / "out.json").read_text())["results"]
+    assert (record["outcome"], record["stopped"]) == ("interrupted", "interrupted")
+    capacity = record["capacity"]
+    assert capacity["stopped"] == "interrupted"
+    assert [(p["rate"], p["outcome"]) for p in capacity["probes"]] == [
+        (10_000, "holds"),
+        (12_500, "misses"),
+    ]
+    assert (capacity["holds_at"], capacity["misses_at"]) == (10_000, 12_500)
+    assert record["n"] == sum(p["n"] for p in capacity["probes"]) > 10_000

@@ -7,13 +7,14 @@ import itertools
 import math
 from collections.abc import Callable
 from dataclasses import replace
-from typing import cast
+from typing import Any, cast
 
 import pytest
 
 from pytest_latency_sla.engine.bracket import BRACKET, REACH, next_probe, next_rate, round_rate
 from pytest_latency_sla.engine.capacity import (
     MAX_PROBES,
+    CapacityPlan,
     CapacitySearch,
     Probe,
     planned_probes,
@@ -21,9 +22,12 @@ from pytest_latency_sla.engine.capacity import (
 )
 from pytest_latency_sla.engine.clock import ScriptedClock
 from pytest_latency_sla.engine.load.schedule import Overload
+from pytest_latency_sla.engine.load.simulated import Slowdown, simulated_search
 from pytest_latency_sla.messages.capacity import capacity_inconclusive
+from pytest_latency_sla.plan import Threshold
 from pytest_latency_sla.records import CapacityDict, ProbeOutcome, Verdict
 from pytest_latency_sla.stats.batch_means import BlockBounds
+from pytest_latency_sla.stats.simulation import LogNormal
 
 MAX_TIME = 1.0
 
@@ -201,7 +205,7 @@ def test_next_probe_runs_a_not_confident_rate_again_only_when_no_new_rate_is_lef
 
 def test_the_search_keeps_to_its_time_budget() -> None:
     found = run_search(31_000, 36_000, unsure=1.3, capacity_time=4.0)
-    assert found.stopped == "time budget"
+    assert found.stopped in ("time budget", "probe limit")  # the last probe fits what was left
     assert found.duration_s <= 4.0
     assert all(p.duration_s <= MAX_TIME for p in found.probes)
 
@@ -343,9 +347,127 @@ def test_the_warning_names_only_rates_no_probe_decided() -> None:
         {"rate": 82_300.0, "outcome": "not confident"},
         {"rate": 87_000.0, "outcome": "misses"},
     ]
-    capacity = cast(CapacityDict, {"probes": probes, "stopped": "time budget"})
+    ends = {"holds_at": 69_600.0, "misses_at": 87_000.0, "stopped": "time budget"}
+    capacity = cast(CapacityDict, {"probes": probes, **ends})
     text = capacity_inconclusive(capacity, max_time=3.0)
     assert text is not None
     assert text.startswith("capacity search: no confident verdict at 73,600/s, 82,300/s (")
-    decided = cast(CapacityDict, {"probes": probes[1:3], "stopped": "time budget"})
+    decided = cast(CapacityDict, {"probes": probes[1:3], **ends})
     assert capacity_inconclusive(decided, max_time=3.0) is None
+    # a rate below one that held (or above one that missed) is not named: the claims cover it
+    below = [{"rate": 60_000.0, "outcome": "not confident"}, *probes]
+    text = capacity_inconclusive(cast(CapacityDict, {"probes": below, **ends}), max_time=3.0)
+    assert text is not None and "60,000/s" not in text
+
+
+def test_many_rates_on_one_side_step_at_most_reach_and_never_overflow() -> None:
+    # fourteen rates above 1,000/s whose estimates failed, none confident: the next step down
+    # from the lowest would be 1.25^(2^13) x without a cap (an OverflowError); it is REACH
+    probes = [probe(1_000 * 1.01**k, "not confident", passes=False) for k in range(14)]
+    assert next_rate(probes, 1_000, 1e-6, None) == round_rate(1_000 / REACH)
+
+
+def test_a_lognormal_search_with_many_failing_estimates_ends_normally() -> None:
+    # a seed that crashed the search with an OverflowError: short probes, a 30 s budget, a p99
+    # budget at the true p99, so many probes' estimates fail without confidence
+    latency = LogNormal(20_000, 0.5)
+    threshold = Threshold(99.0, latency.quantile(0.99) / 1e9, "p99")
+    for seed in (1, 4, 6):
+        found = simulated_search(
+            Slowdown(latency, 40_000), [threshold], CapacityPlan(capacity_time=30),
+            confidence=0.95, max_time=0.5, seed=seed,
+        )  # fmt: skip
+        assert found.stopped in ("bracket", "time budget", "probe limit", "not confident")
+        assert len(found.probes) <= found.planned_probes
+
+
+def test_when_the_best_rate_to_probe_again_does_not_fit_the_next_one_does() -> None:
+    # as above, but 30,500/s already ran for 8 s: twice that does not fit in the 10 s left.
+    # The next best, 33,500/s (estimate failed, 1 s so far), runs again for 2 s
+    probes = [
+        probe(30_000, "holds"),
+        probe(34_000, "misses"),
+        probe(31_000, "not confident", passes=True),
+        probe(33_000, "not confident", passes=False),
+        probe(32_000, "not confident", passes=True),
+        probe(32_500, "not confident", passes=False),
+        probe(31_500, "not confident", passes=True),
+        replace(probe(30_500, "not confident", passes=True), duration_s=8.0),
+        probe(33_500, "not confident", passes=False),
+    ]
+    assert next_rate(probes, 40_000, 1.0, None) == "not confident"
+    step = next_probe(probes, 40_000, 1.0, None, max_time=MAX_TIME, left=10.0)
+    assert step == (33_500, 2 * MAX_TIME)
+
+
+@pytest.mark.parametrize("assumed", [0.0, 1e-6])
+def test_probes_are_sized_so_that_their_cost_outside_the_window_fits_too(assumed: float) -> None:
+    # each probe also costs 1 us a call outside its timed window (its schedule before, its
+    # verdict after): 30,000/s for 1 s costs 1.03 s. Probes of a search with 2.5 s left are
+    # sized for it: the search ends within capacity_time, or, when the first probe's cost was
+    # not known in advance (assumed 0), overruns by at most that first probe's cost
+    clock = ScriptedClock()
+    inner = curve(31_000, unsure=1.3, clock=clock)
+
+    def run(rate: float, seconds: float, confidence: float, seed: int) -> Probe:
+        found = inner(rate, seconds, confidence, seed)
+        clock.advance(rate * found.duration_s * 1e-6 * 1e9)
+        return found
+
+    with clock.installed():
+        found = search(
+            run, probe(40_000, "holds"), percentiles=[99.0], max_time=MAX_TIME,
+            capacity_time=4.0, min_rate=None, probe_confidence=0.99,
+            planned=planned_probes(4.0, MAX_TIME), started_ns=clock.now, cost_per_call_s=assumed,
+        )  # fmt: skip
+    assert len(found.probes) >= 2
+    first_cost = found.probes[0].rate * found.probes[0].duration_s * 1e-6
+    assert found.duration_s <= 4.0 + (first_cost if assumed == 0.0 else 1e-9)
+    later = found.probes[1:]
+    assert all(p.duration_s + p.rate * p.duration_s * 1e-6 <= 4.0 for p in later)
+
+
+def test_where_nothing_held_is_said_for_each_rate_once() -> None:
+    from pytest_latency_sla.messages.capacity import _none_of
+
+    def probes(*outcomes: tuple[float, str]) -> list[Any]:
+        return [{"rate": rate, "outcome": outcome} for rate, outcome in outcomes]
+
+    assert _none_of([]) == "no rate probed"
+    assert _none_of(probes((9_000, "misses"))) == "no rate (1 rate probed)"
+    assert _none_of(probes((9_000, "not confident"))) == "no rate with confidence (1 rate probed)"
+    twice = probes((9_000, "not confident"), (9_000, "not confident"), (12_000, "misses"))
+    assert _none_of(twice) == "none of the 2 rates probed with confidence"
+    assert _none_of(probes((9_000, "misses"), (12_000, "misses"))) == "none of the 2 rates probed"
+
+
+def test_a_min_rate_far_above_the_service_rate_is_not_probed_first() -> None:
+    # one worker serves 19,500/s back to back: a gate at 1,000,000/s cannot hold there, and
+    # probing it first would spend a probe far from the capacity; one within 1.25^2 x is
+    probes = [probe(19_500, "not confident", passes=True)]
+    assert next_rate(probes, 19_500, 1.0, 1_000_000.0) == 24_400  # the search's own step up
+    assert next_rate(probes, 19_500, 1.0, 30_000.0) == 30_000
+
+
+def test_the_search_goes_by_the_estimates_past_not_confident_rates() -> None:
+    # 100,000/s missed (a gate's probe); 3,950/s and 2,530/s were not confident, estimates
+    # failing and passing: the capacity is below 3,950/s by the estimates, so the search does
+    # not bisect 3,950-100,000/s (19,900/s) but looks below 2,530/s for a rate that holds
+    probes = [
+        probe(100_000, "misses"),
+        probe(3_950, "not confident", passes=False),
+        probe(2_530, "not confident", passes=True),
+    ]
+    found = next_rate(probes, 4_000, 1.0, None)
+    assert isinstance(found, float) and found < 2_530
+
+
+def test_the_report_shows_the_latencies_of_the_probe_that_held() -> None:
+    # 9,920/s probed twice: not confident first (max 3.56 ms), then held (max 2.51 ms)
+    from pytest_latency_sla.verdict.result import CapacityResult, ProbeResult
+
+    def at(outcome: ProbeOutcome, top: float) -> ProbeResult:
+        return ProbeResult(9_920, 9_920, 1_000, 1.0, 0.99, (), outcome, quantiles={"max": top})
+
+    result = CapacityResult(9_920, None, (at("not confident", 3.56e-3), at("holds", 2.51e-3)))
+    assert result.to_dict()["quantiles_s"] == {"max": 2.51e-3}

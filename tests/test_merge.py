@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from pytest_latency_sla.messages.report import session_notes
 from pytest_latency_sla.records import ReportDict
 from pytest_latency_sla.reports.merge import MergeError, load_report, merge_reports
 from pytest_latency_sla.reports.table import rows
@@ -58,6 +59,33 @@ def test_settings_the_sources_disagree_on_are_dropped() -> None:
         [("a.json", report("t::a", mode="warn")), ("b.json", report("t::b", mode="enforce"))]
     )
     assert "mode" not in merged["environment"] and merged["environment"]["scale"] == 1.0
+
+
+def scaled(nodeid: str, scale: float, source: str | None) -> ReportDict:
+    found = report(nodeid)
+    found["environment"]["scale"] = scale
+    if source is not None:
+        found["environment"]["scale_source"] = source
+    return found
+
+
+def test_a_scale_s_source_is_kept_only_where_every_report_names_it() -> None:
+    env, ini = "environment variable LATENCY_SLA_SCALE", "ini latency_scale"
+    same = merge_reports([("a.json", scaled("t::a", 2, env)), ("b.json", scaled("t::b", 2, env))])
+    assert (same["environment"]["scale"], same["environment"]["scale_source"]) == (2, env)
+    # the same scale from two sources, in either order: the scale stays, no source is named
+    for first, second in ((env, ini), (ini, env)):
+        both = merge_reports(
+            [("a.json", scaled("t::a", 2, first)), ("b.json", scaled("t::b", 2, second))]
+        )
+        assert both["environment"]["scale"] == 2 and "scale_source" not in both["environment"]
+        assert session_notes(both["environment"]) == ["Budgets scaled by 2."]
+    # different scales: neither the scale nor a source is kept
+    apart = merge_reports([("a.json", scaled("t::a", 2, env)), ("b.json", scaled("t::b", 3, env))])
+    assert "scale" not in apart["environment"] and "scale_source" not in apart["environment"]
+    # an older report, without a source, first: none is made up
+    old = merge_reports([("a.json", scaled("t::a", 2, None)), ("b.json", scaled("t::b", 2, None))])
+    assert session_notes(old["environment"]) == ["Budgets scaled by 2."]
 
 
 @pytest.mark.parametrize(

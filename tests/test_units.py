@@ -24,6 +24,12 @@ from pytest_latency_sla.units import (
         (0.000999996, "1.00 ms"),
         (0.9999, "1.00 s"),
         (3e-10, "0.30 ns"),
+        # values that round up to the next digit keep three significant digits
+        (9.999e-6, "10.0 us"),
+        (9.995e-6, "10.0 us"),
+        (99.96e-9, "100 ns"),
+        (9.9949e-6, "9.99 us"),
+        (-9.999e-6, "-10.0 us"),
         (0.0, "0 ns"),
         (None, "-"),
     ],

@@ -35,6 +35,9 @@ REACH = 1024.0
 NEAR = 1.02
 # A not-confident rate probed again runs this many times as long as its longest probe so far.
 AGAIN = 2.0
+# 1.25^32 is past REACH: steps stop growing there (and 1.25^(2^k) cannot overflow)
+_MAX_POWER = 32
+_MAX_DOUBLINGS = 5
 
 
 class Verdicted(Protocol):
@@ -78,8 +81,11 @@ def next_rate(
         return round_rate(start)
     probed = [p.rate for p in probes]
     # the gate decided by a probe at its own rate, early; not below the lowest rate a probe
-    # can decide, where the gate is decided by any higher rate that holds
-    if min_rate is not None and min_rate not in probed and min_rate >= lowest:
+    # can decide, where the gate is decided by any higher rate that holds, nor far above the
+    # rate the workers serve back to back, which cannot hold: the search's own misses_at
+    # below it decides the gate there, with probes spent near the capacity
+    reachable = min_rate is not None and lowest <= min_rate <= start * FIRST_STEP**2
+    if min_rate is not None and min_rate not in probed and reachable:
         if (lo is None or lo < min_rate) and (hi is None or min_rate < hi):
             return min_rate
     unsure = sorted(
@@ -120,7 +126,8 @@ def next_probe(
     * first, when its own effective sample forecasts that the longer probe decides it
       (``Verdicted.decided_if_longer``): of those, the one whose verdict would leave the
       narrowest bracket (the gate's own rate, ``min_rate``, is probed before it);
-    * otherwise only when no new rate is left to try (``_again``).
+    * otherwise only when no new rate is left to try (``_again``): the best of them whose
+      longer probe fits in what is left.
 
     More calls at the same rate narrow its bounds, where a new rate in the same not-confident
     region would likely be unsure again."""
@@ -131,12 +138,11 @@ def next_probe(
         decisive = _decisive(probes, max_time=max_time, left=left)
         if decisive is not None:
             return decisive
-    again = _again(probes) if step == "not confident" else None
-    if again is not None:
-        rate, longest = again
-        seconds = _longer(longest, max_time, left)
-        if seconds is not None:
-            return rate, seconds
+    if step == "not confident":  # no new rate left: the best rate probed again that fits
+        for rate, longest in _again(probes):
+            seconds = _longer(longest, max_time, left)
+            if seconds is not None:
+                return rate, seconds
     return step if isinstance(step, str) else (step, max_time)
 
 
@@ -182,30 +188,31 @@ def _ends(probes: Sequence[Verdicted]) -> tuple[float | None, float | None]:
     return max(holds, default=None), min(misses, default=None)
 
 
-def _again(probes: Sequence[Verdicted]) -> tuple[float, float] | None:
-    """The not-confident rate between the confident ends best worth probing again, and its
-    longest probe so far (seconds). Of the rates whose estimate passed, the lowest (the likeliest
-    to hold: the next above the rate that holds); of those whose estimate failed, the highest;
-    of the two, the one whose verdict would leave the narrower bracket."""
+def _again(probes: Sequence[Verdicted]) -> list[tuple[float, float]]:
+    """The not-confident rates between the confident ends, best worth probing again first, each
+    with its longest probe so far (seconds). Of the rates whose estimate passed, the lowest is
+    the likeliest to hold (the next above the rate that holds); of those whose estimate failed,
+    the highest. Of those two, first the one whose verdict would leave the narrower bracket; then
+    the other rates, the likelier first."""
     lo, hi = _ends(probes)
-    unsure = [
-        p
+    unsure = {
+        p.rate: p.point_passes
         for p in probes
         if p.outcome == "not confident"
         and (lo is None or p.rate > lo)
         and (hi is None or p.rate < hi)
-    ]
-    passing = min((p.rate for p in unsure if p.point_passes), default=None)
-    failing = max((p.rate for p in unsure if not p.point_passes), default=None)
-    found: list[tuple[float, float]] = []  # (bracket it would leave, rate)
-    if passing is not None:
-        found.append((math.inf if hi is None else hi / passing, passing))
-    if failing is not None:
-        found.append((math.inf if lo is None else failing / lo, failing))
-    if not found:
-        return None
-    rate = min(found)[1]
-    return rate, max(p.duration_s for p in probes if p.rate == rate)
+    }
+    passing = sorted(rate for rate, passes in unsure.items() if passes)
+    failing = sorted((rate for rate, passes in unsure.items() if not passes), reverse=True)
+    order: list[float] = []
+    if passing and failing:
+        hold_leaves = math.inf if hi is None else hi / passing[0]
+        miss_leaves = math.inf if lo is None else failing[0] / lo
+        first, second = (passing, failing) if hold_leaves <= miss_leaves else (failing, passing)
+        order = [first[0], second[0], *first[1:], *second[1:]]
+    else:
+        order = passing or failing
+    return [(rate, max(p.duration_s for p in probes if p.rate == rate)) for rate in order]
 
 
 def _gaps(
@@ -218,11 +225,20 @@ def _gaps(
     (``_step``)."""
     ends: list[float | None] = [lo, *unsure, hi]
     passes = {p.rate: p.point_passes for p in probes}
-    found: list[tuple[int, float, float | None, float | None, float]] = []
+    held = {p.rate for p in probes if p.outcome == "holds"}
+    found: list[tuple[int, int, float, float | None, float | None, float]] = []
     for index, (low, high) in enumerate(pairwise(ends)):
         between_unsure = 0 < index < len(ends) - 2
         if low is None and high is None:
             continue
+        # a closed interval the estimates put the capacity outside of (its lower end's
+        # estimate failed, or its upper end's passed) comes last: the search goes by the
+        # estimates (an open one is where a confident end is still to be found)
+        outside = (
+            low is not None
+            and high is not None
+            and ((low not in held and not passes[low]) or passes[high])
+        )
         # an open interval is worth most when its end points into it (the capacity is beyond
         # it), else as much as one step
         if low is None:
@@ -234,23 +250,28 @@ def _gaps(
             width = math.inf if passes[low] else FIRST_STEP
         else:
             candidate, width = math.sqrt(low * high), high / low
-        found.append((int(between_unsure), -width, low, high, candidate))
-    found.sort(key=lambda item: (item[0], item[1]))
-    return [(low, high, candidate) for _, _, low, high, candidate in found]
+        found.append((int(outside), int(between_unsure), -width, low, high, candidate))
+    found.sort(key=lambda item: (item[0], item[1], item[2]))
+    return [(low, high, candidate) for _, _, _, low, high, candidate in found]
 
 
 def _step(probes: Sequence[Verdicted], end: float, *, down: bool) -> float:
     """How far to step past the open end ``end``. From a rate that missed (or, stepping up,
     held), the search is far from the capacity while it keeps doing so: 1.25x, then 1.25^2,
-    1.25^4, ... with each probe on that side. From a not-confident rate whose estimate points
-    the other way the capacity is near: 1.25x, 1.25^2, 1.25^3, ... with each such probe."""
+    1.25^4, ... with each rate probed on that side. From a not-confident rate whose estimate
+    points the other way the capacity is near: 1.25x, 1.25^2, 1.25^3, ... with each such rate.
+    A rate probed again counts once; no step is longer than ``REACH``."""
     beyond = [p for p in probes if (p.rate >= end if down else p.rate <= end)]
     edge = next(p for p in probes if p.rate == end)
     if edge.point_passes == down:  # a not-confident probe on the near side of the capacity
-        near = sum(1 for p in beyond if p.point_passes == down and p.outcome == "not confident")
-        return float(FIRST_STEP ** max(near, 1))
-    far = sum(1 for p in beyond if p.point_passes != down)
-    return float(FIRST_STEP ** (2 ** (max(far, 1) - 1)))
+        near = len(
+            {p.rate for p in beyond if p.point_passes == down and p.outcome == "not confident"}
+        )
+        power = max(near, 1)
+    else:
+        far = len({p.rate for p in beyond if p.point_passes != down})
+        power = 2 ** min(max(far, 1) - 1, _MAX_DOUBLINGS)
+    return min(REACH, float(FIRST_STEP ** min(power, _MAX_POWER)))
 
 
 def _near(a: float, b: float) -> bool:

@@ -68,6 +68,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from ..messages.common import per_second
 from ..plan import CAPACITY_TIME, Threshold
 from ..records import Arrivals, CapacityStop, GcMode, ProbeOutcome, Stopped, Verdict
 from ..stats.batch_means import MIN_TAIL_CALLS, BlockBounds, block_bounds, decided_if_longer
@@ -75,6 +76,7 @@ from ..stats.bounds import nearest_rank
 from .bracket import BRACKET, FIRST_STEP, next_probe, round_rate
 from .clock import CLOCK
 from .load.schedule import LoadPlan, LoadRun, Overload, QueueBudget
+from .sampler import attach_call, attach_partial, call_of, partial_of
 from .target import Target
 
 if TYPE_CHECKING:
@@ -99,6 +101,11 @@ __all__ = [
 
 # The closed-loop run that measures the service rate: this long at most, or max_time / 4.
 SERVICE_RUN_S = 0.5
+# Seconds a probe spends per call outside its timed window (its schedule and records made
+# before, its verdict after: ~0.1-0.3 us a call measured on 2M-call probes), assumed for the
+# first probe; each probe's own measured cost then takes over. The search sizes a probe so
+# that its window and this cost fit in what is left of capacity_time.
+PROBE_COST_PER_CALL_S = 300e-9
 # At most this many probes run, whatever the time budget, so alpha is never spread thinner
 # than over MAX_JUDGED + 1 verdicts (an overloaded probe is judged too, and counts).
 MAX_JUDGED = 16
@@ -258,25 +265,42 @@ def search_capacity(
     )
     service = service_probe(closed, thresholds, probe_confidence)
     queue_budget = QueueBudget.of(thresholds)
+    made = [len(closed.latency_ns)]  # timed calls of the search so far, after its warm-up
 
     def run_probe(rate: float, seconds: float, level: float, seed: int) -> Probe:
         load = LoadPlan(rate, plan.arrivals, plan.concurrency, seed)
-        run = run_load(
-            target, load, max_time=seconds, warmup=0, gc_mode=gc_mode, queue_budget=queue_budget
-        )
+        try:
+            run = run_load(
+                target, load, max_time=seconds, warmup=0, gc_mode=gc_mode, queue_budget=queue_budget
+            )
+        except Exception as error:  # the measured call's own: say which call of the search
+            failed = call_of(error)
+            if failed is not None and failed.phase != "warm-up":
+                where = f"probe {seed + 1} at {per_second(rate)}"
+                numbered = replace(failed, warmup=closed.warmup, probe=where, before=made[0])
+                attach_call(error, numbered, again=True)
+            raise
+        made[0] += len(run.latency_ns)
         return probe_from_run(rate, run, thresholds, level)
 
-    found = search(
-        run_probe,
-        service,
-        percentiles=[t.percentile for t in thresholds],
-        max_time=max_time,
-        capacity_time=plan.capacity_time,
-        min_rate=plan.min_rate,
-        probe_confidence=probe_confidence,
-        planned=planned,
-        started_ns=started,
-    )
+    try:
+        found = search(
+            run_probe,
+            service,
+            percentiles=[t.percentile for t in thresholds],
+            max_time=max_time,
+            capacity_time=plan.capacity_time,
+            min_rate=plan.min_rate,
+            probe_confidence=probe_confidence,
+            planned=planned,
+            started_ns=started,
+            cost_per_call_s=PROBE_COST_PER_CALL_S,
+        )
+    except BaseException as error:
+        partial = partial_of(error)
+        if isinstance(partial, CapacitySearch):
+            partial.warmup = closed.warmup
+        raise
     found.warmup = closed.warmup
     return found
 
@@ -424,40 +448,74 @@ def search(
     probe_confidence: float,
     planned: int,
     started_ns: int,
+    cost_per_call_s: float = 0.0,
 ) -> CapacitySearch:
     """The search itself (see the module docstring), starting from the closed-loop ``service``
     probe, on ``CLOCK`` time from ``started_ns``. ``run_probe(rate, seconds, confidence,
-    seed)`` runs and judges one probe; seeds are 0, 1, 2, ... in probe order."""
+    seed)`` runs and judges one probe; seeds are 0, 1, 2, ... in probe order. A probe at rate
+    R given ``s`` seconds also costs about R x s x ``cost_per_call_s`` outside its window (the
+    largest such cost measured so far replaces it): probes are sized so that both fit in
+    what is left of ``capacity_time``."""
     probes: list[Probe] = []
     start = service.served_rate
     lowest = lowest_rate(percentiles, max_time)
     stopped: CapacityStop
+
+    def ended(probed: list[Probe], why: CapacityStop) -> CapacitySearch:
+        return CapacitySearch(
+            service=service,
+            probes=probed,
+            stopped=why,
+            duration_s=(CLOCK.now_ns() - started_ns) / 1e9,
+            warmup=0,
+            probe_confidence=probe_confidence,
+            planned_probes=planned,
+            lowest_rate=lowest,
+        )
+
     if service.outcome == "misses":
         stopped = "no rate holds"  # the calls alone, back to back, miss the budget
     elif lowest >= start:
         stopped = "max_time too short"  # every rate a probe could decide is above capacity
     else:
-        while True:
-            if len(probes) >= min(planned, MAX_PROBES):
-                stopped = "probe limit"
-                break
-            left = capacity_time - (CLOCK.now_ns() - started_ns) / 1e9
-            step = next_probe(probes, start, lowest, min_rate, max_time=max_time, left=left)
-            if isinstance(step, str):
-                stopped = step
-                break
-            rate, seconds = step[0], min(step[1], left)
-            if seconds <= 0 or (probes and seconds < max_time / 2):
-                stopped = "time budget"
-                break
-            probes.append(run_probe(rate, seconds, probe_confidence, len(probes)))
-    return CapacitySearch(
-        service=service,
-        probes=probes,
-        stopped=stopped,
-        duration_s=(CLOCK.now_ns() - started_ns) / 1e9,
-        warmup=0,
-        probe_confidence=probe_confidence,
-        planned_probes=planned,
-        lowest_rate=lowest,
-    )
+        try:
+            stopped = _probe_until_done(
+                run_probe, probes, start, lowest, max_time, capacity_time, min_rate,
+                probe_confidence, planned, started_ns, cost_per_call_s,
+            )  # fmt: skip
+        except BaseException as error:
+            if not isinstance(error, Exception):  # an interrupt: keep the finished probes
+                attach_partial(error, ended(list(probes), "interrupted"))
+            raise
+    return ended(probes, stopped)
+
+
+def _probe_until_done(
+    run_probe: ProbeRunner,
+    probes: list[Probe],
+    start: float,
+    lowest: float,
+    max_time: float,
+    capacity_time: float,
+    min_rate: float | None,
+    probe_confidence: float,
+    planned: int,
+    started_ns: int,
+    cost_per_call_s: float,
+) -> CapacityStop:
+    """The search's loop: each probe appended to ``probes`` as it finishes; why it stopped."""
+    while len(probes) < min(planned, MAX_PROBES):
+        left = capacity_time - (CLOCK.now_ns() - started_ns) / 1e9
+        step = next_probe(probes, start, lowest, min_rate, max_time=max_time, left=left)
+        if isinstance(step, str):
+            return step
+        rate = step[0]
+        seconds = min(step[1], left / (1.0 + rate * cost_per_call_s))
+        if seconds <= 0 or (probes and seconds < max_time / 2):
+            return "time budget"
+        begun = CLOCK.now_ns()
+        probes.append(run_probe(rate, seconds, probe_confidence, len(probes)))
+        outside = (CLOCK.now_ns() - begun) / 1e9 - probes[-1].duration_s
+        calls = max(probes[-1].n, rate * probes[-1].duration_s, 1.0)
+        cost_per_call_s = max(cost_per_call_s if len(probes) > 1 else 0.0, outside / calls)
+    return "probe limit"

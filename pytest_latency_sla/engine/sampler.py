@@ -200,11 +200,15 @@ class FailedCall:
     number: int
     warmup: int
     side: str = ""  # which side of a comparison raised ("candidate", "baseline"); "" otherwise
+    # a capacity search: the probe that raised ("probe 3 at 12,000/s"), and the timed calls the
+    # search made before it (its closed-loop run and earlier probes)
+    probe: str = ""
+    before: int = 0
 
     @property
     def overall(self) -> int:
         """Its number among every call made, warm-up included (1 for the very first)."""
-        return self.number if self.phase == "warm-up" else self.warmup + self.number
+        return self.number if self.phase == "warm-up" else self.warmup + self.before + self.number
 
 
 def attach_call(error: BaseException, call: FailedCall, *, again: bool = False) -> None:

@@ -42,7 +42,7 @@ def capacity_line(capacity: CapacityDict, confidence: float) -> str:
         )
     if misses is not None:
         return (
-            f"capacity: {budgets} {verb} at {_none_of(len(rates))}; "
+            f"capacity: {budgets} {verb} at {_none_of(capacity['probes'])}; "
             f"{'not' if several else 'misses'} at {per_second(misses)} ({level})"
         )
     if not rates and capacity["stopped"] == "no rate holds":
@@ -99,6 +99,7 @@ def _stop_reason(capacity: CapacityDict) -> str:
         "them again for longer",
         "max_time too short": "a probe of max_time cannot decide any rate up to the service rate",
         "mode off": "--latency-mode=off",
+        "interrupted": "interrupted (a timeout, Ctrl-C) after its finished probes",
     }
     return reasons[capacity["stopped"]]
 
@@ -116,7 +117,7 @@ def capacity_missed(result: ResultDict, *, max_time: float) -> str:
             f"{per_second(required)}"
         )
     else:
-        head = f"capacity missed: {budgets} {verb} at {_none_of(len(capacity['probes']))}"
+        head = f"capacity missed: {budgets} {verb} at {_none_of(capacity['probes'])}"
         if required is not None:
             head += f" (required: {per_second(required)})"
     lines = [head, capacity_line(capacity, result["confidence"])]
@@ -180,12 +181,16 @@ def capacity_inconclusive(capacity: CapacityDict, *, max_time: float) -> str | N
     without an end), naming the rates no probe decided (a rate probed again and decided is not
     one of them); ``None`` otherwise."""
     decided = {p["rate"] for p in capacity["probes"] if p["outcome"] != "not confident"}
+    holds, misses = capacity["holds_at"], capacity["misses_at"]
     unsure = {
         p["rate"]
         for p in capacity["probes"]
-        if p["outcome"] == "not confident" and p["rate"] not in decided  # not decided later
+        if p["outcome"] == "not confident"
+        and p["rate"] not in decided  # not decided later
+        and (holds is None or p["rate"] > holds)  # nor at or below a rate that held
+        and (misses is None or p["rate"] < misses)  # nor at or above one that missed
     }
-    if not unsure or capacity["stopped"] in ("bracket", "mode off"):
+    if not unsure or capacity["stopped"] in ("bracket", "mode off", "interrupted"):
         return None
     rates = ", ".join(per_second(rate) for rate in sorted(unsure))
     return (
@@ -243,11 +248,14 @@ def capacity_failed(capacity: CapacityDict) -> bool:
     return capacity_verdict_label(capacity) in ("FAIL", "~FAIL")
 
 
-def _none_of(probed: int) -> str:
-    """Where nothing held: ``no rate probed``, or ``none of the 6 rates probed, with confidence``
-    (a probe that was not confident claims nothing either way)."""
-    if probed == 0:
+def _none_of(probes: list[ProbeDict]) -> str:
+    """Where nothing held: ``no rate probed``, ``no rate (1 rate probed)``, ``none of the 6
+    rates probed`` (each rate once, however often probed), with ``with confidence`` when a probe
+    was not confident (it claims nothing either way)."""
+    rates = {p["rate"] for p in probes}
+    unsure = " with confidence" if any(p["outcome"] == "not confident" for p in probes) else ""
+    if not rates:
         return "no rate probed"
-    if probed == 1:
-        return "the one rate probed not with confidence"
-    return f"none of the {probed} rates probed with confidence"
+    if len(rates) == 1:
+        return f"no rate{unsure} (1 rate probed)"
+    return f"none of the {len(rates)} rates probed{unsure}"

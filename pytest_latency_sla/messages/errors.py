@@ -203,6 +203,12 @@ class FailedCallInfo(Protocol):
     @property
     def side(self) -> str: ...
 
+    @property
+    def probe(self) -> str: ...
+
+    @property
+    def before(self) -> int: ...
+
 
 def failed_call(call: FailedCallInfo, body: bool) -> str:
     """Which call of the measured code raised (``call``: an ``engine.sampler.FailedCall``; of
@@ -213,9 +219,11 @@ def failed_call(call: FailedCallInfo, body: bool) -> str:
         which = f"warm-up call {call.number:,} (un-timed)"
     else:
         kind = "scheduled" if call.phase == "scheduled" else "timed"
+        of_probe = f" of {call.probe}" if call.probe else ""
+        earlier = f" and {plural(call.before, 'earlier call')} of the search" if call.probe else ""
         which = (
-            f"{kind} call {call.number:,}, after {plural(call.warmup, 'warm-up call')} "
-            f"(call {call.overall:,} in all)"
+            f"{kind} call {call.number:,}{of_probe}, after "
+            f"{plural(call.warmup, 'warm-up call')}{earlier} (call {call.overall:,} in all)"
         )
     if call.side:
         how = (
@@ -231,9 +239,10 @@ def failed_call(call: FailedCallInfo, body: bool) -> str:
             "latency_sla fixture, or give each call fresh state"
         )
     else:
+        called = "latency_sla.capacity(fn, ...)" if call.probe else "latency_sla(fn, ...)"
         how = (
-            "latency_sla(fn, ...) calls fn again and again with the same arguments, so whatever "
-            "one call changes the next call sees"
+            f"{called} calls fn again and again with the same arguments, so whatever one call "
+            "changes the next call sees"
         )
     first = "its first call" if call.side else "the first call"
     return f"the exception above came from {whose}{which}, not {first}: {how}"

@@ -78,10 +78,11 @@ def session_notes(environment: EnvironmentDict, strong: str = "", code: str = ""
     notes = []
     scale = environment.get("scale", 1.0)
     if scale != 1.0:
-        source = environment.get("scale_source", "--latency-scale")
-        name, _, setting = source.rpartition(" ")  # "environment variable" "LATENCY_SLA_SCALE"
+        source = environment.get("scale_source")  # absent from older reports
+        name, _, setting = (source or "").rpartition(" ")  # "environment variable" "LATENCY_..."
         where = f"{name} {code}{setting}{code}" if name else f"{code}{setting}{code}"
-        notes.append(f"Budgets scaled by {strong}{scale:g}{strong} ({where}).")
+        told = f" ({where})" if source else ""
+        notes.append(f"Budgets scaled by {strong}{scale:g}{strong}{told}.")
     if environment.get("mode") == "warn":
         notes.append(
             f"Mode {strong}warn{strong}: a missed budget warns instead of failing the test."

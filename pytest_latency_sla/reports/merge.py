@@ -95,10 +95,14 @@ def merge_reports(reports: Sequence[tuple[str, ReportDict]]) -> ReportDict:
 
 
 def _environment(reports: Sequence[ReportDict], sources: Sequence[str]) -> EnvironmentDict:
+    """The first report's environment, less the settings the reports do not share (a scale's
+    source goes with it: kept only when every report names the same)."""
     environment = reports[0].get("environment", {}).copy()
-    for key in ("mode", "scale", "confidence"):
+    for key in ("mode", "scale", "scale_source", "confidence"):
         values = Counter(repr(r.get("environment", {}).get(key)) for r in reports)
         if len(values) > 1:
             environment.pop(key, None)  # type: ignore[misc]  # a key of the loop, not a literal
+    if "scale" not in environment:
+        environment.pop("scale_source", None)
     environment["merged_from"] = list(sources)
     return environment

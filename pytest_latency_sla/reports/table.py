@@ -165,6 +165,11 @@ def table_rows(results: Sequence[ResultDict]) -> list[Row]:
         if result.get("outcome") == "crashed":
             out.append(row("-", "-", "-", "-", n, "-", "CRASHED"))
             continue
+        if result.get("outcome") == "interrupted" and "capacity" in result:
+            capacity = result["capacity"]  # what its finished probes claimed
+            threshold, claims = capacity_threshold_text(capacity), capacity_estimate_text(capacity)
+            out.append(row(threshold, claims, p50, top, n, "-", "INTERRUPTED"))
+            continue
         if result.get("outcome") == "interrupted":  # the samples so far, no verdict
             out.append(row("-", "-", p50, top, n, "-", "INTERRUPTED"))
             continue

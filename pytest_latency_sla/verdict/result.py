@@ -363,8 +363,11 @@ class CapacityResult:
 
     def to_dict(self) -> ResultDict:
         """The report record: the search under ``capacity``; the top-level quantiles are those
-        of the probe at ``holds_at`` (the latency at the rate that holds)."""
-        holding = next((p for p in self.probes if p.rate == self.holds_at), None)
+        of the probe that held at ``holds_at`` (the latency at the rate that holds; of a rate
+        probed again, the probe that decided it)."""
+        holding = next(
+            (p for p in reversed(self.probes) if p.rate == self.holds_at and p.passed), None
+        )
         capacity: CapacityDict = {
             "holds_at": _opt(self.holds_at),
             "misses_at": _opt(self.misses_at),
@@ -415,6 +418,7 @@ _RESULT_STOPPED: dict[CapacityStop, Stopped] = {
     "not confident": "max_time",
     "max_time too short": "max_time",
     "mode off": "mode off",
+    "interrupted": "interrupted",
 }
 
 
