@@ -34,6 +34,7 @@ ORDER = [
     "isolation_agreement",
     "open_loop_accuracy",
     "capacity_vs_loadgen",
+    "capacity_simulation",
     "memory_bound",
     "html_load",
 ]
