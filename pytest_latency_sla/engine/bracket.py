@@ -231,14 +231,11 @@ def _gaps(
         between_unsure = 0 < index < len(ends) - 2
         if low is None and high is None:
             continue
-        # a closed interval the estimates put the capacity outside of (its lower end's
-        # estimate failed, or its upper end's passed) comes last: the search goes by the
-        # estimates (an open one is where a confident end is still to be found)
-        outside = (
-            low is not None
-            and high is not None
-            and ((low not in held and not passes[low]) or passes[high])
-        )
+        # a closed interval above a rate whose estimate failed comes last: the estimates put
+        # the capacity below it, and a probe there could only narrow the miss side, which
+        # overloaded probes decide fast anyway (one below a rate whose estimate passed still
+        # comes in turn: a confident hold there raises holds_at, the side that is hard to win)
+        outside = low is not None and high is not None and low not in held and not passes[low]
         # an open interval is worth most when its end points into it (the capacity is beyond
         # it), else as much as one step
         if low is None:
