@@ -175,20 +175,18 @@ def test_a_not_confident_rate_probed_again_for_longer_can_hold() -> None:
     assert found.stopped == "bracket"
 
 
+def crowded() -> list[Probe]:
+    """30,000/s holds, 34,000/s misses, and every rate between is within 2% of a not-confident
+    one: 30,500, 31,000, 31,500, 32,000/s (estimates passed), 32,500, 33,000, 33,500/s (failed)."""
+    passing = [probe(r, "not confident", passes=True) for r in (31_000, 32_000, 31_500, 30_500)]
+    failing = [probe(r, "not confident", passes=False) for r in (33_000, 32_500, 33_500)]
+    return [probe(30_000, "holds"), probe(34_000, "misses"), *passing, *failing]
+
+
 def test_next_probe_runs_a_not_confident_rate_again_only_when_no_new_rate_is_left() -> None:
     # 30,000/s holds, 34,000/s misses, 31,000/s and 33,000/s were not confident (estimate
     # passed, failed): every rate between is within 2% of one probed
-    probes = [
-        probe(30_000, "holds"),
-        probe(34_000, "misses"),
-        probe(31_000, "not confident", passes=True),
-        probe(33_000, "not confident", passes=False),
-        probe(32_000, "not confident", passes=True),
-        probe(32_500, "not confident", passes=False),
-        probe(31_500, "not confident", passes=True),
-        probe(30_500, "not confident", passes=True),
-        probe(33_500, "not confident", passes=False),
-    ]
+    probes = crowded()
     assert next_rate(probes, 40_000, 1.0, None) == "not confident"
     # the lowest rate whose estimate passed (would leave 34,000 / 30,500) against the highest
     # whose estimate failed (33,500 / 30,000): the first leaves the narrower bracket
@@ -384,17 +382,7 @@ def test_a_lognormal_search_with_many_failing_estimates_ends_normally() -> None:
 def test_when_the_best_rate_to_probe_again_does_not_fit_the_next_one_does() -> None:
     # as above, but 30,500/s already ran for 8 s: twice that does not fit in the 10 s left.
     # The next best, 33,500/s (estimate failed, 1 s so far), runs again for 2 s
-    probes = [
-        probe(30_000, "holds"),
-        probe(34_000, "misses"),
-        probe(31_000, "not confident", passes=True),
-        probe(33_000, "not confident", passes=False),
-        probe(32_000, "not confident", passes=True),
-        probe(32_500, "not confident", passes=False),
-        probe(31_500, "not confident", passes=True),
-        replace(probe(30_500, "not confident", passes=True), duration_s=8.0),
-        probe(33_500, "not confident", passes=False),
-    ]
+    probes = [replace(p, duration_s=8.0) if p.rate == 30_500 else p for p in crowded()]
     assert next_rate(probes, 40_000, 1.0, None) == "not confident"
     step = next_probe(probes, 40_000, 1.0, None, max_time=MAX_TIME, left=10.0)
     assert step == (33_500, 2 * MAX_TIME)

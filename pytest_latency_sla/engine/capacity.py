@@ -461,6 +461,25 @@ def search(
     lowest = lowest_rate(percentiles, max_time)
     stopped: CapacityStop
 
+    def probe_until_done() -> CapacityStop:
+        """The loop: each probe appended to ``probes`` as it finishes; why it stopped."""
+        cost = cost_per_call_s
+        while len(probes) < min(planned, MAX_PROBES):
+            left = capacity_time - (CLOCK.now_ns() - started_ns) / 1e9
+            step = next_probe(probes, start, lowest, min_rate, max_time=max_time, left=left)
+            if isinstance(step, str):
+                return step
+            rate = step[0]
+            seconds = min(step[1], left / (1.0 + rate * cost))
+            if seconds <= 0 or (probes and seconds < max_time / 2):
+                return "time budget"
+            begun = CLOCK.now_ns()
+            probes.append(run_probe(rate, seconds, probe_confidence, len(probes)))
+            outside = (CLOCK.now_ns() - begun) / 1e9 - probes[-1].duration_s
+            calls = max(probes[-1].n, rate * probes[-1].duration_s, 1.0)
+            cost = max(cost if len(probes) > 1 else 0.0, outside / calls)
+        return "probe limit"
+
     def ended(probed: list[Probe], why: CapacityStop) -> CapacitySearch:
         return CapacitySearch(
             service=service,
@@ -479,43 +498,9 @@ def search(
         stopped = "max_time too short"  # every rate a probe could decide is above capacity
     else:
         try:
-            stopped = _probe_until_done(
-                run_probe, probes, start, lowest, max_time, capacity_time, min_rate,
-                probe_confidence, planned, started_ns, cost_per_call_s,
-            )  # fmt: skip
+            stopped = probe_until_done()
         except BaseException as error:
             if not isinstance(error, Exception):  # an interrupt: keep the finished probes
                 attach_partial(error, ended(list(probes), "interrupted"))
             raise
     return ended(probes, stopped)
-
-
-def _probe_until_done(
-    run_probe: ProbeRunner,
-    probes: list[Probe],
-    start: float,
-    lowest: float,
-    max_time: float,
-    capacity_time: float,
-    min_rate: float | None,
-    probe_confidence: float,
-    planned: int,
-    started_ns: int,
-    cost_per_call_s: float,
-) -> CapacityStop:
-    """The search's loop: each probe appended to ``probes`` as it finishes; why it stopped."""
-    while len(probes) < min(planned, MAX_PROBES):
-        left = capacity_time - (CLOCK.now_ns() - started_ns) / 1e9
-        step = next_probe(probes, start, lowest, min_rate, max_time=max_time, left=left)
-        if isinstance(step, str):
-            return step
-        rate = step[0]
-        seconds = min(step[1], left / (1.0 + rate * cost_per_call_s))
-        if seconds <= 0 or (probes and seconds < max_time / 2):
-            return "time budget"
-        begun = CLOCK.now_ns()
-        probes.append(run_probe(rate, seconds, probe_confidence, len(probes)))
-        outside = (CLOCK.now_ns() - begun) / 1e9 - probes[-1].duration_s
-        calls = max(probes[-1].n, rate * probes[-1].duration_s, 1.0)
-        cost_per_call_s = max(cost_per_call_s if len(probes) > 1 else 0.0, outside / calls)
-    return "probe limit"
