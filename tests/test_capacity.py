@@ -21,6 +21,21 @@ import itertools
 @pytest.fixture
 def call_100us(scripted):
     return scripted(itertools.repeat(100_000))
+
+# a 100 us call that raises `error` on its `number`-th call, counted from the first
+@pytest.fixture
+def raising_at(call_100us):
+    def make(number, error):
+        count = itertools.count(1)
+
+        def call():
+            if next(count) == number:
+                raise error
+            call_100us()
+
+        return call
+
+    return make
 """
 )
 
@@ -564,18 +579,11 @@ def test_a_call_that_raises_in_a_probe_is_numbered_among_all_the_search_s_calls(
     # every call made
     capacity_pytester.makepyfile(
         """
-        import itertools, pytest
+        import pytest
 
         @pytest.mark.latency_sla(ms=1, max_time=1, capacity_time=10)
-        def test_raises(latency_sla, call_100us):
-            count = itertools.count(1)
-
-            def call():
-                if next(count) == 15_000:
-                    raise RuntimeError("call 15,000")
-                call_100us()
-
-            latency_sla.capacity(call)
+        def test_raises(latency_sla, raising_at):
+            latency_sla.capacity(raising_at(15_000, RuntimeError("call 15,000")))
         """
     )
     result = capacity_pytester.runpytest()
@@ -598,18 +606,11 @@ def test_an_interrupted_search_keeps_its_finished_probes_and_their_claims(
     # INTERRUPTED, the run exits 2
     capacity_pytester.makepyfile(
         """
-        import itertools, pytest
+        import pytest
 
         @pytest.mark.latency_sla(ms=1, max_time=1, capacity_time=10)
-        def test_interrupted(latency_sla, call_100us):
-            count = itertools.count(1)
-
-            def call():
-                if next(count) == 15_000:
-                    raise KeyboardInterrupt
-                call_100us()
-
-            latency_sla.capacity(call)
+        def test_interrupted(latency_sla, raising_at):
+            latency_sla.capacity(raising_at(15_000, KeyboardInterrupt()))
         """
     )
     result = capacity_pytester.runpytest_subprocess("--latency-report", "--latency-json=out.json")
