@@ -631,3 +631,28 @@ def test_an_interrupted_search_keeps_its_finished_probes_and_their_claims(
     ]
     assert (capacity["holds_at"], capacity["misses_at"]) == (10_000, 12_500)
     assert record["n"] == sum(p["n"] for p in capacity["probes"]) > 10_000
+
+
+def test_a_call_that_raises_before_the_first_probe_is_named_as_the_search_s_start(
+    capacity_pytester: pytest.Pytester,
+) -> None:
+    # the 1,000th call falls in the closed-loop run that measures the service rate, after the
+    # 100 warm-up calls: named there, and as a capacity search's call
+    capacity_pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.latency_sla(ms=1, max_time=1, capacity_time=10)
+        def test_raises(latency_sla, raising_at):
+            latency_sla.capacity(raising_at(1_000, RuntimeError("call 1,000")))
+        """
+    )
+    result = capacity_pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "the exception above came from timed call 900 of the closed-loop start, after 100 "
+            "warm-up calls (call 1,000 in all), not the first call: "
+            "latency_sla.capacity(fn, ...) calls fn again and again *",
+        ]
+    )

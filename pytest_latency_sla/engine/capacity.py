@@ -197,13 +197,19 @@ def search_capacity(
     started = CLOCK.now_ns()
     planned = planned_probes(plan.capacity_time, max_time)
     probe_confidence = 1.0 - (1.0 - confidence) / (planned + 1)
-    closed = run_load(
-        target,
-        LoadPlan(rate=None, concurrency=plan.concurrency),
-        max_time=min(SERVICE_RUN_S, max_time / 4),
-        warmup=warmup,
-        gc_mode=gc_mode,
-    )
+    try:
+        closed = run_load(
+            target,
+            LoadPlan(rate=None, concurrency=plan.concurrency),
+            max_time=min(SERVICE_RUN_S, max_time / 4),
+            warmup=warmup,
+            gc_mode=gc_mode,
+        )
+    except Exception as error:  # the measured call's own, in the search's warm-up or start
+        failed = call_of(error)
+        if failed is not None:
+            attach_call(error, replace(failed, probe="the closed-loop start"), again=True)
+        raise
     service = service_probe(closed, thresholds, probe_confidence)
     queue_budget = QueueBudget.of(thresholds)
     made = [len(closed.latency_ns)]  # timed calls of the search so far, after its warm-up

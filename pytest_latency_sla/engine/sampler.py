@@ -200,8 +200,8 @@ class FailedCall:
     number: int
     warmup: int
     side: str = ""  # which side of a comparison raised ("candidate", "baseline"); "" otherwise
-    # a capacity search: the probe that raised ("probe 3 at 12,000/s"), and the timed calls the
-    # search made before it (its closed-loop run and earlier probes)
+    # a capacity search: where the call was ("probe 3 at 12,000/s", "the closed-loop start"),
+    # and the timed calls the search made before it (its closed-loop run and earlier probes)
     probe: str = ""
     before: int = 0
 

@@ -220,7 +220,7 @@ def failed_call(call: FailedCallInfo, body: bool) -> str:
     else:
         kind = "scheduled" if call.phase == "scheduled" else "timed"
         of_probe = f" of {call.probe}" if call.probe else ""
-        earlier = f" and {plural(call.before, 'earlier call')} of the search" if call.probe else ""
+        earlier = f" and {plural(call.before, 'earlier call')} of the search" if call.before else ""
         which = (
             f"{kind} call {call.number:,}{of_probe}, after "
             f"{plural(call.warmup, 'warm-up call')}{earlier} (call {call.overall:,} in all)"
